@@ -1,0 +1,278 @@
+/**
+ * The TypeScript reference chunk parser. Same interface and semantics as the WASM core,
+ * written for speed: one input buffer, per-csid body buffers reused across messages, and
+ * messages that fit in one received chunk handed out as views without a copy.
+ * @module
+ */
+
+import { ChunkError } from "../errors.ts";
+import {
+  type ChunkParser,
+  DEFAULT_PARSER_LIMITS,
+  type MessageHandler,
+  type ParserLimits,
+} from "./types.ts";
+
+/** Size of the input buffer socket reads land in. */
+export const INPUT_SIZE = 64 * 1024;
+const MIN_WRITABLE = 16 * 1024;
+const EXTENDED = 0xffffff;
+const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
+
+/** Per chunk stream header history and reassembly state. */
+interface ChunkStream {
+  readonly csid: number;
+  streamId: number;
+  timestamp: number;
+  length: number;
+  type: number;
+  /** Timestamp field of the last type 0/1/2 header (absolute after type 0). */
+  tsField: number;
+  /** Whether the last type 0/1/2 header used an extended timestamp. */
+  extended: boolean;
+  /** Bytes of the current message received; -1 when no message is in progress. */
+  received: number;
+  body: Uint8Array;
+}
+
+/** Creates the TypeScript reference parser. */
+export function createJsParser(limits: Partial<ParserLimits> = {}): ChunkParser {
+  return new JsParser({ ...DEFAULT_PARSER_LIMITS, ...limits });
+}
+
+class JsParser implements ChunkParser {
+  readonly kind = "js";
+  #limits: ParserLimits;
+  #buf = new Uint8Array(INPUT_SIZE);
+  #view = new DataView(this.#buf.buffer);
+  #readAt = 0;
+  #writeAt = 0;
+  #chunkSize = 128;
+  #streams = new Map<number, ChunkStream>();
+  #cur: ChunkStream | null = null;
+  #chunkLeft = 0;
+  #partialBytes = 0;
+  #failed: ChunkError | null = null;
+
+  constructor(limits: ParserLimits) {
+    this.#limits = limits;
+  }
+
+  get chunkSize(): number {
+    return this.#chunkSize;
+  }
+
+  writable(): Uint8Array {
+    if (INPUT_SIZE - this.#writeAt < MIN_WRITABLE && this.#readAt > 0) {
+      this.#buf.copyWithin(0, this.#readAt, this.#writeAt);
+      this.#writeAt -= this.#readAt;
+      this.#readAt = 0;
+    }
+    return this.#buf.subarray(this.#writeAt);
+  }
+
+  commit(n: number): void {
+    if (n < 0 || this.#writeAt + n > INPUT_SIZE) {
+      throw new RangeError(`Cannot commit ${n} bytes: ${INPUT_SIZE - this.#writeAt} are free`);
+    }
+    this.#writeAt += n;
+  }
+
+  push(bytes: Uint8Array): number {
+    const dst = this.writable();
+    const n = Math.min(dst.length, bytes.length);
+    dst.set(n === bytes.length ? bytes : bytes.subarray(0, n));
+    this.commit(n);
+    return n;
+  }
+
+  drain(onMessage: MessageHandler): void {
+    if (this.#failed) throw this.#failed;
+    try {
+      this.#parse(onMessage);
+    } catch (e) {
+      if (e instanceof ChunkError) this.#failed = e;
+      throw e;
+    }
+    if (this.#readAt === this.#writeAt) this.#readAt = this.#writeAt = 0;
+  }
+
+  [Symbol.dispose](): void {
+    this.#streams.clear();
+    this.#cur = null;
+  }
+
+  #parse(onMessage: MessageHandler): void {
+    const buf = this.#buf;
+    for (;;) {
+      let avail = this.#writeAt - this.#readAt;
+      if (this.#chunkLeft > 0) {
+        const st = this.#cur!;
+        const n = Math.min(this.#chunkLeft, avail);
+        if (n === 0) return;
+        this.#append(st, this.#readAt, n);
+        this.#readAt += n;
+        this.#chunkLeft -= n;
+        if (st.received === st.length) this.#complete(st, st.body.subarray(0, st.length), true, onMessage);
+        continue;
+      }
+      if (avail < 1) return;
+      let p = this.#readAt;
+      const b0 = buf[p]!;
+      const fmt = b0 >>> 6;
+      let csid = b0 & 0x3f;
+      let hlen = 1;
+      if (csid === 0) {
+        if (avail < 2) return;
+        csid = buf[p + 1]! + 64;
+        hlen = 2;
+      } else if (csid === 1) {
+        if (avail < 3) return;
+        csid = buf[p + 1]! + (buf[p + 2]! << 8) + 64;
+        hlen = 3;
+      }
+      if (avail < hlen + MESSAGE_HEADER_SIZE[fmt as 0 | 1 | 2 | 3]) return;
+      let st = this.#streams.get(csid);
+      if (st === undefined) {
+        if (fmt !== 0) {
+          throw new ChunkError(`Chunk stream ${csid} starts with a type-${fmt} header`);
+        }
+        if (this.#streams.size >= this.#limits.maxChunkStreams) {
+          throw new ChunkError(
+            `Chunk stream ${csid} exceeds the limit of ${this.#limits.maxChunkStreams} chunk streams`,
+          );
+        }
+        st = {
+          csid,
+          streamId: 0,
+          timestamp: 0,
+          length: 0,
+          type: 0,
+          tsField: 0,
+          extended: false,
+          received: -1,
+          body: EMPTY,
+        };
+        this.#streams.set(csid, st);
+      }
+      p += hlen;
+      const inProgress = st.received >= 0;
+      if (fmt === 3) {
+        if (st.extended) {
+          if (avail < hlen + 4) return;
+          if (this.#view.getUint32(p) === st.tsField) p += 4;
+        }
+        if (!inProgress) st.timestamp = (st.timestamp + st.tsField) >>> 0;
+      } else {
+        if (inProgress) {
+          throw new ChunkError(
+            `Chunk stream ${csid} got a type-${fmt} header with ${
+              st.length - st.received
+            } bytes of its message outstanding`,
+          );
+        }
+        let field = (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
+        let length = st.length;
+        let type = st.type;
+        if (fmt <= 1) {
+          length = (buf[p + 3]! << 16) | (buf[p + 4]! << 8) | buf[p + 5]!;
+          type = buf[p + 6]!;
+        }
+        const mh = MESSAGE_HEADER_SIZE[fmt as 0 | 1 | 2];
+        const ext = field === EXTENDED;
+        if (ext) {
+          if (avail < hlen + mh + 4) return;
+          field = this.#view.getUint32(p + mh);
+        }
+        if (fmt === 0) {
+          st.streamId = this.#view.getUint32(p + 7, true);
+          st.timestamp = field;
+        } else {
+          st.timestamp = (st.timestamp + field) >>> 0;
+        }
+        st.tsField = field;
+        st.extended = ext;
+        st.length = length;
+        st.type = type;
+        p += mh + (ext ? 4 : 0);
+      }
+      this.#readAt = p;
+      avail = this.#writeAt - p;
+      if (!inProgress) {
+        const length = st.length;
+        if (length > this.#limits.maxMessageSize) {
+          throw new ChunkError(
+            `Message length ${length} on chunk stream ${csid} exceeds the limit of ${this.#limits.maxMessageSize}`,
+          );
+        }
+        if (length <= this.#chunkSize && length <= avail) {
+          // The whole message is in this chunk and already received: hand out a view.
+          this.#readAt = p + length;
+          st.received = length;
+          this.#complete(st, buf.subarray(p, p + length), false, onMessage);
+          continue;
+        }
+        if (this.#partialBytes + length > this.#limits.maxPartialBytes) {
+          throw new ChunkError(
+            `Message length ${length} on chunk stream ${csid} would buffer ${
+              this.#partialBytes + length
+            } bytes of partial messages, over the limit of ${this.#limits.maxPartialBytes}`,
+          );
+        }
+        this.#partialBytes += length;
+        st.received = 0;
+      }
+      this.#cur = st;
+      this.#chunkLeft = Math.min(this.#chunkSize, st.length - st.received);
+    }
+  }
+
+  /** Copies `n` input bytes at `from` to the end of `st`'s body, growing it with what arrives. */
+  #append(st: ChunkStream, from: number, n: number): void {
+    const need = st.received + n;
+    if (need > st.body.length) {
+      const grown = new Uint8Array(Math.min(st.length, Math.max(need, st.body.length * 2, 4096)));
+      grown.set(st.body.subarray(0, st.received));
+      st.body = grown;
+    }
+    st.body.set(this.#buf.subarray(from, from + n), st.received);
+    st.received = need;
+  }
+
+  /** Emits `st`'s message; `reserved` when it was counted in the partial bytes. */
+  #complete(st: ChunkStream, view: Uint8Array, reserved: boolean, onMessage: MessageHandler): void {
+    const length = st.length;
+    if (reserved) this.#partialBytes -= length;
+    st.received = -1;
+    this.#chunkLeft = 0;
+    if (st.type === 1) this.#setChunkSize(view, st.csid);
+    else if (st.type === 2) this.#abort(view);
+    onMessage(
+      { type: st.type, csid: st.csid, streamId: st.streamId, timestamp: st.timestamp, length },
+      view,
+    );
+  }
+
+  #setChunkSize(body: Uint8Array, csid: number): void {
+    if (body.length < 4) {
+      throw new ChunkError(`Set Chunk Size on chunk stream ${csid} has ${body.length} bytes, not 4`);
+    }
+    const size = new DataView(body.buffer, body.byteOffset, 4).getUint32(0);
+    if (size === 0 || size > 0x7fffffff) {
+      throw new ChunkError(`Chunk size ${size} is outside 1..2147483647`);
+    }
+    this.#chunkSize = size;
+  }
+
+  #abort(body: Uint8Array): void {
+    if (body.length < 4) throw new ChunkError(`Abort message has ${body.length} bytes, not 4`);
+    const csid = new DataView(body.buffer, body.byteOffset, 4).getUint32(0);
+    const st = this.#streams.get(csid);
+    if (st !== undefined && st.received >= 0) {
+      this.#partialBytes -= st.length;
+      st.received = -1;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
