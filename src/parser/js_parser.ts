@@ -6,6 +6,7 @@
  */
 
 import { ChunkError } from "../errors.ts";
+import { chunkError, ChunkErrorCode as E } from "./chunk_errors.ts";
 import {
   type ChunkParser,
   DEFAULT_PARSER_LIMITS,
@@ -113,7 +114,9 @@ class JsParser implements ChunkParser {
         this.#append(st, this.#readAt, n);
         this.#readAt += n;
         this.#chunkLeft -= n;
-        if (st.received === st.length) this.#complete(st, st.body.subarray(0, st.length), true, onMessage);
+        if (st.received === st.length) {
+          this.#complete(st, st.body.subarray(0, st.length), true, onMessage);
+        }
         continue;
       }
       if (avail < 1) return;
@@ -135,12 +138,10 @@ class JsParser implements ChunkParser {
       let st = this.#streams.get(csid);
       if (st === undefined) {
         if (fmt !== 0) {
-          throw new ChunkError(`Chunk stream ${csid} starts with a type-${fmt} header`);
+          throw chunkError(E.FreshNotType0, [csid, fmt]);
         }
         if (this.#streams.size >= this.#limits.maxChunkStreams) {
-          throw new ChunkError(
-            `Chunk stream ${csid} exceeds the limit of ${this.#limits.maxChunkStreams} chunk streams`,
-          );
+          throw chunkError(E.TooManyStreams, [csid, this.#limits.maxChunkStreams]);
         }
         st = {
           csid,
@@ -165,11 +166,7 @@ class JsParser implements ChunkParser {
         if (!inProgress) st.timestamp = (st.timestamp + st.tsField) >>> 0;
       } else {
         if (inProgress) {
-          throw new ChunkError(
-            `Chunk stream ${csid} got a type-${fmt} header with ${
-              st.length - st.received
-            } bytes of its message outstanding`,
-          );
+          throw chunkError(E.HeaderMidMessage, [csid, fmt, st.length - st.received]);
         }
         let field = (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
         let length = st.length;
@@ -201,9 +198,7 @@ class JsParser implements ChunkParser {
       if (!inProgress) {
         const length = st.length;
         if (length > this.#limits.maxMessageSize) {
-          throw new ChunkError(
-            `Message length ${length} on chunk stream ${csid} exceeds the limit of ${this.#limits.maxMessageSize}`,
-          );
+          throw chunkError(E.MessageTooLong, [length, csid, this.#limits.maxMessageSize]);
         }
         if (length <= this.#chunkSize && length <= avail) {
           // The whole message is in this chunk and already received: hand out a view.
@@ -213,11 +208,8 @@ class JsParser implements ChunkParser {
           continue;
         }
         if (this.#partialBytes + length > this.#limits.maxPartialBytes) {
-          throw new ChunkError(
-            `Message length ${length} on chunk stream ${csid} would buffer ${
-              this.#partialBytes + length
-            } bytes of partial messages, over the limit of ${this.#limits.maxPartialBytes}`,
-          );
+          const total = this.#partialBytes + length;
+          throw chunkError(E.PartialLimit, [length, csid, total, this.#limits.maxPartialBytes]);
         }
         this.#partialBytes += length;
         st.received = 0;
@@ -255,17 +247,17 @@ class JsParser implements ChunkParser {
 
   #setChunkSize(body: Uint8Array, csid: number): void {
     if (body.length < 4) {
-      throw new ChunkError(`Set Chunk Size on chunk stream ${csid} has ${body.length} bytes, not 4`);
+      throw chunkError(E.ShortSetChunkSize, [csid, body.length]);
     }
     const size = new DataView(body.buffer, body.byteOffset, 4).getUint32(0);
     if (size === 0 || size > 0x7fffffff) {
-      throw new ChunkError(`Chunk size ${size} is outside 1..2147483647`);
+      throw chunkError(E.BadChunkSize, [size]);
     }
     this.#chunkSize = size;
   }
 
   #abort(body: Uint8Array): void {
-    if (body.length < 4) throw new ChunkError(`Abort message has ${body.length} bytes, not 4`);
+    if (body.length < 4) throw chunkError(E.ShortAbort, [body.length]);
     const csid = new DataView(body.buffer, body.byteOffset, 4).getUint32(0);
     const st = this.#streams.get(csid);
     if (st !== undefined && st.received >= 0) {

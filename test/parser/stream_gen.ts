@@ -97,7 +97,9 @@ export interface PublishLikeOptions {
 }
 
 /** A publish session's client-to-server chunk stream and the messages in it, in completion order. */
-export function publishLike(opts: PublishLikeOptions): { bytes: Uint8Array; messages: OutgoingMessage[] } {
+export function publishLike(
+  opts: PublishLikeOptions,
+): { bytes: Uint8Array; messages: OutgoingMessage[] } {
   const w = new ChunkWriter({ repeatExtendedTimestamp: opts.repeatExt ?? true });
   const rnd = prng(opts.seed ?? 1);
   const parts: Uint8Array[] = [];
@@ -121,7 +123,10 @@ export function publishLike(opts: PublishLikeOptions): { bytes: Uint8Array; mess
       csid: vcsid,
       streamId: 1,
       timestamp: ts >>> 0,
-      body: body(i % 30 === 0 ? 5000 + Math.floor(rnd() * 20000) : 200 + Math.floor(rnd() * 3000), i),
+      body: body(
+        i % 30 === 0 ? 5000 + Math.floor(rnd() * 20000) : 200 + Math.floor(rnd() * 3000),
+        i,
+      ),
     };
     const audio: OutgoingMessage = {
       type: 8,

@@ -1,0 +1,353 @@
+// The RTMP chunk layer: headers, per-csid history, reassembly into message records.
+//
+// Linear memory (static regions from memory.data, then the arena up to the end):
+//
+//   CSID_MAP  65600 x u8     slot number + 1 for each chunk stream id, 0 = not seen yet
+//   SLOTS     255 x 48 B     one per chunk stream: header history and reassembly state
+//   OUT       4096 x 24 B    records of complete messages, six u32 LE each:
+//                            type | csid | streamId | timestamp | body pointer | length
+//   RING      64 KiB         socket input (ring.ts)
+//   ARENA     __heap_base .. memory end: bodies of messages spanning chunks, bump allocated,
+//             reclaimed when a batch ends with no message in progress, else compacted
+//
+// A slot (48 B):
+//   0 csid  4 streamId  8 timestamp  12 length  16 type  20 tsField  24 extended
+//   28 received (i32, -1 = no message in progress)  32 bodyOff (arena offset)
+//
+// parse() consumes all it can and returns the record count, with MORE set when it stopped
+// early (records full, or the arena needs compacting), or a negative error code. The error's
+// numbers are read with errorArg(i). Nothing traps on bad input and nothing is allocated.
+
+import { readAt, RING, seek, writeAt } from "./ring";
+
+const MAX_CSID: u32 = 65599;
+const MAX_SLOTS: u32 = 255;
+const SLOT_SIZE: u32 = 48;
+const OUT_CAP: u32 = 4096;
+const RECORD_SIZE: u32 = 24;
+const EXTENDED: u32 = 0xffffff;
+/** Set in parse()'s result when it stopped before the input was exhausted. */
+export const MORE: i32 = 0x40000000;
+
+const CSID_MAP: usize = memory.data(MAX_CSID + 1, 16);
+const SLOTS: usize = memory.data(MAX_SLOTS * SLOT_SIZE, 16);
+/** Start of the records of the last parse(). */
+export const OUT: usize = memory.data(OUT_CAP * RECORD_SIZE, 16);
+
+// Slot fields.
+const S_CSID: usize = 0;
+const S_STREAM: usize = 4;
+const S_TS: usize = 8;
+const S_LEN: usize = 12;
+const S_TYPE: usize = 16;
+const S_FIELD: usize = 20;
+const S_EXT: usize = 24;
+const S_RECV: usize = 28;
+const S_BODY: usize = 32;
+
+// Error codes, negated in parse()'s result (same numbers as src/parser/chunk_errors.ts).
+const E_FRESH_NOT_TYPE0: i32 = 1;
+const E_TOO_MANY_STREAMS: i32 = 2;
+const E_HEADER_MID_MESSAGE: i32 = 3;
+const E_MESSAGE_TOO_LONG: i32 = 4;
+const E_PARTIAL_LIMIT: i32 = 5;
+const E_BAD_CHUNK_SIZE: i32 = 6;
+const E_SHORT_SET_CHUNK_SIZE: i32 = 7;
+const E_SHORT_ABORT: i32 = 8;
+const E_ARENA: i32 = 9;
+const E_MEMORY: i32 = 10;
+
+let arenaBase: usize = 0;
+let arenaSize: u32 = 0;
+let arenaTop: u32 = 0;
+let needCompact: bool = false;
+
+let maxMessage: u32 = 8 << 20;
+let maxSlots: u32 = 64;
+let maxPartial: u32 = 8 << 20;
+
+let chunkSize: u32 = 128;
+let slotCount: u32 = 0;
+let cur: usize = 0;
+let chunkLeft: u32 = 0;
+let partialBytes: u32 = 0;
+let partialCount: u32 = 0;
+let outCount: u32 = 0;
+let failed: i32 = 0;
+let e0: u32 = 0;
+let e1: u32 = 0;
+let e2: u32 = 0;
+let e3: u32 = 0;
+
+function fail(code: i32, a: u32, b: u32, c: u32, d: u32): i32 {
+  e0 = a;
+  e1 = b;
+  e2 = c;
+  e3 = d;
+  return -code;
+}
+
+function be24(p: usize): u32 {
+  return (<u32> load<u8>(p) << 16) | (<u32> load<u8>(p, 1) << 8) | <u32> load<u8>(p, 2);
+}
+
+function be32(p: usize): u32 {
+  return bswap<u32>(load<u32>(p));
+}
+
+/** Sets limits and clears all state; returns 0, or a negative code when memory is too small. */
+export function configure(maxMessageSize: u32, maxChunkStreams: u32, maxPartialBytes: u32): i32 {
+  maxMessage = maxMessageSize;
+  maxSlots = min(maxChunkStreams, MAX_SLOTS);
+  maxPartial = maxPartialBytes;
+  arenaBase = (__heap_base + 15) & ~(<usize> 15);
+  const end = <usize> memory.size() << 16;
+  arenaSize = end > arenaBase ? <u32> (end - arenaBase) : 0;
+  resetChunks();
+  return arenaSize < maxPartial ? -E_MEMORY : 0;
+}
+
+/** Forgets every chunk stream and message in progress. */
+export function resetChunks(): void {
+  for (let i: u32 = 0; i < slotCount; i++) {
+    store<u8>(CSID_MAP + load<u32>(SLOTS + i * SLOT_SIZE + S_CSID), 0);
+  }
+  slotCount = 0;
+  chunkSize = 128;
+  cur = 0;
+  chunkLeft = 0;
+  partialBytes = 0;
+  partialCount = 0;
+  outCount = 0;
+  arenaTop = 0;
+  needCompact = false;
+  failed = 0;
+}
+
+/** The chunk size in force. */
+export function currentChunkSize(): u32 {
+  return chunkSize;
+}
+
+/** Numbers describing the last error. */
+export function errorArg(i: u32): u32 {
+  return i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3;
+}
+
+/** Parses what the ring holds; see the header comment for the result. */
+export function parse(): i32 {
+  if (failed != 0) return failed;
+  outCount = 0;
+  let compacted = false;
+  if (partialCount == 0) {
+    arenaTop = 0;
+  } else if (needCompact) {
+    compact();
+    compacted = true;
+  }
+  needCompact = false;
+  const r = run(compacted);
+  if (r < 0) failed = r;
+  return r;
+}
+
+/** Moves the bodies of messages in progress to the front of the arena, in offset order. */
+function compact(): void {
+  let dst: u32 = 0;
+  let floor: u32 = 0;
+  for (let k: u32 = 0; k < partialCount; k++) {
+    let best: usize = 0;
+    let bestOff: u32 = 0xffffffff;
+    for (let i: u32 = 0; i < slotCount; i++) {
+      const s = SLOTS + i * SLOT_SIZE;
+      if (load<i32>(s + S_RECV) < 0) continue;
+      const off = load<u32>(s + S_BODY);
+      if (off >= floor && off < bestOff) {
+        best = s;
+        bestOff = off;
+      }
+    }
+    if (best == 0) break;
+    memory.copy(arenaBase + dst, arenaBase + bestOff, load<u32>(best + S_RECV));
+    store<u32>(best + S_BODY, dst);
+    floor = bestOff + 1;
+    dst += load<u32>(best + S_LEN);
+  }
+  arenaTop = dst;
+}
+
+function emit(s: usize, body: usize): void {
+  const r = OUT + outCount * RECORD_SIZE;
+  store<u32>(r, load<u32>(s + S_TYPE));
+  store<u32>(r, load<u32>(s + S_CSID), 4);
+  store<u32>(r, load<u32>(s + S_STREAM), 8);
+  store<u32>(r, load<u32>(s + S_TS), 12);
+  store<u32>(r, <u32> body, 16);
+  store<u32>(r, load<u32>(s + S_LEN), 20);
+  outCount++;
+}
+
+/** Applies SetChunkSize and Abort where they complete; returns 0 or an error. */
+function control(s: usize, body: usize): i32 {
+  const type = load<u32>(s + S_TYPE);
+  if (type == 1) {
+    const len = load<u32>(s + S_LEN);
+    if (len < 4) return fail(E_SHORT_SET_CHUNK_SIZE, load<u32>(s + S_CSID), len, 0, 0);
+    const size = be32(body);
+    if (size == 0 || size > 0x7fffffff) return fail(E_BAD_CHUNK_SIZE, size, 0, 0, 0);
+    chunkSize = size;
+  } else if (type == 2) {
+    const len = load<u32>(s + S_LEN);
+    if (len < 4) return fail(E_SHORT_ABORT, len, 0, 0, 0);
+    const csid = be32(body);
+    if (csid <= MAX_CSID) {
+      const n = <u32> load<u8>(CSID_MAP + csid);
+      if (n != 0) {
+        const t = SLOTS + (n - 1) * SLOT_SIZE;
+        if (load<i32>(t + S_RECV) >= 0) {
+          partialBytes -= load<u32>(t + S_LEN);
+          partialCount--;
+          store<i32>(t + S_RECV, -1);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+function run(compacted: bool): i32 {
+  for (;;) {
+    const p = readAt;
+    const avail = writeAt - p;
+    if (chunkLeft > 0) {
+      if (avail == 0) return <i32> outCount;
+      const n = min(chunkLeft, avail);
+      const s = cur;
+      const recv = load<u32>(s + S_RECV);
+      const body = arenaBase + load<u32>(s + S_BODY);
+      memory.copy(body + recv, RING + p, n);
+      store<u32>(s + S_RECV, recv + n);
+      seek(p + n);
+      chunkLeft -= n;
+      const len = load<u32>(s + S_LEN);
+      if (recv + n == len) {
+        partialBytes -= len;
+        partialCount--;
+        store<i32>(s + S_RECV, -1);
+        emit(s, body);
+        const c = control(s, body);
+        if (c < 0) return c;
+        if (outCount == OUT_CAP) return <i32> outCount | MORE;
+      }
+      continue;
+    }
+    if (avail == 0) return <i32> outCount;
+    const h = RING + p;
+    const b0 = <u32> load<u8>(h);
+    const fmt = b0 >> 6;
+    let csid = b0 & 0x3f;
+    let hlen: u32 = 1;
+    if (csid == 0) {
+      if (avail < 2) return <i32> outCount;
+      csid = <u32> load<u8>(h, 1) + 64;
+      hlen = 2;
+    } else if (csid == 1) {
+      if (avail < 3) return <i32> outCount;
+      csid = (<u32> load<u8>(h, 1) | (<u32> load<u8>(h, 2) << 8)) + 64;
+      hlen = 3;
+    }
+    const mh: u32 = fmt == 0 ? 11 : fmt == 1 ? 7 : fmt == 2 ? 3 : 0;
+    if (avail < hlen + mh) return <i32> outCount;
+    let n = <u32> load<u8>(CSID_MAP + csid);
+    if (n == 0) {
+      if (fmt != 0) return fail(E_FRESH_NOT_TYPE0, csid, fmt, 0, 0);
+      if (slotCount >= maxSlots) return fail(E_TOO_MANY_STREAMS, csid, maxSlots, 0, 0);
+      const t = SLOTS + slotCount * SLOT_SIZE;
+      memory.fill(t, 0, SLOT_SIZE);
+      store<u32>(t + S_CSID, csid);
+      store<i32>(t + S_RECV, -1);
+      slotCount++;
+      n = slotCount;
+      store<u8>(CSID_MAP + csid, <u8> n);
+    }
+    const s = SLOTS + (n - 1) * SLOT_SIZE;
+    let q = h + hlen;
+    const inProgress = load<i32>(s + S_RECV) >= 0;
+    let ts = load<u32>(s + S_TS);
+    let field = load<u32>(s + S_FIELD);
+    let length = load<u32>(s + S_LEN);
+    let type = load<u32>(s + S_TYPE);
+    let streamId = load<u32>(s + S_STREAM);
+    let ext = load<u32>(s + S_EXT) != 0;
+    if (fmt == 3) {
+      if (ext) {
+        if (avail < hlen + 4) return <i32> outCount;
+        if (be32(q) == field) q += 4;
+      }
+      if (!inProgress) ts += field;
+    } else {
+      if (inProgress) {
+        return fail(E_HEADER_MID_MESSAGE, csid, fmt, length - load<u32>(s + S_RECV), 0);
+      }
+      field = be24(q);
+      if (fmt <= 1) {
+        length = be24(q + 3);
+        type = <u32> load<u8>(q, 6);
+      }
+      ext = field == EXTENDED;
+      if (ext) {
+        if (avail < hlen + mh + 4) return <i32> outCount;
+        field = be32(q + mh);
+      }
+      if (fmt == 0) {
+        streamId = load<u32>(q, 7);
+        ts = field;
+      } else {
+        ts += field;
+      }
+      q += mh + (ext ? 4 : 0);
+    }
+    const rest = <u32> (RING + writeAt - q);
+    if (!inProgress) {
+      if (length > maxMessage) return fail(E_MESSAGE_TOO_LONG, length, csid, maxMessage, 0);
+      const whole = length <= chunkSize && length <= rest;
+      if (!whole) {
+        if (partialBytes + length > maxPartial) {
+          return fail(E_PARTIAL_LIMIT, length, csid, partialBytes + length, maxPartial);
+        }
+        if (arenaTop + length > arenaSize) {
+          // Leave the header unread; the next parse() compacts the arena first.
+          if (compacted || outCount == 0 && partialCount == 0) {
+            return fail(E_ARENA, length, 0, 0, 0);
+          }
+          needCompact = true;
+          return <i32> outCount | MORE;
+        }
+      }
+      store<u32>(s + S_TS, ts);
+      store<u32>(s + S_FIELD, field);
+      store<u32>(s + S_LEN, length);
+      store<u32>(s + S_TYPE, type);
+      store<u32>(s + S_STREAM, streamId);
+      store<u32>(s + S_EXT, ext ? 1 : 0);
+      if (whole) {
+        // The whole message is in this chunk and already received: point at the ring.
+        seek(<u32> (q - RING) + length);
+        emit(s, q);
+        const c = control(s, q);
+        if (c < 0) return c;
+        if (outCount == OUT_CAP) return <i32> outCount | MORE;
+        continue;
+      }
+      store<u32>(s + S_BODY, arenaTop);
+      store<i32>(s + S_RECV, 0);
+      arenaTop += length;
+      partialBytes += length;
+      partialCount++;
+    }
+    seek(<u32> (q - RING));
+    cur = s;
+    chunkLeft = min(chunkSize, length - load<u32>(s + S_RECV));
+  }
+  return <i32> outCount;
+}

@@ -1,0 +1,58 @@
+// The input ring: socket reads land here, straight from conn.read() into linear memory.
+//
+//   RING   [ .... consumed .... | unparsed | free ............................ ]
+//          0                  readAt     writeAt                          RING_SIZE
+//
+// Chunk payload is copied out as soon as it arrives, so the unparsed part is never more
+// than one incomplete chunk header (at most 18 bytes). The wrap therefore moves at most
+// those few bytes to the front instead of splitting a header across the end.
+
+/** Bytes in the ring. */
+export const RING_SIZE: u32 = 64 * 1024;
+/** Below this much free space at the end, the ring wraps before the next read. */
+const MIN_FREE: u32 = 16 * 1024;
+
+/** Start of the ring in linear memory. */
+export const RING: usize = memory.data(RING_SIZE, 16);
+
+/** Offset of the first unparsed byte. */
+export let readAt: u32 = 0;
+/** Offset one past the last received byte. */
+export let writeAt: u32 = 0;
+
+/** Marks `n` bytes as consumed by the parser. */
+export function consume(n: u32): void {
+  readAt += n;
+}
+
+/** Moves `readAt` to an absolute position. */
+export function seek(pos: u32): void {
+  readAt = pos;
+}
+
+/** Wraps the ring when little space is left; returns the offset where the next read lands. */
+export function prepareWrite(): u32 {
+  if (readAt == writeAt) {
+    readAt = 0;
+    writeAt = 0;
+  } else if (RING_SIZE - writeAt < MIN_FREE && readAt > 0) {
+    const n = writeAt - readAt;
+    memory.copy(RING, RING + readAt, n);
+    readAt = 0;
+    writeAt = n;
+  }
+  return writeAt;
+}
+
+/** Marks `n` bytes after `writeAt` as received; returns false when they do not fit. */
+export function commitWrite(n: u32): bool {
+  if (n > RING_SIZE - writeAt) return false;
+  writeAt += n;
+  return true;
+}
+
+/** Empties the ring. */
+export function resetRing(): void {
+  readAt = 0;
+  writeAt = 0;
+}

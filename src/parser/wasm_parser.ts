@@ -1,0 +1,136 @@
+/**
+ * The WASM chunk parser: the AssemblyScript core in `assembly/`, one instance per
+ * connection, socket reads landing straight in the instance's linear memory.
+ * @module
+ */
+
+import { chunkError } from "./chunk_errors.ts";
+import {
+  type ChunkParser,
+  DEFAULT_PARSER_LIMITS,
+  type MessageHandler,
+  type ParserLimits,
+} from "./types.ts";
+
+/** Where `deno task build:wasm` writes the core. */
+export const WASM_URL: URL = new URL("../../build/parser.wasm", import.meta.url);
+
+/** Pages the core's static regions (csid map, slots, records, ring) take. */
+const STATIC_PAGES = 4;
+const PAGE = 65536;
+const RECORD_SIZE = 24;
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  RING: WebAssembly.Global;
+  RING_SIZE: WebAssembly.Global;
+  OUT: WebAssembly.Global;
+  MORE: WebAssembly.Global;
+  configure(maxMessage: number, maxStreams: number, maxPartial: number): number;
+  prepareWrite(): number;
+  commitWrite(n: number): number;
+  parse(): number;
+  currentChunkSize(): number;
+  errorArg(i: number): number;
+  resetChunks(): void;
+  resetRing(): void;
+}
+
+/** Makes parsers from one compiled module. */
+export type ParserFactory = (limits?: Partial<ParserLimits>) => ChunkParser;
+
+/** Compiles the core once (from `build/parser.wasm` unless given) and returns a factory. */
+export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promise<ParserFactory> {
+  const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  return (limits = {}) => new WasmParser(module, { ...DEFAULT_PARSER_LIMITS, ...limits });
+}
+
+class WasmParser implements ChunkParser {
+  readonly kind = "wasm";
+  #core: CoreExports;
+  #u8: Uint8Array;
+  #view: DataView;
+  #ring: number;
+  #ringEnd: number;
+  #out: number;
+  #more: number;
+  #failed: Error | null = null;
+
+  constructor(module: WebAssembly.Module, limits: ParserLimits) {
+    const arenaPages = Math.ceil(limits.maxPartialBytes / PAGE) + 1;
+    const memory = new WebAssembly.Memory({ initial: STATIC_PAGES + arenaPages });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    this.#core = instance.exports as unknown as CoreExports;
+    const rc = this.#core.configure(
+      limits.maxMessageSize,
+      limits.maxChunkStreams,
+      limits.maxPartialBytes,
+    );
+    if (rc < 0) throw chunkError(-rc, []);
+    // Memory never grows after this, so these views stay valid.
+    this.#u8 = new Uint8Array(memory.buffer);
+    this.#view = new DataView(memory.buffer);
+    this.#ring = this.#core.RING.value;
+    this.#ringEnd = this.#ring + this.#core.RING_SIZE.value;
+    this.#out = this.#core.OUT.value;
+    this.#more = this.#core.MORE.value;
+  }
+
+  get chunkSize(): number {
+    return this.#core.currentChunkSize() >>> 0;
+  }
+
+  writable(): Uint8Array {
+    return this.#u8.subarray(this.#ring + this.#core.prepareWrite(), this.#ringEnd);
+  }
+
+  commit(n: number): void {
+    if (n < 0 || !this.#core.commitWrite(n)) {
+      throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
+    }
+  }
+
+  push(bytes: Uint8Array): number {
+    const dst = this.writable();
+    const n = Math.min(dst.length, bytes.length);
+    dst.set(n === bytes.length ? bytes : bytes.subarray(0, n));
+    this.commit(n);
+    return n;
+  }
+
+  drain(onMessage: MessageHandler): void {
+    if (this.#failed) throw this.#failed;
+    const core = this.#core;
+    const view = this.#view;
+    const u8 = this.#u8;
+    const more = this.#more;
+    for (;;) {
+      const r = core.parse();
+      if (r < 0) {
+        const args = [0, 1, 2, 3].map((i) => core.errorArg(i) >>> 0);
+        this.#failed = chunkError(-r, args);
+        throw this.#failed;
+      }
+      const count = r & (more - 1);
+      let o = this.#out;
+      for (let i = 0; i < count; i++, o += RECORD_SIZE) {
+        const ptr = view.getUint32(o + 16, true);
+        const length = view.getUint32(o + 20, true);
+        onMessage({
+          type: view.getUint32(o, true),
+          csid: view.getUint32(o + 4, true),
+          streamId: view.getUint32(o + 8, true),
+          timestamp: view.getUint32(o + 12, true),
+          length,
+        }, u8.subarray(ptr, ptr + length));
+      }
+      if ((r & more) === 0) return;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.#core.resetChunks();
+    this.#core.resetRing();
+  }
+}
