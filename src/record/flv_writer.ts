@@ -1,0 +1,191 @@
+/**
+ * Writes one published stream as an FLV file: header, one onMetaData script tag,
+ * then every audio and video tag in the order given, with timestamps rebased to 0.
+ * On close it patches `duration` and `filesize` into the metadata when the output
+ * can seek.
+ * @module
+ */
+
+import { MediaError } from "../errors.ts";
+import { encodeAmf0 } from "../rtmp/amf0.ts";
+import { AmfEcmaArray, type AmfObject, type AmfValue } from "../rtmp/amf_value.ts";
+import {
+  encodeFlvHeader,
+  encodeFlvTagTo,
+  FLV_TAG_HEADER_SIZE,
+  flvTagSize,
+  FlvTagType,
+  type FlvTagTypeNumber,
+} from "./flv.ts";
+
+/** A byte sink for {@linkcode FlvWriter}; see `openFlvFile` and `pipeOutput`. */
+export interface FlvOutput {
+  /** Takes whole tags; `bytes` is valid only during the call, so copy or consume it. */
+  write(bytes: Uint8Array): void;
+  /** Overwrites already written bytes at `offset` (outputs that can seek only). */
+  patch?(offset: number, bytes: Uint8Array): void;
+  /** Pushes buffered bytes to the underlying sink. */
+  flush(): void;
+  /** Flushes and releases the sink; further writes fail. */
+  close(): void;
+  /** Bytes accepted by `write` so far, buffered or not. */
+  readonly bytesWritten: number;
+}
+
+/** Which tracks the FLV header announces. */
+export interface FlvWriterOptions {
+  readonly hasAudio: boolean;
+  readonly hasVideo: boolean;
+}
+
+/** What {@linkcode FlvWriter.close} reports. */
+export interface FlvWriterResult {
+  /** Total bytes written, header included. */
+  readonly bytes: number;
+  /** Highest rebased media timestamp, in milliseconds. */
+  readonly durationMs: number;
+}
+
+const SCRATCH_GRAIN = 4096;
+
+/**
+ * Records one stream into an {@linkcode FlvOutput}. Not reusable: after `close()`
+ * writes fail with `Deno.errors.BadResource`.
+ */
+export class FlvWriter {
+  #out: FlvOutput;
+  #scratch = new Uint8Array(SCRATCH_GRAIN);
+  #metaWritten = false;
+  #durationAt = -1;
+  #filesizeAt = -1;
+  #started = false;
+  #lastRaw = 0;
+  #time = 0;
+  #maxTime = 0;
+  #result: FlvWriterResult | null = null;
+
+  /** Writes the FLV header to `out` at once. */
+  constructor(out: FlvOutput, options: FlvWriterOptions) {
+    this.#out = out;
+    out.write(encodeFlvHeader({ audio: options.hasAudio, video: options.hasVideo }));
+  }
+
+  /**
+   * Writes the client's onMetaData (from `@setDataFrame`) as the first tag, minus any
+   * `duration`/`filesize` it carries, plus those two as numbers patched on close.
+   * Returns false, writing nothing, once metadata (given or synthesized) is written.
+   */
+  writeMetadata(meta: AmfObject | AmfEcmaArray): boolean {
+    this.#assertOpen();
+    if (this.#metaWritten) return false;
+    this.#writeMetadataTag(meta);
+    return true;
+  }
+
+  /** Writes one audio tag; `timestamp` is the RTMP timestamp (ms, mod 2^32). */
+  writeAudio(timestamp: number, body: Uint8Array): void {
+    this.#writeMedia(FlvTagType.Audio, timestamp, body);
+  }
+
+  /** Writes one video tag; `timestamp` is the RTMP timestamp (ms, mod 2^32). */
+  writeVideo(timestamp: number, body: Uint8Array): void {
+    this.#writeMedia(FlvTagType.Video, timestamp, body);
+  }
+
+  /**
+   * Patches duration and filesize (when the output has `patch`), flushes and closes
+   * the output. Calling it again returns the first result.
+   */
+  close(): FlvWriterResult {
+    if (this.#result !== null) return this.#result;
+    const result = { bytes: this.#out.bytesWritten, durationMs: this.#maxTime };
+    this.#result = result;
+    try {
+      if (this.#out.patch !== undefined && this.#metaWritten) {
+        this.#out.patch(this.#durationAt, float64(result.durationMs / 1000));
+        this.#out.patch(this.#filesizeAt, float64(result.bytes));
+      }
+      this.#out.flush();
+    } finally {
+      this.#out.close();
+    }
+    return result;
+  }
+
+  #writeMedia(type: FlvTagTypeNumber, timestamp: number, body: Uint8Array): void {
+    this.#assertOpen();
+    if (!Number.isInteger(timestamp) || timestamp < 0 || timestamp > 0xffffffff) {
+      throw new MediaError(`Media timestamp must be an integer in 0..4294967295: got ${timestamp}`);
+    }
+    if (!this.#metaWritten) this.#writeMetadataTag(new AmfEcmaArray());
+    this.#writeTag(type, this.#rebase(timestamp) % 0x100000000, body);
+  }
+
+  /**
+   * Unwraps RTMP timestamps by adding signed 32-bit deltas (unsigned subtraction,
+   * read as signed), so a wrap past 2^32 keeps counting up and a tag slightly
+   * older than the one before (audio/video interleave) steps back a little.
+   * Anything before the first tag is written at 0.
+   */
+  #rebase(raw: number): number {
+    if (!this.#started) {
+      this.#started = true;
+      this.#lastRaw = raw;
+      return 0;
+    }
+    this.#time += (raw - this.#lastRaw) | 0;
+    this.#lastRaw = raw;
+    const time = Math.max(0, this.#time);
+    this.#maxTime = Math.max(this.#maxTime, time);
+    return time;
+  }
+
+  #writeMetadataTag(meta: AmfObject | AmfEcmaArray): void {
+    const data: AmfObject = meta instanceof AmfEcmaArray
+      ? new AmfEcmaArray()
+      : new Map<string, AmfValue>();
+    data.set("duration", 0);
+    data.set("filesize", 0);
+    for (const [key, value] of meta) {
+      const lower = key.toLowerCase();
+      if (lower !== "duration" && lower !== "filesize") data.set(key, value);
+    }
+    const body = encodeAmf0(["onMetaData", data]);
+    const bodyAt = this.#out.bytesWritten + FLV_TAG_HEADER_SIZE;
+    this.#durationAt = bodyAt + numberOffset(body, "duration");
+    this.#filesizeAt = bodyAt + numberOffset(body, "filesize");
+    this.#writeTag(FlvTagType.Script, 0, body);
+    this.#metaWritten = true;
+  }
+
+  #writeTag(type: FlvTagTypeNumber, timestamp: number, body: Uint8Array): void {
+    const size = flvTagSize(body.length);
+    if (size > this.#scratch.length) {
+      this.#scratch = new Uint8Array(Math.ceil(size / SCRATCH_GRAIN) * SCRATCH_GRAIN);
+    }
+    const n = encodeFlvTagTo(this.#scratch, 0, { type, timestamp, body });
+    this.#out.write(this.#scratch.subarray(0, n));
+  }
+
+  #assertOpen(): void {
+    if (this.#result !== null) throw new Deno.errors.BadResource("FLV writer is closed");
+  }
+}
+
+/** Offset in an encoded object of the 8-byte number stored under `key` (the first match). */
+function numberOffset(body: Uint8Array, key: string): number {
+  const pattern = [0, key.length, ...new TextEncoder().encode(key), 0x00]; // u16 length, key, number marker
+  outer: for (let i = 0; i + pattern.length + 8 <= body.length; i++) {
+    for (let j = 0; j < pattern.length; j++) {
+      if (body[i + j] !== pattern[j]) continue outer;
+    }
+    return i + pattern.length;
+  }
+  throw new MediaError(`Encoded onMetaData of ${body.length} bytes has no number "${key}"`);
+}
+
+function float64(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, value);
+  return out;
+}
