@@ -1,0 +1,70 @@
+/**
+ * The HTTP API: health and sessions, as JSON, over a read-only registry view.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { RegistryView } from "../session/registry.ts";
+
+/**
+ * Builds the API app. Every answer is JSON; errors are `{"error": "..."}` and a 500 never
+ * carries a stack trace (it is logged instead).
+ *
+ * - `GET /healthz` → `{"ok": true}`
+ * - `GET /api/sessions` → `{"sessions": [...]}`
+ * - `GET /api/sessions/:id` → the session, or 404
+ * - `DELETE /api/sessions/:id` → `{"dropped": id}` once the session was asked to disconnect,
+ *   or 404 when it is unknown or already closed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createApp } from "./app.ts";
+ *
+ * const app = createApp({ list: () => [], get: () => undefined, drop: () => false });
+ * const res = await app.request("/healthz");
+ * assert.deepEqual(await res.json(), { ok: true });
+ * ```
+ */
+export function createApp(view: RegistryView): Hono {
+  const app = new Hono();
+  const logger = getLogger(["rtmp-edge", "api"]);
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.get("/api/sessions", (c) => c.json({ sessions: view.list() }));
+
+  app.get("/api/sessions/:id", (c) => {
+    const id = c.req.param("id");
+    const session = view.get(id);
+    if (session === undefined) return c.json({ error: `Session ${id} not found` }, 404);
+    return c.json(session);
+  });
+
+  app.delete("/api/sessions/:id", (c) => {
+    const id = c.req.param("id");
+    if (view.drop(id)) return c.json({ dropped: id });
+    const error = view.get(id) === undefined
+      ? `Session ${id} not found`
+      : `Session ${id} is already closed`;
+    return c.json({ error }, 404);
+  });
+
+  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status < 500) {
+      return c.json({ error: err.message || `HTTP ${err.status}` }, err.status);
+    }
+    logger.error("{method} {path} failed: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      error: err,
+    });
+    return c.json({ error: "Internal error" }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,316 @@
+/**
+ * Server configuration from command-line flags and `RTMP_EDGE_*` environment variables.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** Log levels, as `@logtape/logtape` names them. */
+export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+
+/** Everything the server can be told at start. */
+export interface Config {
+  /** RTMP listen port; 0 picks a free one. */
+  readonly rtmpPort: number;
+  /** RTMP listen address. */
+  readonly host: string;
+  /** HTTP API listen port; 0 picks a free one. */
+  readonly httpPort: number;
+  /** HTTP API listen address. */
+  readonly httpHost: string;
+  /** Where FLV recordings go. */
+  readonly recordDir: string;
+  /** Whether publishes are recorded to FLV. */
+  readonly record: boolean;
+  /** Whether the first publish is also written as FLV to stdout. */
+  readonly pipe: boolean;
+  /** Which chunk parser connections use. */
+  readonly parser: "js" | "wasm";
+  /** Lowest log level written. */
+  readonly logLevel: LogLevelName;
+  /** Largest RTMP message body accepted, in bytes (at most 16 MiB - 1, the 24-bit field). */
+  readonly maxMessageSize: number;
+  /** Most chunk stream ids one connection may use (1..255). */
+  readonly maxChunkStreams: number;
+}
+
+/** What {@linkcode parseConfig} gives back: a config, the help text, or why not. */
+export type ParseConfigResult = { config: Config } | { help: string } | { error: string };
+
+/** The configuration with no flags and no environment. */
+export const DEFAULT_CONFIG: Config = Object.freeze({
+  rtmpPort: 1935,
+  host: "0.0.0.0",
+  httpPort: 8080,
+  httpHost: "127.0.0.1",
+  recordDir: "./recordings",
+  record: true,
+  pipe: false,
+  parser: "wasm",
+  logLevel: "info",
+  maxMessageSize: 8 * 1024 * 1024,
+  maxChunkStreams: 64,
+});
+
+const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
+const PARSERS: readonly Config["parser"][] = ["js", "wasm"];
+const MAX_MESSAGE_SIZE = 0xffffff;
+const ENV_PREFIX = "RTMP_EDGE_";
+
+type Check<T> = (raw: string) => { value: T } | { problem: string };
+
+/** One flag: its name, its variable, what it sets, and how a string becomes a value. */
+interface FlagSpec<K extends keyof Config> {
+  readonly key: K;
+  /** The flag as help shows it, without dashes. */
+  readonly flag: string;
+  /** The parseArgs option behind it (differs for `--no-record`). */
+  readonly option: string;
+  readonly env: string;
+  /** Value placeholder in help; empty for switches. */
+  readonly arg: string;
+  readonly help: string;
+  /** Turns a flag's or variable's string into a value. */
+  readonly check: Check<Config[K]>;
+  /** For switches: the value when the option is given (true) or negated (false). */
+  readonly fromSwitch?: (on: boolean) => Config[K];
+}
+
+type AnyFlagSpec = { [K in keyof Config]: FlagSpec<K> }[keyof Config];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function spec<K extends keyof Config>(s: Omit<FlagSpec<K>, "env" | "option">): FlagSpec<K> {
+  const env = ENV_PREFIX + s.flag.replaceAll("-", "_").toUpperCase();
+  return { ...s, env, option: s.flag.replace(/^no-/, "") };
+}
+
+function integer(min: number, max: number): Check<number> {
+  return (raw) => {
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return { value: n };
+    return { problem: `expected a whole number ${min}..${max}, got "${raw}"` };
+  };
+}
+
+function oneOf<T extends string>(names: readonly T[]): Check<T> {
+  return (raw) => {
+    const found = names.find((n) => n === raw);
+    if (found !== undefined) return { value: found };
+    return { problem: `expected one of ${names.join(", ")}, got "${raw}"` };
+  };
+}
+
+function nonEmpty(raw: string): { value: string } | { problem: string } {
+  return raw.trim() === "" ? { problem: "expected a non-empty value" } : { value: raw };
+}
+
+function bool(raw: string): { value: boolean } | { problem: string } {
+  const s = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(s)) return { value: true };
+  if (["0", "false", "no", "off"].includes(s)) return { value: false };
+  return { problem: `expected 1/0, true/false, yes/no or on/off, got "${raw}"` };
+}
+
+function negated(raw: string): { value: boolean } | { problem: string } {
+  const r = bool(raw);
+  return "value" in r ? { value: !r.value } : r;
+}
+
+function same(on: boolean): boolean {
+  return on;
+}
+
+const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
+  spec({
+    key: "rtmpPort",
+    flag: "rtmp-port",
+    arg: "<port>",
+    check: integer(0, 65535),
+    help: "RTMP listen port; 0 picks a free one",
+  }),
+  spec({ key: "host", flag: "host", arg: "<addr>", check: nonEmpty, help: "RTMP listen address" }),
+  spec({
+    key: "httpPort",
+    flag: "http-port",
+    arg: "<port>",
+    check: integer(0, 65535),
+    help: "HTTP API listen port; 0 picks a free one",
+  }),
+  spec({
+    key: "httpHost",
+    flag: "http-host",
+    arg: "<addr>",
+    check: nonEmpty,
+    help: "HTTP API listen address",
+  }),
+  spec({
+    key: "recordDir",
+    flag: "record-dir",
+    arg: "<dir>",
+    check: nonEmpty,
+    help: "Directory for FLV recordings",
+  }),
+  spec({
+    key: "record",
+    flag: "no-record",
+    arg: "",
+    check: negated,
+    fromSwitch: same,
+    help: "Do not record publishes (--record turns recording back on)",
+  }),
+  spec({
+    key: "pipe",
+    flag: "pipe",
+    arg: "",
+    check: bool,
+    fromSwitch: same,
+    help: "Also write the first publish as FLV to stdout",
+  }),
+  spec({
+    key: "parser",
+    flag: "parser",
+    arg: "<js|wasm>",
+    check: oneOf(PARSERS),
+    help: "Chunk parser implementation",
+  }),
+  spec({
+    key: "logLevel",
+    flag: "log-level",
+    arg: "<level>",
+    check: oneOf(LOG_LEVELS),
+    help: `Lowest log level: ${LOG_LEVELS.join(", ")}`,
+  }),
+  spec({
+    key: "maxMessageSize",
+    flag: "max-message-size",
+    arg: "<bytes>",
+    check: integer(1, MAX_MESSAGE_SIZE),
+    help: `Largest RTMP message body accepted, 1..${MAX_MESSAGE_SIZE}`,
+  }),
+  spec({
+    key: "maxChunkStreams",
+    flag: "max-chunk-streams",
+    arg: "<n>",
+    check: integer(1, 255),
+    help: "Most chunk stream ids per connection, 1..255",
+  }),
+]);
+
+function describeDefault(s: AnyFlagSpec): string {
+  if (s.key === "record") return "recording on";
+  if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
+  return String(DEFAULT_CONFIG[s.key]);
+}
+
+/**
+ * The `--help` text: every flag with its environment variable and default.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { helpText } from "./config.ts";
+ *
+ * assert.match(helpText(), /--rtmp-port <port>/);
+ * assert.match(helpText(), /RTMP_EDGE_RTMP_PORT/);
+ * ```
+ */
+export function helpText(): string {
+  const lines = [
+    "rtmp-edge: RTMP ingest server",
+    "",
+    "Usage: rtmp-edge [flags]",
+    "",
+    "Flags win over environment variables; boolean variables take 1/0, true/false, yes/no, on/off.",
+    "",
+  ];
+  for (const s of FLAGS) {
+    const env = s.arg === "" ? `${s.env}=1` : s.env;
+    lines.push(`  --${s.flag}${s.arg === "" ? "" : ` ${s.arg}`}`);
+    lines.push(`      ${s.help}`);
+    lines.push(`      env ${env}; default ${describeDefault(s)}`);
+  }
+  lines.push("  -h, --help", "      Show this text and exit", "");
+  return lines.join("\n");
+}
+
+/**
+ * Reads the config from `args` (flags, no positionals) and `env` (`RTMP_EDGE_*`); flags win.
+ * Unknown flags and bad values give `{ error }` naming the flag or variable; `-h`/`--help`
+ * gives `{ help }`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "./config.ts";
+ *
+ * const r = parseConfig(["--rtmp-port", "0", "--no-record"], { RTMP_EDGE_PARSER: "js" });
+ * assert.ok("config" in r);
+ * assert.equal(r.config.rtmpPort, 0);
+ * assert.equal(r.config.record, false);
+ * assert.equal(r.config.parser, "js");
+ * ```
+ */
+export function parseConfig(
+  args: string[],
+  env: Record<string, string | undefined>,
+): ParseConfigResult {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+  };
+  for (const s of FLAGS) options[s.option] = { type: s.fromSwitch ? "boolean" : "string" };
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options,
+      strict: true,
+      allowPositionals: false,
+      allowNegative: true,
+    }));
+  } catch (err) {
+    return { error: `${firstSentence(err)}; see --help` };
+  }
+  if (values.help === true) return { help: helpText() };
+
+  const config: Mutable<Config> = { ...DEFAULT_CONFIG };
+  for (const s of FLAGS) {
+    const error = resolve(s, values, env, config);
+    if (error !== undefined) return { error };
+  }
+  return { config };
+}
+
+/** Sets one field of `out` from its flag, else its variable; returns an error message. */
+function resolve<K extends keyof Config>(
+  s: FlagSpec<K>,
+  values: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  out: Mutable<Config>,
+): string | undefined {
+  const fromFlag = values[s.option];
+  if (typeof fromFlag === "boolean" && s.fromSwitch !== undefined) {
+    out[s.key] = s.fromSwitch(fromFlag);
+    return undefined;
+  }
+  let raw: string;
+  let where: string;
+  if (typeof fromFlag === "string") {
+    [raw, where] = [fromFlag, `--${s.flag}`];
+  } else {
+    const fromEnv = env[s.env];
+    if (fromEnv === undefined || fromEnv === "") return undefined;
+    [raw, where] = [fromEnv, s.env];
+  }
+  const r = s.check(raw);
+  if ("problem" in r) return `Invalid ${where}: ${r.problem}`;
+  out[s.key] = r.value;
+  return undefined;
+}
+
+/** parseArgs errors read "Unknown option '--foo'. To specify ..."; keep the first sentence. */
+function firstSentence(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const line = message.split("\n")[0] ?? message;
+  const end = line.indexOf(". ");
+  return (end === -1 ? line : line.slice(0, end)).replace(/\.$/, "");
+}

@@ -1,0 +1,225 @@
+import assert from "node:assert/strict";
+import { type Config, DEFAULT_CONFIG, helpText, parseConfig } from "../src/config.ts";
+
+function config(args: string[], env: Record<string, string | undefined> = {}): Config {
+  const r = parseConfig(args, env);
+  assert.ok("config" in r, `expected a config, got ${JSON.stringify(r)}`);
+  return r.config;
+}
+
+function error(args: string[], env: Record<string, string | undefined> = {}): string {
+  const r = parseConfig(args, env);
+  assert.ok("error" in r, `expected an error, got ${JSON.stringify(r)}`);
+  return r.error;
+}
+
+/** One row per flag: the flag form, the variable form, and what both set. */
+const SETTINGS: {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  expect: Partial<Config>;
+}[] = [
+  {
+    name: "rtmp port",
+    args: ["--rtmp-port", "1936"],
+    env: { RTMP_EDGE_RTMP_PORT: "1936" },
+    expect: { rtmpPort: 1936 },
+  },
+  {
+    name: "rtmp port 0",
+    args: ["--rtmp-port=0"],
+    env: { RTMP_EDGE_RTMP_PORT: "0" },
+    expect: { rtmpPort: 0 },
+  },
+  {
+    name: "host",
+    args: ["--host", "127.0.0.1"],
+    env: { RTMP_EDGE_HOST: "127.0.0.1" },
+    expect: { host: "127.0.0.1" },
+  },
+  {
+    name: "http port",
+    args: ["--http-port", "65535"],
+    env: { RTMP_EDGE_HTTP_PORT: "65535" },
+    expect: { httpPort: 65535 },
+  },
+  {
+    name: "http host",
+    args: ["--http-host", "::1"],
+    env: { RTMP_EDGE_HTTP_HOST: "::1" },
+    expect: { httpHost: "::1" },
+  },
+  {
+    name: "record dir",
+    args: ["--record-dir", "/tmp/rec"],
+    env: { RTMP_EDGE_RECORD_DIR: "/tmp/rec" },
+    expect: { recordDir: "/tmp/rec" },
+  },
+  {
+    name: "no record",
+    args: ["--no-record"],
+    env: { RTMP_EDGE_NO_RECORD: "1" },
+    expect: { record: false },
+  },
+  { name: "pipe", args: ["--pipe"], env: { RTMP_EDGE_PIPE: "true" }, expect: { pipe: true } },
+  {
+    name: "parser",
+    args: ["--parser", "js"],
+    env: { RTMP_EDGE_PARSER: "js" },
+    expect: { parser: "js" },
+  },
+  {
+    name: "log level",
+    args: ["--log-level", "warning"],
+    env: { RTMP_EDGE_LOG_LEVEL: "warning" },
+    expect: { logLevel: "warning" },
+  },
+  {
+    name: "max message size",
+    args: ["--max-message-size", "16777215"],
+    env: { RTMP_EDGE_MAX_MESSAGE_SIZE: "16777215" },
+    expect: { maxMessageSize: 16777215 },
+  },
+  {
+    name: "max chunk streams",
+    args: ["--max-chunk-streams", "255"],
+    env: { RTMP_EDGE_MAX_CHUNK_STREAMS: "255" },
+    expect: { maxChunkStreams: 255 },
+  },
+];
+
+Deno.test("parseConfig() gives the defaults with no flags and no environment", () => {
+  assert.deepEqual(config([]), {
+    rtmpPort: 1935,
+    host: "0.0.0.0",
+    httpPort: 8080,
+    httpHost: "127.0.0.1",
+    recordDir: "./recordings",
+    record: true,
+    pipe: false,
+    parser: "wasm",
+    logLevel: "info",
+    maxMessageSize: 8 * 1024 * 1024,
+    maxChunkStreams: 64,
+  });
+  assert.deepEqual(config([]), DEFAULT_CONFIG);
+});
+
+Deno.test("parseConfig() reads each flag", () => {
+  for (const { name, args, expect } of SETTINGS) {
+    assert.deepEqual(config(args), { ...DEFAULT_CONFIG, ...expect }, name);
+  }
+});
+
+Deno.test("parseConfig() falls back to each RTMP_EDGE_ variable", () => {
+  for (const { name, env, expect } of SETTINGS) {
+    assert.deepEqual(config([], env), { ...DEFAULT_CONFIG, ...expect }, name);
+  }
+});
+
+Deno.test("parseConfig() lets flags win over variables", () => {
+  const c = config(["--rtmp-port", "2000", "--parser", "wasm", "--record"], {
+    RTMP_EDGE_RTMP_PORT: "3000",
+    RTMP_EDGE_HTTP_PORT: "9090",
+    RTMP_EDGE_PARSER: "js",
+    RTMP_EDGE_NO_RECORD: "1",
+  });
+  assert.equal(c.rtmpPort, 2000);
+  assert.equal(c.httpPort, 9090);
+  assert.equal(c.parser, "wasm");
+  assert.equal(c.record, true);
+  assert.equal(config(["--no-pipe"], { RTMP_EDGE_PIPE: "1" }).pipe, false);
+});
+
+Deno.test("parseConfig() reads boolean variables in the usual spellings", () => {
+  for (const v of ["1", "true", "YES", "on"]) {
+    assert.equal(config([], { RTMP_EDGE_NO_RECORD: v }).record, false, v);
+    assert.equal(config([], { RTMP_EDGE_PIPE: v }).pipe, true, v);
+  }
+  for (const v of ["0", "false", "no", "OFF"]) {
+    assert.equal(config([], { RTMP_EDGE_NO_RECORD: v }).record, true, v);
+    assert.equal(config([], { RTMP_EDGE_PIPE: v }).pipe, false, v);
+  }
+});
+
+Deno.test("parseConfig() treats empty variables as unset and ignores other variables", () => {
+  assert.deepEqual(
+    config([], {
+      RTMP_EDGE_RTMP_PORT: "",
+      RTMP_EDGE_NO_RECORD: "",
+      PATH: "/bin",
+      OTHER: undefined,
+    }),
+    DEFAULT_CONFIG,
+  );
+});
+
+Deno.test("parseConfig() rejects bad values, naming the flag or variable", () => {
+  const cases: { args: string[]; env?: Record<string, string>; message: RegExp }[] = [
+    { args: ["--rtmp-port", "65536"], message: /^Invalid --rtmp-port: .*0\.\.65535, got "65536"$/ },
+    { args: ["--rtmp-port", "-1"], message: /--rtmp-port/ },
+    { args: ["--http-port", "80x"], message: /^Invalid --http-port: .*got "80x"$/ },
+    { args: ["--http-port", "1.5"], message: /^Invalid --http-port/ },
+    { args: ["--rtmp-port", " 1935"], message: /^Invalid --rtmp-port/ },
+    { args: [], env: { RTMP_EDGE_HTTP_PORT: "http" }, message: /^Invalid RTMP_EDGE_HTTP_PORT: / },
+    {
+      args: ["--parser", "rust"],
+      message: /^Invalid --parser: expected one of js, wasm, got "rust"$/,
+    },
+    { args: [], env: { RTMP_EDGE_PARSER: "WASM" }, message: /^Invalid RTMP_EDGE_PARSER/ },
+    { args: ["--log-level", "warn"], message: /^Invalid --log-level: .*"warn"$/ },
+    { args: ["--max-message-size", "0"], message: /^Invalid --max-message-size: .*1\.\.16777215/ },
+    { args: ["--max-message-size", "16777216"], message: /--max-message-size/ },
+    { args: ["--max-chunk-streams", "0"], message: /^Invalid --max-chunk-streams: .*1\.\.255/ },
+    { args: ["--max-chunk-streams", "256"], message: /--max-chunk-streams/ },
+    { args: ["--host", ""], message: /^Invalid --host: expected a non-empty value$/ },
+    { args: [], env: { RTMP_EDGE_NO_RECORD: "maybe" }, message: /^Invalid RTMP_EDGE_NO_RECORD: / },
+    { args: [], env: { RTMP_EDGE_PIPE: "2" }, message: /^Invalid RTMP_EDGE_PIPE: / },
+  ];
+  for (const { args, env, message } of cases) {
+    assert.match(error(args, env), message, JSON.stringify({ args, env }));
+  }
+});
+
+Deno.test("parseConfig() rejects unknown flags, stray arguments and missing values", () => {
+  assert.equal(error(["--prot", "1"]), "Unknown option '--prot'; see --help");
+  assert.equal(error(["-x"]), "Unknown option '-x'; see --help");
+  assert.match(error(["serve"]), /^Unexpected argument 'serve'; see --help$/);
+  assert.match(error(["--rtmp-port"]), /'--rtmp-port <value>' argument missing/);
+  assert.match(error(["--pipe=yes"]), /'--pipe' does not take an argument/);
+  assert.match(
+    error(["--rtmp-port", "--pipe"]),
+    /'--rtmp-port' argument is ambiguous; see --help$/,
+  );
+});
+
+Deno.test("parseConfig() gives the help text for -h and --help", () => {
+  assert.deepEqual(parseConfig(["-h"], {}), { help: helpText() });
+  assert.deepEqual(parseConfig(["--rtmp-port", "1", "--help"], {}), { help: helpText() });
+});
+
+Deno.test("helpText() lists every flag with its variable and default", () => {
+  const text = helpText();
+  const rows: [flag: string, env: string, fallback: string][] = [
+    ["--rtmp-port <port>", "RTMP_EDGE_RTMP_PORT", "1935"],
+    ["--host <addr>", "RTMP_EDGE_HOST", "0.0.0.0"],
+    ["--http-port <port>", "RTMP_EDGE_HTTP_PORT", "8080"],
+    ["--http-host <addr>", "RTMP_EDGE_HTTP_HOST", "127.0.0.1"],
+    ["--record-dir <dir>", "RTMP_EDGE_RECORD_DIR", "./recordings"],
+    ["--no-record", "RTMP_EDGE_NO_RECORD=1", "recording on"],
+    ["--pipe", "RTMP_EDGE_PIPE=1", "false"],
+    ["--parser <js|wasm>", "RTMP_EDGE_PARSER", "wasm"],
+    ["--log-level <level>", "RTMP_EDGE_LOG_LEVEL", "info"],
+    ["--max-message-size <bytes>", "RTMP_EDGE_MAX_MESSAGE_SIZE", "8388608 (8 MiB)"],
+    ["--max-chunk-streams <n>", "RTMP_EDGE_MAX_CHUNK_STREAMS", "64"],
+  ];
+  for (const [flag, env, fallback] of rows) {
+    const at = text.indexOf(`  ${flag}\n`);
+    assert.ok(at >= 0, `help lists ${flag}`);
+    const entry = text.slice(at).split("\n").slice(0, 3).join("\n");
+    assert.ok(entry.includes(`env ${env}; default ${fallback}`), `${flag}: ${entry}`);
+  }
+  assert.match(text, /-h, --help/);
+  for (const line of text.split("\n")) assert.ok(line.length <= 100, line);
+});
