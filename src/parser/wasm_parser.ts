@@ -39,54 +39,89 @@ interface CoreExports {
 /** Makes parsers from one compiled module. */
 export type ParserFactory = (limits?: Partial<ParserLimits>) => ChunkParser;
 
-/** Compiles the core once (from `build/parser.wasm` unless given) and returns a factory. */
+/** Most idle instances a factory keeps for reuse, per set of limits. */
+const MAX_IDLE = 32;
+
+/**
+ * Compiles the core once (from `build/parser.wasm` unless given) and returns a factory.
+ * Disposed parsers go back to a small pool, reset, so a new connection reuses an instance
+ * whose memory is already mapped.
+ */
 export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promise<ParserFactory> {
   const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
   const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  return (limits = {}) => new WasmParser(module, { ...DEFAULT_PARSER_LIMITS, ...limits });
+  const pools = new Map<string, Core[]>();
+  return (limits = {}) => {
+    const full = { ...DEFAULT_PARSER_LIMITS, ...limits };
+    const key = `${full.maxMessageSize}/${full.maxChunkStreams}/${full.maxPartialBytes}`;
+    let pool = pools.get(key);
+    if (pool === undefined) pools.set(key, pool = []);
+    const idle = pool;
+    const core = idle.pop() ?? new Core(module, full);
+    return new WasmParser(core, (c) => {
+      if (idle.length < MAX_IDLE) idle.push(c);
+    });
+  };
 }
 
-class WasmParser implements ChunkParser {
-  readonly kind = "wasm";
-  #core: CoreExports;
-  #u8: Uint8Array;
-  #view: DataView;
-  #ring: number;
-  #ringEnd: number;
-  #out: number;
-  #more: number;
-  #failed: Error | null = null;
+/** One instance of the core with its memory and the views JS keeps on it. */
+class Core {
+  readonly exports: CoreExports;
+  readonly u8: Uint8Array;
+  readonly view: DataView;
+  readonly ring: number;
+  readonly ringEnd: number;
+  readonly out: number;
+  readonly more: number;
 
   constructor(module: WebAssembly.Module, limits: ParserLimits) {
     const arenaPages = Math.ceil(limits.maxPartialBytes / PAGE) + 1;
     const memory = new WebAssembly.Memory({ initial: STATIC_PAGES + arenaPages });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    this.#core = instance.exports as unknown as CoreExports;
-    const rc = this.#core.configure(
+    this.exports = instance.exports as unknown as CoreExports;
+    const rc = this.exports.configure(
       limits.maxMessageSize,
       limits.maxChunkStreams,
       limits.maxPartialBytes,
     );
     if (rc < 0) throw chunkError(-rc, []);
     // Memory never grows after this, so these views stay valid.
-    this.#u8 = new Uint8Array(memory.buffer);
-    this.#view = new DataView(memory.buffer);
-    this.#ring = this.#core.RING.value;
-    this.#ringEnd = this.#ring + this.#core.RING_SIZE.value;
-    this.#out = this.#core.OUT.value;
-    this.#more = this.#core.MORE.value;
+    this.u8 = new Uint8Array(memory.buffer);
+    this.view = new DataView(memory.buffer);
+    this.ring = this.exports.RING.value;
+    this.ringEnd = this.ring + this.exports.RING_SIZE.value;
+    this.out = this.exports.OUT.value;
+    this.more = this.exports.MORE.value;
+  }
+
+  reset(): void {
+    this.exports.resetChunks();
+    this.exports.resetRing();
+  }
+}
+
+class WasmParser implements ChunkParser {
+  readonly kind = "wasm";
+  #c: Core;
+  #release: ((core: Core) => void) | null;
+  #failed: Error | null = null;
+
+  constructor(core: Core, release: (core: Core) => void) {
+    this.#c = core;
+    this.#release = release;
   }
 
   get chunkSize(): number {
-    return this.#core.currentChunkSize() >>> 0;
+    return this.#c.exports.currentChunkSize() >>> 0;
   }
 
   writable(): Uint8Array {
-    return this.#u8.subarray(this.#ring + this.#core.prepareWrite(), this.#ringEnd);
+    const c = this.#c;
+    return c.u8.subarray(c.ring + c.exports.prepareWrite(), c.ringEnd);
   }
 
   commit(n: number): void {
-    if (n < 0 || !this.#core.commitWrite(n)) {
+    if (n < 0 || !this.#c.exports.commitWrite(n)) {
       throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
     }
   }
@@ -101,10 +136,11 @@ class WasmParser implements ChunkParser {
 
   drain(onMessage: MessageHandler): void {
     if (this.#failed) throw this.#failed;
-    const core = this.#core;
-    const view = this.#view;
-    const u8 = this.#u8;
-    const more = this.#more;
+    const c = this.#c;
+    const core = c.exports;
+    const view = c.view;
+    const u8 = c.u8;
+    const more = c.more;
     for (;;) {
       const r = core.parse();
       if (r < 0) {
@@ -113,7 +149,7 @@ class WasmParser implements ChunkParser {
         throw this.#failed;
       }
       const count = r & (more - 1);
-      let o = this.#out;
+      let o = c.out;
       for (let i = 0; i < count; i++, o += RECORD_SIZE) {
         const ptr = view.getUint32(o + 16, true);
         const length = view.getUint32(o + 20, true);
@@ -130,7 +166,13 @@ class WasmParser implements ChunkParser {
   }
 
   [Symbol.dispose](): void {
-    this.#core.resetChunks();
-    this.#core.resetRing();
+    const release = this.#release;
+    if (release === null) return;
+    this.#release = null;
+    // A core that failed may hold anything: only a clean one goes back to the pool.
+    if (this.#failed === null) {
+      this.#c.reset();
+      release(this.#c);
+    }
   }
 }

@@ -45,23 +45,14 @@ export function runParserSuite(name: string, make: MakeParser): void {
   const t = (title: string, fn: () => void) => Deno.test(`${name} parser ${title}`, fn);
 
   t("decodes a golden type-0 header with a one-chunk message", () => {
+    // deno-fmt-ignore
     const bytes = new Uint8Array([
       0x03, // fmt 0, csid 3
-      0x00,
-      0x03,
-      0xe8, // timestamp 1000
-      0x00,
-      0x00,
-      0x04, // length 4
+      0x00, 0x03, 0xe8, // timestamp 1000
+      0x00, 0x00, 0x04, // length 4
       0x14, // type 20
-      0x01,
-      0x00,
-      0x00,
-      0x00, // stream id 1 (LE)
-      0xde,
-      0xad,
-      0xbe,
-      0xef, // body
+      0x01, 0x00, 0x00, 0x00, // stream id 1 (LE)
+      0xde, 0xad, 0xbe, 0xef, // body
     ]);
     using p = make();
     const got = feed(p, bytes);
@@ -77,57 +68,25 @@ export function runParserSuite(name: string, make: MakeParser): void {
   });
 
   t("decodes 2- and 3-byte basic headers and type 1/2/3 deltas", () => {
+    // deno-fmt-ignore
     const bytes = new Uint8Array([
-      0x00,
-      0x00, // fmt 0, csid 0+64 = 64
-      0x00,
-      0x00,
-      0x0a, // timestamp 10
-      0x00,
-      0x00,
-      0x01, // length 1
+      0x00, 0x00, // fmt 0, csid 0+64 = 64
+      0x00, 0x00, 0x0a, // timestamp 10
+      0x00, 0x00, 0x01, // length 1
       0x08, // type 8
-      0x01,
-      0x00,
-      0x00,
-      0x00, // stream 1
-      0xaa,
-      0x40,
-      0x00, // fmt 1, csid 64
-      0x00,
-      0x00,
-      0x05, // delta 5 → 15
-      0x00,
-      0x00,
-      0x02, // length 2
+      0x01, 0x00, 0x00, 0x00, // stream 1
+      0xaa, 0x40, 0x00, // fmt 1, csid 64
+      0x00, 0x00, 0x05, // delta 5 → 15
+      0x00, 0x00, 0x02, // length 2
       0x09, // type 9
-      0xbb,
-      0xcc,
-      0x80,
-      0x00, // fmt 2, csid 64
-      0x00,
-      0x00,
-      0x07, // delta 7 → 22
-      0xdd,
-      0xee,
-      0xc0,
-      0x00, // fmt 3, csid 64: new message, delta 7 → 29
-      0xff,
-      0x11,
-      0x01,
-      0xff,
-      0xff, // fmt 0, csid 65535 + 64 = 65599
-      0x00,
-      0x00,
-      0x01, // timestamp 1
-      0x00,
-      0x00,
-      0x00, // length 0
+      0xbb, 0xcc, 0x80, 0x00, // fmt 2, csid 64
+      0x00, 0x00, 0x07, // delta 7 → 22
+      0xdd, 0xee, 0xc0, 0x00, // fmt 3, csid 64: new message, delta 7 → 29
+      0xff, 0x11, 0x01, 0xff, 0xff, // fmt 0, csid 65535 + 64 = 65599
+      0x00, 0x00, 0x01, // timestamp 1
+      0x00, 0x00, 0x00, // length 0
       0x12, // type 18
-      0x00,
-      0x00,
-      0x00,
-      0x00, // stream 0
+      0x00, 0x00, 0x00, 0x00, // stream 0
     ]);
     using p = make();
     const got = feed(p, bytes).map((m) => [m.csid, m.type, m.streamId, m.timestamp, [...m.body]]);
@@ -141,42 +100,18 @@ export function runParserSuite(name: string, make: MakeParser): void {
   });
 
   t("repeats a type-0 timestamp for a type-3 new message, as GStreamer sends at t=0", () => {
+    // deno-fmt-ignore
     const bytes = new Uint8Array([
-      0x06,
-      0x00,
-      0x00,
-      0x00,
-      0x00,
-      0x00,
-      0x01,
-      0x09,
-      0x01,
-      0x00,
-      0x00,
-      0x00,
-      0x01, // t=0, 1 byte
-      0xc6,
-      0x02, // type 3: new message at t=0+0
+      0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x09, 0x01, 0x00, 0x00, 0x00, 0x01, // t=0, 1 byte
+      0xc6, 0x02, // type 3: new message at t=0+0
     ]);
     using p = make();
     assert.deepEqual(feed(p, bytes).map((m) => m.timestamp), [0, 0]);
     using q = make();
+    // deno-fmt-ignore
     const after1000 = new Uint8Array([
-      0x06,
-      0x00,
-      0x03,
-      0xe8,
-      0x00,
-      0x00,
-      0x01,
-      0x09,
-      0x01,
-      0x00,
-      0x00,
-      0x00,
-      0x01, // t=1000
-      0xc6,
-      0x02, // type 3 after type 0: adds the field again (FFmpeg's reading)
+      0x06, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x01, 0x09, 0x01, 0x00, 0x00, 0x00, 0x01, // t=1000
+      0xc6, 0x02, // type 3 after type 0: adds the field again (FFmpeg's reading)
     ]);
     assert.deepEqual(feed(q, after1000).map((m) => m.timestamp), [1000, 2000]);
   });

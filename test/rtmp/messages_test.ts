@@ -11,6 +11,7 @@ import {
   type UserControl,
 } from "../../src/rtmp/messages.ts";
 
+// deno-fmt-ignore
 const userControlVectors: { name: string; decoded: UserControl; encoded: number[] }[] = [
   {
     name: "StreamBegin 1",
