@@ -1,0 +1,248 @@
+/**
+ * A small RTMP publish client of our own: for edge cases real clients cannot produce in
+ * tests, and for the load tool. Handshake, connect, createStream, publish, then media.
+ * @module
+ */
+
+import { createJsParser } from "../parser/js_parser.ts";
+import type { ChunkParser, MessageRecord } from "../parser/types.ts";
+import type { AmfValue } from "../rtmp/amf_value.ts";
+import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
+import { type Command, decodeCommand, encodeCommand } from "../rtmp/commands.ts";
+import { createC0C1, createC2, S0S1S2_SIZE } from "../rtmp/handshake.ts";
+import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
+
+/** A parsed `rtmp://host:port/app/stream` URL. */
+export interface RtmpUrl {
+  readonly host: string;
+  readonly port: number;
+  readonly app: string;
+  readonly stream: string;
+  readonly tcUrl: string;
+}
+
+/**
+ * Splits an RTMP URL into host, port (1935 by default), app and stream name.
+ *
+ * @example
+ * ```ts
+ * import { parseRtmpUrl } from "./publisher.ts";
+ * parseRtmpUrl("rtmp://127.0.0.1:1935/live/test").stream; // "test"
+ * ```
+ */
+export function parseRtmpUrl(url: string): RtmpUrl {
+  const m = /^rtmp:\/\/([^/:]+)(?::(\d+))?\/([^/]+)\/(.+)$/.exec(url);
+  if (!m) throw new TypeError(`Not an rtmp://host[:port]/app/stream URL: ${url}`);
+  const port = m[2] === undefined ? 1935 : Number(m[2]);
+  return {
+    host: m[1]!,
+    port,
+    app: m[3]!,
+    stream: m[4]!,
+    tcUrl: `rtmp://${m[1]}:${port}/${m[3]}`,
+  };
+}
+
+/** Options for {@linkcode RtmpPublisher.connect}. */
+export interface PublisherOptions {
+  /** Chunk size to announce and send with (default 4096, as FFmpeg). */
+  readonly chunkSize?: number;
+  /** Give up on a reply after this many ms (default 10 000). */
+  readonly timeoutMs?: number;
+}
+
+interface Received {
+  readonly rec: MessageRecord;
+  readonly body: Uint8Array;
+  readonly cmd: Command | null;
+}
+
+/** A publishing RTMP client connection. */
+export class RtmpPublisher {
+  #conn: Deno.Conn;
+  #writer = new ChunkWriter();
+  #parser: ChunkParser = createJsParser();
+  #inbox: Received[] = [];
+  #reading: Promise<void> = Promise.resolve();
+  #closed = false;
+  #wake: (() => void) | null = null;
+  #streamId = 0;
+
+  private constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  /** Message stream id the server gave us. */
+  get streamId(): number {
+    return this.#streamId;
+  }
+
+  /** Connects, handshakes and publishes; resolves once the server says Publish.Start. */
+  static async connect(url: string, options: PublisherOptions = {}): Promise<RtmpPublisher> {
+    const u = parseRtmpUrl(url);
+    const conn = await Deno.connect({ hostname: u.host, port: u.port });
+    const p = new RtmpPublisher(conn);
+    try {
+      await p.#publish(u, options);
+      return p;
+    } catch (e) {
+      p.#closed = true;
+      try {
+        conn.close();
+      } catch { /* closed */ }
+      await p.#reading;
+      throw e;
+    }
+  }
+
+  async #publish(u: RtmpUrl, options: PublisherOptions): Promise<void> {
+    const timeout = options.timeoutMs ?? 10_000;
+    await this.write(createC0C1({ epochMs: 0, random: (b) => crypto.getRandomValues(b) }));
+    const s0s1s2 = new Uint8Array(S0S1S2_SIZE);
+    for (let have = 0; have < s0s1s2.length;) {
+      const n = await this.#conn.read(s0s1s2.subarray(have));
+      if (n === null) throw new Error("Server closed the connection during the handshake");
+      have += n;
+    }
+    await this.write(createC2(s0s1s2));
+    this.#reading = this.#readLoop();
+    const chunkSize = options.chunkSize ?? 4096;
+    await this.send({
+      type: MessageType.SetChunkSize,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: encodeU32Message(chunkSize),
+    });
+    this.#writer.chunkSize = chunkSize;
+    await this.sendCommand({
+      name: "connect",
+      transactionId: 1,
+      commandObject: new Map<string, AmfValue>([
+        ["app", u.app],
+        ["type", "nonprivate"],
+        ["flashVer", "FMLE/3.0 (compatible; rtmp-edge)"],
+        ["tcUrl", u.tcUrl],
+      ]),
+      args: [],
+    }, 0);
+    await this.expect((c) => c.name === "_result" && c.transactionId === 1, "connect", timeout);
+    await this.sendCommand({
+      name: "createStream",
+      transactionId: 2,
+      commandObject: null,
+      args: [],
+    }, 0);
+    const created = await this.expect((c) => c.transactionId === 2, "createStream", timeout);
+    const id = created.args[0];
+    if (created.name !== "_result" || typeof id !== "number") {
+      throw new Error(`createStream failed: ${created.name}`);
+    }
+    this.#streamId = id;
+    await this.sendCommand({
+      name: "publish",
+      transactionId: 3,
+      commandObject: null,
+      args: [u.stream, "live"],
+    });
+    const status = await this.expect((c) => c.name === "onStatus", "publish onStatus", timeout);
+    const info = status.args[0];
+    const code = info instanceof Map ? info.get("code") : undefined;
+    if (code !== "NetStream.Publish.Start") throw new Error(`Publish refused: ${String(code)}`);
+  }
+
+  async #readLoop(): Promise<void> {
+    const onMessage = (rec: MessageRecord, body: Uint8Array) => {
+      const isCmd = rec.type === MessageType.CommandAmf0;
+      if (
+        rec.type === MessageType.Acknowledgement || isCmd || rec.type === MessageType.UserControl
+      ) {
+        this.#inbox.push({ rec, body: body.slice(), cmd: isCmd ? decodeCommand(body, 20) : null });
+      }
+    };
+    try {
+      for (;;) {
+        const n = await this.#conn.read(this.#parser.writable());
+        if (n === null) break;
+        this.#parser.commit(n);
+        this.#parser.drain(onMessage);
+        this.#wake?.();
+      }
+    } catch {
+      /* closed */
+    } finally {
+      this.#closed = true;
+      this.#wake?.();
+    }
+  }
+
+  /** Sends an audio (8) or video (9) message body at `timestamp`. */
+  sendMedia(type: 8 | 9, timestamp: number, body: Uint8Array): Promise<void> {
+    return this.send({ type, csid: type === 8 ? 4 : 6, streamId: this.#streamId, timestamp, body });
+  }
+
+  /** Sends a command, on this publisher's stream unless `streamId` is given. */
+  sendCommand(cmd: Command, streamId = this.#streamId): Promise<void> {
+    return this.send({ type: 20, csid: 3, streamId, timestamp: 0, body: encodeCommand(cmd) });
+  }
+
+  /** Encodes and sends one message. */
+  send(msg: OutgoingMessage): Promise<void> {
+    return this.write(this.#writer.encode(msg));
+  }
+
+  /** Writes raw bytes. */
+  async write(bytes: Uint8Array): Promise<void> {
+    let o = 0;
+    while (o < bytes.length) o += await this.#conn.write(bytes.subarray(o));
+  }
+
+  /** Waits for a command from the server matching `match`, and takes it from the inbox. */
+  async expect(match: (c: Command) => boolean, what: string, timeoutMs = 10_000): Promise<Command> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.#inbox.findIndex((m) => m.cmd !== null && match(m.cmd));
+      if (i >= 0) return this.#inbox.splice(i, 1)[0]!.cmd!;
+      if (this.#closed) throw new Error(`Connection closed while waiting for ${what}`);
+      const left = end - Date.now();
+      if (left <= 0) throw new Error(`No ${what} reply within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.#wake = null;
+    }
+  }
+
+  /** Control messages (acknowledgements, user control) and unclaimed commands received. */
+  received(): readonly Received[] {
+    return this.#inbox;
+  }
+
+  /** Whether the server has closed the connection. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends deleteStream (unless `abrupt`) and closes the connection. */
+  async close(abrupt = false): Promise<void> {
+    if (!this.#closed && !abrupt) {
+      try {
+        await this.sendCommand({
+          name: "deleteStream",
+          transactionId: 0,
+          commandObject: null,
+          args: [this.#streamId],
+        }, 0);
+      } catch { /* the server may be gone */ }
+    }
+    try {
+      this.#conn.close();
+    } catch { /* closed */ }
+    await this.#reading;
+    this.#parser[Symbol.dispose]();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * One publish's recording: an FLV file written as `<name>.flv.part` and renamed when the
+ * publish ends, plus (for `--pipe`) the same FLV on stdout.
+ * @module
+ */
+
+import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
+import { openFlvFile, pipeOutput, type SyncWriter } from "./flv_output.ts";
+import { FlvWriter } from "./flv_writer.ts";
+import { fileExists, isInside, recordingPath } from "./recording_path.ts";
+
+/** Suffix of a recording still being written. */
+export const PART_SUFFIX = ".part";
+
+/** What a finished recording came to. */
+export interface RecordingResult {
+  /** Final path of the file, or null when only piped. */
+  readonly path: string | null;
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+/** Writes one publish to its file and/or the pipe. */
+export class Recording {
+  /** Final path of the file (where it lands when the publish ends), or null. */
+  readonly path: string | null;
+  #file: FlvWriter | null;
+  #pipe: FlvWriter | null;
+  #fileOut: ReturnType<typeof openFlvFile> | null;
+  #result: RecordingResult | null = null;
+
+  /** Use {@linkcode RecordingFactory.open}. */
+  constructor(path: string | null, pipe: SyncWriter | null) {
+    this.path = path;
+    this.#fileOut = path === null ? null : openFlvFile(path + PART_SUFFIX);
+    const flags = { hasAudio: true, hasVideo: true };
+    this.#file = this.#fileOut === null ? null : new FlvWriter(this.#fileOut, flags);
+    this.#pipe = pipe === null ? null : new FlvWriter(pipeOutput(pipe), flags);
+  }
+
+  /** Bytes written to the file so far (or to the pipe when there is no file). */
+  get bytes(): number {
+    return this.#fileOut?.bytesWritten ?? 0;
+  }
+
+  /** Writes the client's onMetaData (only the first one lands). */
+  writeMetadata(meta: AmfObject | AmfEcmaArray): void {
+    this.#file?.writeMetadata(meta);
+    this.#pipe?.writeMetadata(meta);
+  }
+
+  /** Writes one audio message body. */
+  writeAudio(timestamp: number, body: Uint8Array): void {
+    this.#file?.writeAudio(timestamp, body);
+    this.#pipe?.writeAudio(timestamp, body);
+  }
+
+  /** Writes one video message body. */
+  writeVideo(timestamp: number, body: Uint8Array): void {
+    this.#file?.writeVideo(timestamp, body);
+    this.#pipe?.writeVideo(timestamp, body);
+  }
+
+  /** Patches duration and size, closes, and renames the `.part` file into place. Idempotent. */
+  close(): RecordingResult {
+    if (this.#result) return this.#result;
+    let bytes = 0;
+    let durationMs = 0;
+    try {
+      if (this.#file) ({ bytes, durationMs } = this.#file.close());
+    } finally {
+      try {
+        const piped = this.#pipe?.close();
+        if (!this.#file && piped) ({ bytes, durationMs } = piped);
+      } finally {
+        if (this.path !== null) Deno.renameSync(this.path + PART_SUFFIX, this.path);
+      }
+    }
+    this.#result = { path: this.path, bytes, durationMs };
+    return this.#result;
+  }
+}
+
+/** Options for {@linkcode RecordingFactory}. */
+export interface RecordingFactoryOptions {
+  /** Record dir, or null for no files. */
+  readonly recordDir: string | null;
+  /** Where the first publish's FLV goes as well (stdout for `--pipe`), or null. */
+  readonly pipe: SyncWriter | null;
+}
+
+/** Opens recordings by the server's policy: files under the record dir, the pipe once. */
+export class RecordingFactory {
+  #dir: string | null;
+  #pipe: SyncWriter | null;
+
+  /** Creates a factory. */
+  constructor(options: RecordingFactoryOptions) {
+    this.#dir = options.recordDir;
+    this.#pipe = options.pipe;
+  }
+
+  /** Opens a recording for `app/stream`, or returns null when nothing is to be written. */
+  open(opts: { app: string; stream: string; startedAt: Date }): Recording | null {
+    const pipe = this.#pipe;
+    this.#pipe = null;
+    let path: string | null = null;
+    if (this.#dir !== null) {
+      const dir = this.#dir;
+      path = recordingPath({
+        dir,
+        ...opts,
+        exists: (p) => fileExists(p) || fileExists(p + PART_SUFFIX),
+      });
+      if (!isInside(dir, path)) throw new RangeError(`Recording path ${path} leaves ${dir}`);
+    }
+    if (path === null && pipe === null) return null;
+    return new Recording(path, pipe);
+  }
+}

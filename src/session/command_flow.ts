@@ -1,0 +1,320 @@
+/**
+ * The NetConnection/NetStream command flow of a publisher: connect, releaseStream,
+ * FCPublish, createStream, publish, @setDataFrame, FCUnpublish, deleteStream.
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { MessageRecord } from "../parser/types.ts";
+import type { RecordingFactory } from "../record/recording.ts";
+import { validateName } from "../record/recording_path.ts";
+import type { AmfValue } from "../rtmp/amf_value.ts";
+import {
+  type Command,
+  connectResult,
+  createStreamResult,
+  encodeCommand,
+  errorResult,
+  metadataFromDataMessage,
+  onFCPublish,
+  onStatus,
+  resultNull,
+  type StatusInfo,
+} from "../rtmp/commands.ts";
+import {
+  encodeSetPeerBandwidth,
+  encodeU32Message,
+  encodeUserControl,
+  MessageType,
+  UserControlEvent,
+} from "../rtmp/messages.ts";
+import type { Clock } from "../clock.ts";
+import type { Outbox } from "./outbox.ts";
+import { Publication } from "./publication.ts";
+import type { SessionHandle } from "./registry.ts";
+import type { StreamHub } from "./stream_hub.ts";
+
+/** Window acknowledgement size and peer bandwidth we announce. */
+export const SERVER_WINDOW = 2_500_000;
+/** Chunk size we send with. */
+export const SERVER_CHUNK_SIZE = 4096;
+/** Most message streams one connection may create. */
+export const MAX_STREAMS = 16;
+
+const CSID_RESULT = 3;
+const CSID_STATUS = 5;
+
+/** Splits `name?query` into its parts. */
+export function splitQuery(value: string): { name: string; query: string | null } {
+  const at = value.indexOf("?");
+  return at < 0 ? { name: value, query: null } : {
+    name: value.slice(0, at),
+    query: value.slice(at + 1),
+  };
+}
+
+/** What the flow needs from its connection. */
+export interface CommandFlowOptions {
+  readonly session: SessionHandle;
+  readonly outbox: Outbox;
+  readonly hub: StreamHub;
+  readonly recordings: RecordingFactory;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** Per-connection command state; one per connection. */
+export class CommandFlow {
+  #o: CommandFlowOptions;
+  #app: string | null = null;
+  #streams = new Set<number>();
+  #nextStreamId = 1;
+  #publications = new Map<number, Publication>();
+
+  /** Creates the flow for one connection. */
+  constructor(options: CommandFlowOptions) {
+    this.#o = options;
+  }
+
+  /** Handles one command. */
+  command(cmd: Command, rec: MessageRecord): void {
+    switch (cmd.name) {
+      case "connect":
+        return this.#connect(cmd);
+      case "createStream":
+        return this.#createStream(cmd);
+      case "publish":
+        return this.#publish(cmd, rec);
+      case "deleteStream":
+      case "closeStream": {
+        const id = cmd.name === "deleteStream" && typeof cmd.args[0] === "number"
+          ? cmd.args[0]
+          : rec.streamId;
+        this.#unpublish(id, `${cmd.name} from client`);
+        if (cmd.name === "deleteStream") this.#streams.delete(id);
+        return;
+      }
+      case "FCPublish":
+        this.#reply(resultNull(cmd.transactionId));
+        this.#reply(
+          onFCPublish("NetStream.Publish.Start", `FCPublish to stream ${this.#argName(cmd)}`),
+        );
+        return;
+      case "FCUnpublish":
+        this.#reply(resultNull(cmd.transactionId));
+        return;
+      case "releaseStream":
+      case "_checkbw":
+      case "getStreamLength":
+        this.#reply(resultNull(cmd.transactionId));
+        return;
+      default:
+        this.#o.log.debug("Unknown command {name} answered with _error", { name: cmd.name });
+        this.#reply(errorResult(cmd.transactionId, `Unknown command ${cmd.name}`));
+    }
+  }
+
+  /** Handles a data message: metadata of a live publication. */
+  data(values: AmfValue[], rec: MessageRecord): void {
+    const pub = this.#publications.get(rec.streamId);
+    const meta = metadataFromDataMessage(values);
+    if (pub && meta) pub.metadata(meta);
+  }
+
+  /** Handles audio/video; media on a stream that is not publishing is dropped. */
+  media(rec: MessageRecord, body: Uint8Array): void {
+    const pub = this.#publications.get(rec.streamId);
+    if (pub === undefined) return;
+    if (rec.type === MessageType.Audio) pub.audio(rec.timestamp, body);
+    else pub.video(rec.timestamp, body);
+  }
+
+  /** Ends every publication (the connection is going away). */
+  close(reason: string): void {
+    for (const id of [...this.#publications.keys()]) this.#unpublish(id, reason);
+  }
+
+  #connect(cmd: Command): void {
+    const obj = cmd.commandObject instanceof Map ? cmd.commandObject : new Map<string, AmfValue>();
+    const str = (k: string) => {
+      const v = obj.get(k);
+      return typeof v === "string" ? v : null;
+    };
+    const app = splitQuery(str("app") ?? "").name.replace(/\/+$/, "");
+    const enc = obj.get("objectEncoding");
+    this.#app = app;
+    this.#o.session.update({
+      state: "connected",
+      app,
+      tcUrl: str("tcUrl") === null ? null : splitQuery(str("tcUrl")!).name,
+      encoder: str("flashVer"),
+    });
+    const out = this.#o.outbox;
+    out.send({
+      type: MessageType.WindowAckSize,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: encodeU32Message(SERVER_WINDOW),
+    });
+    out.send({
+      type: MessageType.SetPeerBandwidth,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: encodeSetPeerBandwidth(SERVER_WINDOW, 2),
+    });
+    out.setChunkSize(SERVER_CHUNK_SIZE);
+    this.#reply(
+      connectResult({
+        transactionId: cmd.transactionId,
+        objectEncoding: typeof enc === "number" ? enc : 0,
+      }),
+    );
+    this.#o.log.info("Session {id} connected from {remote}: app {app}, encoder {encoder}", {
+      id: this.#o.session.id,
+      remote: this.#o.session.info.remoteAddr,
+      app,
+      encoder: str("flashVer"),
+    });
+  }
+
+  #createStream(cmd: Command): void {
+    if (this.#streams.size >= MAX_STREAMS) {
+      this.#reply(errorResult(cmd.transactionId, `No more than ${MAX_STREAMS} streams`));
+      return;
+    }
+    const id = this.#nextStreamId++;
+    this.#streams.add(id);
+    this.#reply(createStreamResult(cmd.transactionId, id));
+  }
+
+  #publish(cmd: Command, rec: MessageRecord): void {
+    const streamId = rec.streamId;
+    const status = (level: StatusInfo["level"], code: string, description: string) =>
+      this.#status(streamId, { level, code, description });
+    const raw = cmd.args[0];
+    const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
+    const app = this.#app;
+    if (app === null) {
+      status("error", "NetStream.Publish.Failed", "Publish before connect");
+      return;
+    }
+    if (streamId === 0 || !this.#streams.has(streamId)) {
+      status("error", "NetStream.Publish.Failed", `Stream ${streamId} was not created`);
+      return;
+    }
+    if (validateName(name) === null || validateName(app) === null) {
+      this.#o.log.warning("Session {id} refused: bad stream name", { id: this.#o.session.id });
+      status("error", "NetStream.Publish.BadName", "Invalid stream name");
+      return;
+    }
+    const key = `${app}/${name}`;
+    if (this.#publications.has(streamId) || !this.#o.hub.claim(key, this.#o.session.id)) {
+      this.#o.log.warning("Session {id} refused: {key} is already publishing", {
+        id: this.#o.session.id,
+        key,
+      });
+      status("error", "NetStream.Publish.BadName", `Stream ${key} is already publishing`);
+      return;
+    }
+    const session = this.#o.session;
+    const startedAt = new Date(this.#o.clock.now());
+    let recording;
+    try {
+      recording = this.#o.recordings.open({ app, stream: name, startedAt });
+    } catch (e) {
+      this.#o.hub.release(key, session.id);
+      throw e;
+    }
+    const info = session.info;
+    const recInfo = recording?.path ? { path: recording.path, bytes: 0 } : null;
+    this.#publications.set(
+      streamId,
+      new Publication({
+        key,
+        streamId,
+        video: info.video,
+        audio: info.audio,
+        recording,
+        onRecorded: (bytes) => {
+          if (recInfo) recInfo.bytes = bytes;
+        },
+      }),
+    );
+    session.update({
+      state: "publishing",
+      streamName: name,
+      publishStartedAt: startedAt.toISOString(),
+      recording: recInfo,
+    });
+    this.#o.outbox.send({
+      type: MessageType.UserControl,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: encodeUserControl({ event: UserControlEvent.StreamBegin, value: streamId }),
+    });
+    status("status", "NetStream.Publish.Start", `Publishing ${name}`);
+    this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
+      id: session.id,
+      key,
+      keyNote: query === null ? "" : " (with a query string)",
+      path: recording?.path ?? "(not recorded)",
+    });
+  }
+
+  #unpublish(streamId: number, reason: string): void {
+    const pub = this.#publications.get(streamId);
+    if (pub === undefined) return;
+    this.#publications.delete(streamId);
+    const session = this.#o.session;
+    this.#o.hub.release(pub.key, session.id);
+    try {
+      const summary = pub.close();
+      this.#o.log.info(
+        "Session {id} unpublished {key} ({reason}): {video} video frames, {audio} audio frames, {bytes} bytes recorded",
+        {
+          id: session.id,
+          key: pub.key,
+          reason,
+          video: summary.videoFrames,
+          audio: summary.audioFrames,
+          bytes: summary.recording?.bytes ?? 0,
+        },
+      );
+      if (summary.recording?.path && session.info.recording) {
+        session.info.recording.bytes = summary.recording.bytes;
+      }
+    } finally {
+      if (this.#publications.size === 0) session.update({ state: "connected" });
+    }
+  }
+
+  #argName(cmd: Command): string {
+    const v = cmd.args[0];
+    return typeof v === "string" ? splitQuery(v).name : "";
+  }
+
+  /** Sends a reply on the command chunk stream; calls with transaction id 0 expect none. */
+  #reply(cmd: Command, streamId = 0): void {
+    if (cmd.transactionId === 0 && (cmd.name === "_result" || cmd.name === "_error")) return;
+    this.#o.outbox.send({
+      type: MessageType.CommandAmf0,
+      csid: CSID_RESULT,
+      streamId,
+      timestamp: 0,
+      body: encodeCommand(cmd),
+    });
+  }
+
+  #status(streamId: number, info: StatusInfo): void {
+    this.#o.outbox.send({
+      type: MessageType.CommandAmf0,
+      csid: CSID_STATUS,
+      streamId,
+      timestamp: 0,
+      body: encodeCommand(onStatus(info)),
+    });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The outgoing side of a connection: messages → chunks → one serialized writer with a
+ * bounded queue.
+ * @module
+ */
+
+import { RtmpError } from "../errors.ts";
+import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
+import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
+
+/** The part of a socket the outbox needs (`Deno.Conn` fits). */
+export interface Writable {
+  write(p: Uint8Array): Promise<number>;
+}
+
+/** Options for {@linkcode Outbox}. */
+export interface OutboxOptions {
+  /** Most bytes waiting to be written before the peer counts as not reading (default 4 MiB). */
+  maxQueuedBytes?: number;
+  /** Called once when a write fails or the queue overflows. */
+  onError: (error: Error) => void;
+}
+
+/** Queues messages for one peer and writes them in order, one write at a time. */
+export class Outbox {
+  #conn: Writable;
+  #writer = new ChunkWriter();
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #maxQueued: number;
+  #writing: Promise<void> | null = null;
+  #failed = false;
+  #onError: (error: Error) => void;
+
+  /** Creates an outbox writing to `conn`. */
+  constructor(conn: Writable, options: OutboxOptions) {
+    this.#conn = conn;
+    this.#maxQueued = options.maxQueuedBytes ?? 4 * 1024 * 1024;
+    this.#onError = options.onError;
+  }
+
+  /** Bytes waiting to be written. */
+  get queuedBytes(): number {
+    return this.#queued;
+  }
+
+  /** Encodes `msg` at the current outgoing chunk size and queues it. */
+  send(msg: OutgoingMessage): void {
+    this.sendRaw(this.#writer.encode(msg));
+  }
+
+  /** Queues bytes as they are (the handshake). */
+  sendRaw(bytes: Uint8Array): void {
+    if (this.#failed) return;
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    if (this.#queued > this.#maxQueued) {
+      this.#fail(
+        new RtmpError(`Outgoing queue of ${this.#queued} bytes exceeds ${this.#maxQueued}`),
+      );
+      return;
+    }
+    this.#writing ??= this.#flush();
+  }
+
+  /** Sends Set Chunk Size and switches to `size` for what follows. */
+  setChunkSize(size: number): void {
+    this.send({
+      type: MessageType.SetChunkSize,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: encodeU32Message(size),
+    });
+    this.#writer.chunkSize = size;
+  }
+
+  /** Resolves when everything queued so far is written (or writing failed). */
+  async drained(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0 && !this.#failed) {
+        const parts = this.#queue.splice(0);
+        const bytes = parts.length === 1 ? parts[0]! : concat(parts);
+        let o = 0;
+        while (o < bytes.length) o += await this.#conn.write(bytes.subarray(o));
+        this.#queued -= bytes.length;
+      }
+    } catch (e) {
+      this.#fail(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      this.#writing = null;
+    }
+  }
+
+  #fail(error: Error): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#queue = [];
+    this.#onError(error);
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

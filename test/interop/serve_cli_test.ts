@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { countFrames, have, missing, recordings, run } from "./harness.ts";
+
+const noFfmpeg = missing(
+  "ffmpeg/ffprobe",
+  have("ffmpeg", "-version") && have("ffprobe", "-version"),
+);
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** Starts `src/main.ts` as users do, and reads the ports it logs. */
+async function serve(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "--host",
+      "127.0.0.1",
+      "--rtmp-port",
+      "0",
+      "--http-port",
+      "0",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const stdout = new Response(child.stdout).arrayBuffer();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let log = "";
+  const ports: number[] = [];
+  const deadline = Date.now() + 20_000;
+  while (ports.length < 2 && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    log += value;
+    ports.length = 0;
+    for (const m of log.matchAll(/listening on (?:http:\/\/)?[\d.]+:(\d+)/g)) {
+      ports.push(Number(m[1]));
+    }
+  }
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return log;
+      log += value;
+    }
+  })();
+  assert.equal(ports.length, 2, `server did not log its ports:\n${log}`);
+  return { child, rtmpPort: ports[0]!, httpPort: ports[1]!, stdout, log: () => rest };
+}
+
+Deno.test({
+  name: "deno task serve --pipe writes the first publish as FLV to stdout and stops on SIGTERM",
+  ignore: noFfmpeg,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "rtmp-edge-cli-" });
+    try {
+      const s = await serve(["--pipe", "--record-dir", dir]);
+      const health = await fetch(`http://127.0.0.1:${s.httpPort}/healthz`);
+      assert.deepEqual(await health.json(), { ok: true });
+      const r = await run("ffmpeg", [
+        ...[
+          "-hide_banner",
+          "-loglevel",
+          "error",
+          "-f",
+          "lavfi",
+          "-i",
+          "testsrc=size=320x240:rate=30",
+        ],
+        ...["-t", "1", "-c:v", "libx264", "-preset", "ultrafast", "-g", "30"],
+        ...["-f", "flv", `rtmp://127.0.0.1:${s.rtmpPort}/live/piped?key=hunter2`],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const sessions = await (await fetch(`http://127.0.0.1:${s.httpPort}/api/sessions`)).json();
+      assert.equal(sessions.sessions[0].video.frames, 30);
+      s.child.kill("SIGTERM");
+      const status = await s.child.status;
+      assert.equal(status.code, 0);
+      const log = await s.log();
+      assert.match(log, /Session \w+ connected from/);
+      assert.match(log, /publishing live\/piped/);
+      assert.match(log, /Session \w+ closed \(.*\): \d+ bytes in, 30 video frames/);
+      assert.doesNotMatch(log, /hunter2/);
+      const piped = `${dir}/piped.flv`;
+      await Deno.writeFile(piped, new Uint8Array(await s.stdout));
+      assert.equal((await countFrames(piped)).video, 30);
+      const files = (await recordings(dir)).filter((f) => f !== piped);
+      assert.equal(files.length, 1);
+      assert.equal((await countFrames(files[0]!)).video, 30);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("deno task serve --help lists the flags and exits 0", async () => {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", MAIN, "--help"] })
+    .output();
+  assert.equal(out.code, 0);
+  const text = new TextDecoder().decode(out.stdout);
+  for (
+    const flag of [
+      "--rtmp-port",
+      "--http-port",
+      "--record-dir",
+      "--no-record",
+      "--pipe",
+      "--parser",
+    ]
+  ) {
+    assert.ok(text.includes(flag), flag);
+  }
+});
