@@ -32,6 +32,22 @@ export interface Config {
   readonly maxMessageSize: number;
   /** Most chunk stream ids one connection may use (1..255). */
   readonly maxChunkStreams: number;
+  /** Most bytes of unfinished messages one connection may hold. */
+  readonly maxPartialBytes: number;
+  /** The handshake must finish within this many ms. */
+  readonly handshakeTimeoutMs: number;
+  /** `publish` must come within this many ms of the handshake. */
+  readonly publishTimeoutMs: number;
+  /** A client that sends nothing for this many ms is dropped. */
+  readonly idleTimeoutMs: number;
+  /** Most connections at once. */
+  readonly maxConnections: number;
+  /** Most connections at once from one remote address (loopback is not counted). */
+  readonly maxConnectionsPerIp: number;
+  /** Most bytes queued for one client before it counts as not reading. */
+  readonly maxOutgoingBytes: number;
+  /** Bearer token the API requires on every route but /healthz; null for none (then loopback only). */
+  readonly apiToken: string | null;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, or why not. */
@@ -50,6 +66,14 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   logLevel: "info",
   maxMessageSize: 8 * 1024 * 1024,
   maxChunkStreams: 64,
+  maxPartialBytes: 8 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
+  publishTimeoutMs: 10_000,
+  idleTimeoutMs: 10_000,
+  maxConnections: 1000,
+  maxConnectionsPerIp: 16,
+  maxOutgoingBytes: 4 * 1024 * 1024,
+  apiToken: null,
 });
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
@@ -194,11 +218,68 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     check: integer(1, 255),
     help: "Most chunk stream ids per connection, 1..255",
   }),
+  spec({
+    key: "maxPartialBytes",
+    flag: "max-partial-bytes",
+    arg: "<bytes>",
+    check: integer(1, 256 * 1024 * 1024),
+    help: "Most bytes of unfinished messages one connection may hold",
+  }),
+  spec({
+    key: "handshakeTimeoutMs",
+    flag: "handshake-timeout",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "The RTMP handshake must finish within this many ms",
+  }),
+  spec({
+    key: "publishTimeoutMs",
+    flag: "publish-timeout",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "publish must come within this many ms of the handshake",
+  }),
+  spec({
+    key: "idleTimeoutMs",
+    flag: "idle-timeout",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Drop a client that sends nothing for this many ms",
+  }),
+  spec({
+    key: "maxConnections",
+    flag: "max-connections",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Most RTMP connections at once",
+  }),
+  spec({
+    key: "maxConnectionsPerIp",
+    flag: "max-connections-per-ip",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Most RTMP connections at once from one address (loopback not counted)",
+  }),
+  spec({
+    key: "maxOutgoingBytes",
+    flag: "max-outgoing-bytes",
+    arg: "<bytes>",
+    check: integer(1024, 1024 * 1024 * 1024),
+    help: "Most bytes queued for one client before it is dropped as not reading",
+  }),
+  spec({
+    key: "apiToken",
+    flag: "api-token",
+    arg: "<token>",
+    check: nonEmpty,
+    help: "Require Authorization: Bearer <token> on the API (all but /healthz)",
+  }),
 ]);
 
 function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "record") return "recording on";
   if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
+  if (s.key === "apiToken") return "none (the API then listens on loopback only)";
   return String(DEFAULT_CONFIG[s.key]);
 }
 

@@ -4,13 +4,15 @@
  * @module
  */
 
-import { configure, getLogger, getStreamSink, getTextFormatter } from "@logtape/logtape";
+import { configure, dispose, getLogger, getStreamSink, getTextFormatter } from "@logtape/logtape";
 import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
 import { createJsParser } from "./parser/js_parser.ts";
-import { DEFAULT_PARSER_LIMITS, type ParserLimits } from "./parser/types.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { startServer } from "./server.ts";
+
+/** The longest a clean shutdown may take before the process exits anyway. */
+const SHUTDOWN_MS = 4_500;
 
 /** Runs the server with command-line `args`; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -36,17 +38,12 @@ export async function main(args: string[]): Promise<number> {
     ],
   });
   const log = getLogger(["rtmp-edge"]);
-  const limits: ParserLimits = {
-    ...DEFAULT_PARSER_LIMITS,
-    maxMessageSize: config.maxMessageSize,
-    maxChunkStreams: config.maxChunkStreams,
-  };
   const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
   const server = startServer({
     config,
     clock: systemClock,
     log,
-    makeParser: () => factory(limits),
+    makeParser: factory,
     pipe: Deno.stdout,
   });
   log.info("Parser {parser}; recordings {where}", {
@@ -58,11 +55,18 @@ export async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await stopped.promise;
-  log.info("Shutting down");
-  await server.close();
+  log.info("Shutting down: finalizing recordings");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"late">((r) => timer = setTimeout(() => r("late"), SHUTDOWN_MS));
+  const how = await Promise.race([server.close().then(() => "done" as const), deadline]);
+  clearTimeout(timer);
+  if (how === "late") log.error("Shutdown took over {ms} ms; exiting anyway", { ms: SHUTDOWN_MS });
+  else log.info("Stopped");
   return 0;
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  const code = await main(Deno.args);
+  await dispose(); // flush the log sinks before exiting
+  Deno.exit(code);
 }

@@ -8,9 +8,11 @@ import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
-import type { ChunkParser } from "./parser/types.ts";
+import type { ChunkParser, ParserLimits } from "./parser/types.ts";
 import type { SyncWriter } from "./record/flv_output.ts";
 import { RecordingFactory } from "./record/recording.ts";
+import { repairRecordings } from "./record/repair.ts";
+import { Admission, isLoopback } from "./session/admission.ts";
 import { serveConnection } from "./session/connection.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./session/stream_hub.ts";
@@ -20,8 +22,8 @@ export interface ServerDeps {
   readonly config: Config;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Makes one chunk parser per connection (WASM or JS, with the configured limits). */
-  readonly makeParser: () => ChunkParser;
+  /** Makes one chunk parser per connection (WASM or JS) with the given limits. */
+  readonly makeParser: (limits: ParserLimits) => ChunkParser;
   /** stdout for `--pipe`. */
   readonly pipe?: SyncWriter;
 }
@@ -33,42 +35,90 @@ export interface RunningServer {
   /** The HTTP port actually bound. */
   readonly httpPort: number;
   readonly registry: SessionRegistry;
-  /** Stops accepting, drops every client, finalizes recordings and stops the API. */
+  /** Stops accepting, tells publishers, finalizes recordings and stops the API. */
   close(): Promise<void>;
 }
 
-/** Starts the RTMP listener and the HTTP API. */
+/** Reason given to sessions when the server stops. */
+export const SHUTDOWN_REASON = "Server shutting down";
+
+/** The chunk parser limits the config sets. */
+export function parserLimits(config: Config): ParserLimits {
+  return {
+    maxMessageSize: config.maxMessageSize,
+    maxChunkStreams: config.maxChunkStreams,
+    maxPartialBytes: config.maxPartialBytes,
+  };
+}
+
+/** Starts the RTMP listener and the HTTP API; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
+  if (config.record) {
+    for (const r of repairRecordings(config.recordDir)) {
+      log.warning(
+        "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s",
+        { path: r.path, tags: r.tags, cut: r.truncatedBytes, seconds: r.durationMs / 1000 },
+      );
+    }
+  }
   const registry = new SessionRegistry({ clock });
-  const hub = new StreamHub();
-  const recordings = new RecordingFactory({
-    recordDir: config.record ? config.recordDir : null,
-    pipe: config.pipe ? deps.pipe ?? null : null,
-  });
+  const connDeps = {
+    registry,
+    hub: new StreamHub(),
+    recordings: new RecordingFactory({
+      recordDir: config.record ? config.recordDir : null,
+      pipe: config.pipe ? deps.pipe ?? null : null,
+    }),
+    makeParser: () => deps.makeParser(parserLimits(config)),
+    clock,
+    log,
+    limits: config,
+  };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
-  const connDeps = { registry, hub, recordings, makeParser: deps.makeParser, clock, log };
+  const admission = new Admission(config);
   const accepting = (async () => {
     for await (const conn of listener) {
-      const remote = conn.remoteAddr;
-      const p = serveConnection(conn, `${remote.hostname}:${remote.port}`, connDeps);
+      const { hostname, port } = conn.remoteAddr;
+      const refusal = admission.admit(hostname);
+      if (refusal !== null) {
+        log.warning("Refused {remote}: {reason}", {
+          remote: `${hostname}:${port}`,
+          reason: refusal,
+        });
+        conn.close();
+        continue;
+      }
+      const p = serveConnection(conn, `${hostname}:${port}`, connDeps).finally(() => {
+        admission.release(hostname);
+        conns.delete(p);
+      });
       conns.add(p);
-      p.finally(() => conns.delete(p));
     }
   })().catch((e) => {
     if (!(e instanceof Deno.errors.BadResource)) log.error("Accept failed: {error}", { error: e });
   });
-  const app = createApp(registry.view());
-  const http = Deno.serve({
-    hostname: config.httpHost,
-    port: config.httpPort,
-    onListen: () => {},
-  }, app.fetch);
+  let httpHost = config.httpHost;
+  if (config.apiToken === null && !isLoopback(httpHost)) {
+    log.warning("No --api-token: the API listens on 127.0.0.1 only, not {host}", {
+      host: httpHost,
+    });
+    httpHost = "127.0.0.1";
+  }
+  const app = createApp(registry.view(), { token: config.apiToken });
+  const http = Deno.serve(
+    { hostname: httpHost, port: config.httpPort, onListen: () => {} },
+    app.fetch,
+  );
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;
   log.info("RTMP listening on {host}:{port}", { host: config.host, port: rtmpPort });
-  log.info("HTTP API listening on http://{host}:{port}", { host: config.httpHost, port: httpPort });
+  log.info("HTTP API listening on http://{host}:{port}{auth}", {
+    host: httpHost,
+    port: httpPort,
+    auth: config.apiToken === null ? " (no token: loopback only)" : " (bearer token required)",
+  });
   return {
     rtmpPort,
     httpPort,
@@ -77,7 +127,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       listener.close();
       await accepting;
       const view = registry.view();
-      for (const s of view.list()) if (s.state !== "closed") view.drop(s.id);
+      for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
       await http.shutdown();
     },

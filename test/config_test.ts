@@ -21,6 +21,39 @@ const SETTINGS: {
   expect: Partial<Config>;
 }[] = [
   {
+    name: "limits",
+    args: [
+      "--max-partial-bytes=1000",
+      "--handshake-timeout=1500",
+      "--publish-timeout=2500",
+      "--idle-timeout=3500",
+      "--max-connections=10",
+      "--max-connections-per-ip=2",
+      "--max-outgoing-bytes=65536",
+      "--api-token=s3cret",
+    ],
+    env: {
+      RTMP_EDGE_MAX_PARTIAL_BYTES: "1000",
+      RTMP_EDGE_HANDSHAKE_TIMEOUT: "1500",
+      RTMP_EDGE_PUBLISH_TIMEOUT: "2500",
+      RTMP_EDGE_IDLE_TIMEOUT: "3500",
+      RTMP_EDGE_MAX_CONNECTIONS: "10",
+      RTMP_EDGE_MAX_CONNECTIONS_PER_IP: "2",
+      RTMP_EDGE_MAX_OUTGOING_BYTES: "65536",
+      RTMP_EDGE_API_TOKEN: "s3cret",
+    },
+    expect: {
+      maxPartialBytes: 1000,
+      handshakeTimeoutMs: 1500,
+      publishTimeoutMs: 2500,
+      idleTimeoutMs: 3500,
+      maxConnections: 10,
+      maxConnectionsPerIp: 2,
+      maxOutgoingBytes: 65536,
+      apiToken: "s3cret",
+    },
+  },
+  {
     name: "rtmp port",
     args: ["--rtmp-port", "1936"],
     env: { RTMP_EDGE_RTMP_PORT: "1936" },
@@ -102,6 +135,14 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     logLevel: "info",
     maxMessageSize: 8 * 1024 * 1024,
     maxChunkStreams: 64,
+    maxPartialBytes: 8 * 1024 * 1024,
+    handshakeTimeoutMs: 10_000,
+    publishTimeoutMs: 10_000,
+    idleTimeoutMs: 10_000,
+    maxConnections: 1000,
+    maxConnectionsPerIp: 16,
+    maxOutgoingBytes: 4 * 1024 * 1024,
+    apiToken: null,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });

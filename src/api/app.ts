@@ -6,7 +6,31 @@
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { MiddlewareHandler } from "hono";
+import { timingSafeEqual } from "hono/utils/buffer";
 import type { RegistryView } from "../session/registry.ts";
+
+/** Options for {@linkcode createApp}. */
+export interface ApiOptions {
+  /** When set, every route but `/healthz` needs `Authorization: Bearer <token>`. */
+  readonly token?: string | null;
+}
+
+/**
+ * Middleware answering 401 JSON unless the request carries `Authorization: Bearer <token>`;
+ * the token is compared in constant time.
+ */
+export function requireBearer(token: string): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (m === null || !(await timingSafeEqual(m[1]!, token))) {
+      c.header("WWW-Authenticate", 'Bearer realm="rtmp-edge"');
+      return c.json({ error: "Unauthorized: send Authorization: Bearer <token>" }, 401);
+    }
+    await next();
+  };
+}
 
 /**
  * Builds the API app. Every answer is JSON; errors are `{"error": "..."}` and a 500 never
@@ -28,11 +52,12 @@ import type { RegistryView } from "../session/registry.ts";
  * assert.deepEqual(await res.json(), { ok: true });
  * ```
  */
-export function createApp(view: RegistryView): Hono {
+export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
   const app = new Hono();
   const logger = getLogger(["rtmp-edge", "api"]);
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  if (options.token != null) app.use("*", requireBearer(options.token));
 
   app.get("/api/sessions", (c) => c.json({ sessions: view.list() }));
 

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ChunkError } from "../errors.ts";
 import { chunkError } from "./chunk_errors.ts";
 import {
   type ChunkParser,
@@ -142,7 +143,14 @@ class WasmParser implements ChunkParser {
     const u8 = c.u8;
     const more = c.more;
     for (;;) {
-      const r = core.parse();
+      let r: number;
+      try {
+        r = core.parse();
+      } catch (e) {
+        // A trap in the core: this instance is never reused.
+        this.#failed = new ChunkError(`Parser core trapped: ${e instanceof Error ? e.message : e}`);
+        throw this.#failed;
+      }
       if (r < 0) {
         const args = [0, 1, 2, 3].map((i) => core.errorArg(i) >>> 0);
         this.#failed = chunkError(-r, args);

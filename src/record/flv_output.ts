@@ -43,6 +43,7 @@ class FileOutput implements FlvOutput {
   #used = 0;
   #written = 0;
   #closed = false;
+  #syncing = false;
 
   constructor(file: Deno.FsFile) {
     this.#file = file;
@@ -82,10 +83,22 @@ class FileOutput implements FlvOutput {
     this.#drain();
   }
 
+  /** Writes out the buffer and starts an fdatasync off the event loop (one at a time). */
+  sync(): void {
+    this.#open();
+    this.#drain();
+    if (this.#syncing) return;
+    this.#syncing = true;
+    this.#file.syncData().catch(() => {/* closed meanwhile: close() syncs */}).finally(() => {
+      this.#syncing = false;
+    });
+  }
+
   close(): void {
     if (this.#closed) return;
     try {
       this.#drain();
+      this.#file.syncDataSync();
     } finally {
       this.#closed = true;
       this.#file.close();

@@ -26,6 +26,8 @@ export interface FlvOutput {
   patch?(offset: number, bytes: Uint8Array): void;
   /** Pushes buffered bytes to the underlying sink. */
   flush(): void;
+  /** Flushes and starts making the bytes durable (outputs backed by a file only). */
+  sync?(): void;
   /** Flushes and releases the sink; further writes fail. */
   close(): void;
   /** Bytes accepted by `write` so far, buffered or not. */
@@ -172,8 +174,8 @@ export class FlvWriter {
   }
 }
 
-/** Offset in an encoded object of the 8-byte number stored under `key` (the first match). */
-function numberOffset(body: Uint8Array, key: string): number {
+/** Offset in an encoded AMF0 object of the 8-byte number stored under `key` (the first match). */
+export function numberOffset(body: Uint8Array, key: string): number {
   const pattern = [0, key.length, ...new TextEncoder().encode(key), 0x00]; // u16 length, key, number marker
   outer: for (let i = 0; i + pattern.length + 8 <= body.length; i++) {
     for (let j = 0; j < pattern.length; j++) {
@@ -184,7 +186,8 @@ function numberOffset(body: Uint8Array, key: string): number {
   throw new MediaError(`Encoded onMetaData of ${body.length} bytes has no number "${key}"`);
 }
 
-function float64(value: number): Uint8Array {
+/** A big-endian IEEE 754 double, as AMF0 numbers are stored. */
+export function float64(value: number): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setFloat64(0, value);
   return out;

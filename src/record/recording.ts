@@ -61,6 +61,11 @@ export class Recording {
     this.#pipe?.writeVideo(timestamp, body);
   }
 
+  /** Writes buffered tags to the `.part` file and syncs it to disk. */
+  sync(): void {
+    if (this.#result === null) this.#fileOut?.sync?.();
+  }
+
   /** Patches duration and size, closes, and renames the `.part` file into place. Idempotent. */
   close(): RecordingResult {
     if (this.#result) return this.#result;

@@ -61,6 +61,8 @@ export interface CommandFlowOptions {
   readonly recordings: RecordingFactory;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Called when a publish starts (the connection's publish deadline ends). */
+  readonly onPublished?: () => void;
 }
 
 /** Per-connection command state; one per connection. */
@@ -127,6 +129,18 @@ export class CommandFlow {
     if (pub === undefined) return;
     if (rec.type === MessageType.Audio) pub.audio(rec.timestamp, body);
     else pub.video(rec.timestamp, body);
+  }
+
+  /** Makes every recording durable so far (called about once a second). */
+  sync(): void {
+    for (const pub of this.#publications.values()) pub.sync();
+  }
+
+  /** Tells each publishing stream that the server is ending it, before the connection closes. */
+  notifyStop(description: string): void {
+    for (const id of this.#publications.keys()) {
+      this.#status(id, { level: "status", code: "NetStream.Unpublish.Success", description });
+    }
   }
 
   /** Ends every publication (the connection is going away). */
@@ -256,6 +270,7 @@ export class CommandFlow {
       body: encodeUserControl({ event: UserControlEvent.StreamBegin, value: streamId }),
     });
     status("status", "NetStream.Publish.Start", `Publishing ${name}`);
+    this.#o.onPublished?.();
     this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
       id: session.id,
       key,

@@ -1,13 +1,14 @@
 /**
  * One client connection: socket → handshake → chunk parser → dispatch, until the peer
- * leaves, breaks the protocol or is dropped. Only this connection is affected by its errors.
+ * leaves, breaks the protocol, trips a limit or is dropped. Only this connection is
+ * affected by its errors.
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
 import { RtmpError } from "../errors.ts";
-import type { ChunkParser } from "../parser/types.ts";
+import type { ChunkParser, MessageHandler } from "../parser/types.ts";
 import type { RecordingFactory } from "../record/recording.ts";
 import { C0C1_SIZE, C2_SIZE, checkVersion, createS0S1S2 } from "../rtmp/handshake.ts";
 import {
@@ -23,6 +24,7 @@ import { createDispatch } from "./dispatch.ts";
 import { Outbox } from "./outbox.ts";
 import type { SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "./stream_hub.ts";
+import { type Timeouts, Watchdog } from "./watchdog.ts";
 
 /** The socket a connection needs (`Deno.Conn` fits; tests pass an in-memory pair). */
 export interface RtmpConn {
@@ -31,7 +33,21 @@ export interface RtmpConn {
   close(): void;
 }
 
-/** What every connection shares, built once in main.ts. */
+/** Per-connection limits besides the parser's. */
+export interface ConnectionLimits extends Timeouts {
+  /** Most bytes queued for the client before it counts as not reading. */
+  readonly maxOutgoingBytes: number;
+}
+
+/** Defaults for {@linkcode ConnectionLimits}. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  handshakeTimeoutMs: 10_000,
+  publishTimeoutMs: 10_000,
+  idleTimeoutMs: 10_000,
+  maxOutgoingBytes: 4 * 1024 * 1024,
+};
+
+/** What every connection shares, built once in server.ts. */
 export interface ConnectionDeps {
   readonly registry: SessionRegistry;
   readonly hub: StreamHub;
@@ -40,9 +56,11 @@ export interface ConnectionDeps {
   readonly makeParser: () => ChunkParser;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Handshake timeout in ms (default 10 000). */
-  readonly handshakeTimeoutMs?: number;
+  readonly limits?: ConnectionLimits;
 }
+
+/** How long a dropped client gets to receive its last onStatus before the socket closes. */
+const DROP_GRACE_MS = 500;
 
 /** Serves one connection until it ends; never throws. */
 export async function serveConnection(
@@ -51,6 +69,7 @@ export async function serveConnection(
   deps: ConnectionDeps,
 ): Promise<void> {
   const { registry, clock, log } = deps;
+  const limits = deps.limits ?? DEFAULT_CONNECTION_LIMITS;
   let reason: string | null = null;
   let closed = false;
   const close = (why: string) => {
@@ -61,87 +80,65 @@ export async function serveConnection(
       conn.close();
     } catch { /* already closed */ }
   };
-  let flow: CommandFlow | null = null;
   const parser = deps.makeParser();
-  const session = registry.open({ remoteAddr, parser: parser.kind, drop: close });
+  let flow: CommandFlow | null = null;
+  const outbox = new Outbox(conn, {
+    maxQueuedBytes: limits.maxOutgoingBytes,
+    onError: (e) => close(e instanceof RtmpError ? e.message : `Write failed: ${e.message}`),
+  });
+  const session = registry.open({
+    remoteAddr,
+    parser: parser.kind,
+    drop: (why) => {
+      reason ??= why;
+      flow?.notifyStop(why);
+      void withTimeout(outbox.drained(), DROP_GRACE_MS).then(() => close(why));
+    },
+  });
+  using watchdog = new Watchdog({
+    timeouts: limits,
+    clock,
+    expire: close,
+    tick: () => flow?.sync(),
+  });
+  flow = new CommandFlow({
+    session,
+    outbox,
+    hub: deps.hub,
+    recordings: deps.recordings,
+    clock,
+    log,
+    onPublished: () => watchdog.published(),
+  });
   try {
-    const outbox = new Outbox(conn, {
-      onError: (e) => close(`Write failed: ${e.message}`),
-    });
-    flow = new CommandFlow({
-      session,
-      outbox,
-      hub: deps.hub,
-      recordings: deps.recordings,
-      clock,
-      log,
-    });
-    await handshake(conn, outbox, clock, deps.handshakeTimeoutMs ?? 10_000);
+    await handshake(conn, outbox, clock, watchdog);
+    watchdog.handshakeDone();
     session.update({ state: "connected" });
-    const f = flow;
-    let bytesIn = 0;
-    let ackWindow = 0;
-    let ackedAt = 0;
-    const onMessage = createDispatch({
-      control(rec, body) {
-        if (rec.type === MessageType.WindowAckSize) ackWindow = decodeWindowAckSize(body);
-        else if (rec.type === MessageType.UserControl) {
-          const uc = decodeUserControl(body);
-          if (uc.event === UserControlEvent.PingRequest) {
-            outbox.send({
-              type: MessageType.UserControl,
-              csid: 2,
-              streamId: 0,
-              timestamp: 0,
-              body: encodeUserControl({ event: UserControlEvent.PingResponse, value: uc.value }),
-            });
-          }
-        }
-      },
-      command: (cmd, rec) => f.command(cmd, rec),
-      data: (values, rec) => f.data(values, rec),
-      media: (rec, body) => f.media(rec, body),
-      other(rec) {
-        log.debug("Session {id} ignored a message of type {type}", {
-          id: session.id,
-          type: rec.type,
-        });
-      },
-    });
+    const acks = { window: 0, received: 0, acked: 0 };
+    const onMessage = dispatchFor(flow, outbox, acks, log, session.id);
     for (;;) {
       const n = await conn.read(parser.writable());
       if (n === null) break;
       parser.commit(n);
-      bytesIn += n;
+      watchdog.read(clock.now());
       session.addBytesIn(n);
-      if (ackWindow > 0 && bytesIn - ackedAt >= ackWindow) {
-        ackedAt = bytesIn;
-        outbox.send({
-          type: MessageType.Acknowledgement,
-          csid: 2,
-          streamId: 0,
-          timestamp: 0,
-          body: encodeU32Message(bytesIn % 0x100000000),
-        });
+      acks.received += n;
+      if (acks.window > 0 && acks.received - acks.acked >= acks.window) {
+        acks.acked = acks.received;
+        outbox.send(control(MessageType.Acknowledgement, encodeU32Message(acks.received)));
       }
       parser.drain(onMessage);
     }
     reason ??= "Client closed the connection";
   } catch (e) {
-    if (closed) {
-      // Our own close() ended the read; the reason is already set.
-    } else if (e instanceof RtmpError) {
-      reason = `${e.name}: ${e.message}`;
-    } else if (e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe) {
-      reason = "Connection reset by peer";
-    } else {
-      reason = `Internal error: ${e instanceof Error ? e.message : String(e)}`;
+    reason ??= describe(e);
+    if (!(e instanceof RtmpError) && !closed) {
       log.error("Session {id} failed: {error}", { id: session.id, error: e });
     }
   } finally {
     const why = reason ?? "Closed";
     try {
-      flow?.close(why);
+      flow.close(why);
     } catch (e) {
       log.error("Session {id} could not finalize its recording: {error}", {
         id: session.id,
@@ -165,38 +162,69 @@ export async function serveConnection(
   }
 }
 
+/** Routes messages: control handled here, the rest to the command flow. */
+function dispatchFor(
+  flow: CommandFlow,
+  outbox: Outbox,
+  acks: { window: number },
+  log: Logger,
+  id: string,
+): MessageHandler {
+  return createDispatch({
+    control(rec, body) {
+      if (rec.type === MessageType.WindowAckSize) {
+        acks.window = decodeWindowAckSize(body);
+      } else if (rec.type === MessageType.UserControl) {
+        const uc = decodeUserControl(body);
+        if (uc.event === UserControlEvent.PingRequest) {
+          const pong = { event: UserControlEvent.PingResponse, value: uc.value };
+          outbox.send(control(MessageType.UserControl, encodeUserControl(pong)));
+        }
+      }
+    },
+    command: (cmd, rec) => flow.command(cmd, rec),
+    data: (values, rec) => flow.data(values, rec),
+    media: (rec, body) => flow.media(rec, body),
+    other(rec) {
+      log.debug("Session {id} ignored a message of type {type}", { id, type: rec.type });
+    },
+  });
+}
+
+function control(type: number, body: Uint8Array) {
+  return { type, csid: 2, streamId: 0, timestamp: 0, body };
+}
+
+/** The close reason for an error that ended a connection. */
+function describe(e: unknown): string {
+  if (e instanceof RtmpError) return `${e.name}: ${e.message}`;
+  if (e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe) {
+    return "Connection reset by peer";
+  }
+  if (e instanceof WebAssembly.RuntimeError) return `Parser core trapped: ${e.message}`;
+  return `Internal error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
 /** Reads C0C1, answers S0S1S2, reads C2; throws HandshakeError on a bad version. */
 async function handshake(
   conn: RtmpConn,
   outbox: Outbox,
   clock: Clock,
-  timeoutMs: number,
+  watchdog: Watchdog,
 ): Promise<void> {
-  const timer = setTimeout(() => {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-  }, timeoutMs);
-  try {
-    const c0c1 = await readExactly(conn, C0C1_SIZE, (first) => checkVersion(first));
-    outbox.sendRaw(createS0S1S2(c0c1, {
-      epochMs: clock.now(),
-      random: (b) => crypto.getRandomValues(b),
-    }));
-    await readExactly(conn, C2_SIZE);
-  } catch (e) {
-    if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) {
-      throw new RtmpError(`Handshake did not finish within ${timeoutMs} ms`);
-    }
-    throw e;
-  } finally {
-    clearTimeout(timer);
-  }
+  const c0c1 = await readExactly(conn, C0C1_SIZE, watchdog, clock, (first) => checkVersion(first));
+  outbox.sendRaw(createS0S1S2(c0c1, {
+    epochMs: clock.now(),
+    random: (b) => crypto.getRandomValues(b),
+  }));
+  await readExactly(conn, C2_SIZE, watchdog, clock);
 }
 
 async function readExactly(
   conn: RtmpConn,
   size: number,
+  watchdog: Watchdog,
+  clock: Clock,
   onFirst?: (byte: number) => void,
 ): Promise<Uint8Array> {
   const buf = new Uint8Array(size);
@@ -206,8 +234,19 @@ async function readExactly(
     if (n === null) {
       throw new RtmpError(`Connection closed during the handshake after ${have} bytes`);
     }
+    watchdog.read(clock.now());
     if (have === 0 && n > 0) onFirst?.(buf[0]!);
     have += n;
   }
   return buf;
+}
+
+/** Resolves when `p` settles or after `ms`, whichever is first, leaving no timer behind. */
+async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([p, new Promise<void>((r) => timer = setTimeout(r, ms))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

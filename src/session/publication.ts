@@ -105,6 +105,11 @@ export class Publication {
     this.#recorded();
   }
 
+  /** Makes what was recorded so far durable (called about once a second). */
+  sync(): void {
+    if (this.#result === null) this.#recording?.sync();
+  }
+
   /** Ends the publication and finalizes its recording. Idempotent. */
   close(): PublicationSummary {
     this.#result ??= {

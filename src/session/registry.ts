@@ -45,7 +45,7 @@ export interface RegistryView {
   /** A copy of one live or kept closed session, or `undefined`. */
   get(id: string): SessionInfo | undefined;
   /** Asks a live session to disconnect; false when the id is unknown or already closed. */
-  drop(id: string): boolean;
+  drop(id: string, reason?: string): boolean;
 }
 
 /** Options for {@linkcode SessionRegistry}. */
@@ -149,7 +149,7 @@ export class SessionRegistry {
     return {
       list: () => this.#list(),
       get: (id) => this.#get(id),
-      drop: (id) => this.#drop(id),
+      drop: (id, reason) => this.#drop(id, reason ?? DROP_REASON),
     };
   }
 
@@ -193,10 +193,10 @@ export class SessionRegistry {
     return entry === undefined ? undefined : snapshot(entry, this.#clock.now());
   }
 
-  #drop(id: string): boolean {
+  #drop(id: string, reason: string): boolean {
     const entry = this.#live.get(id);
     if (entry === undefined) return false;
-    entry.drop(DROP_REASON);
+    entry.drop(reason);
     return true;
   }
 }

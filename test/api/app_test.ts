@@ -133,3 +133,20 @@ Deno.test("an HTTPException below 500 keeps its status and message", async () =>
   assert.equal(res.status, 418);
   assert.deepEqual(await json(res), { error: "Short and stout" });
 });
+
+Deno.test("createApp() with a token answers 401 JSON without the right bearer, except /healthz", async () => {
+  const view = { list: () => [], get: () => undefined, drop: () => false };
+  const app = createApp(view, { token: "s3cret" });
+  assert.equal((await app.request("/healthz")).status, 200);
+  for (const auth of [undefined, "Bearer nope", "Basic czNjcmV0", "Bearer", "s3cret"]) {
+    const res = await app.request(
+      "/api/sessions",
+      auth ? { headers: { Authorization: auth } } : {},
+    );
+    assert.equal(res.status, 401, String(auth));
+    assert.match((await res.json()).error, /Unauthorized/);
+  }
+  const ok = await app.request("/api/sessions", { headers: { Authorization: "Bearer s3cret" } });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { sessions: [] });
+});

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 /**
  * Interop test harness: an in-process server on port 0 with a temp record dir, and
  * real clients (FFmpeg, GStreamer) run as child processes.
@@ -63,7 +64,7 @@ export async function testServer(
     config,
     clock: systemClock,
     log: getLogger(["rtmp-edge-test"]),
-    makeParser: () => factory(),
+    makeParser: factory,
   });
   return {
     server,
@@ -144,4 +145,51 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 10_000
     if (Date.now() > end) throw new Error(`Condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Path of src/main.ts. */
+export const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** Starts `src/main.ts` as users do (127.0.0.1, ports 0), and reads the ports it logs. */
+export async function spawnServer(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "--host",
+      "127.0.0.1",
+      "--rtmp-port",
+      "0",
+      "--http-port",
+      "0",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const stdout = new Response(child.stdout).arrayBuffer();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let log = "";
+  const ports: number[] = [];
+  const deadline = Date.now() + 20_000;
+  while (ports.length < 2 && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    log += value;
+    ports.length = 0;
+    for (const m of log.matchAll(/listening on (?:http:\/\/)?[\d.]+:(\d+)/g)) {
+      ports.push(Number(m[1]));
+    }
+  }
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return log;
+      log += value;
+    }
+  })();
+  assert.equal(ports.length, 2, `server did not log its ports:\n${log}`);
+  return { child, rtmpPort: ports[0]!, httpPort: ports[1]!, stdout, log: () => rest };
 }

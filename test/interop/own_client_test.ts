@@ -91,3 +91,18 @@ Deno.test("DELETE /api/sessions/:id drops that client and keeps the recording", 
   assert.equal(notFound.status, 404);
   assert.ok((await notFound.json()).error);
 });
+
+Deno.test("a connection over max-connections is closed at once; the others go on", async () => {
+  await using s = await testServer({ config: { maxConnections: 2 } });
+  const a = await RtmpPublisher.connect(`${s.rtmpUrl}/live/one`);
+  const b = await RtmpPublisher.connect(`${s.rtmpUrl}/live/two`);
+  const c = await Deno.connect({ hostname: "127.0.0.1", port: s.server.rtmpPort });
+  assert.equal(await c.read(new Uint8Array(16)), null);
+  c.close();
+  await a.sendMedia(9, 0, videoBody(true, 10));
+  await until(() =>
+    s.server.registry.view().list().every((x) => x.video.frames === 0 || x.streamName === "one")
+  );
+  await a.close();
+  await b.close();
+});

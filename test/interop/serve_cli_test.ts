@@ -1,63 +1,17 @@
 import assert from "node:assert/strict";
-import { countFrames, have, missing, recordings, run } from "./harness.ts";
+import { countFrames, have, MAIN, missing, recordings, run, spawnServer } from "./harness.ts";
 
 const noFfmpeg = missing(
   "ffmpeg/ffprobe",
   have("ffmpeg", "-version") && have("ffprobe", "-version"),
 );
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
-
-/** Starts `src/main.ts` as users do, and reads the ports it logs. */
-async function serve(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "--host",
-      "127.0.0.1",
-      "--rtmp-port",
-      "0",
-      "--http-port",
-      "0",
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const stdout = new Response(child.stdout).arrayBuffer();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let log = "";
-  const ports: number[] = [];
-  const deadline = Date.now() + 20_000;
-  while (ports.length < 2 && Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    log += value;
-    ports.length = 0;
-    for (const m of log.matchAll(/listening on (?:http:\/\/)?[\d.]+:(\d+)/g)) {
-      ports.push(Number(m[1]));
-    }
-  }
-  const rest = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return log;
-      log += value;
-    }
-  })();
-  assert.equal(ports.length, 2, `server did not log its ports:\n${log}`);
-  return { child, rtmpPort: ports[0]!, httpPort: ports[1]!, stdout, log: () => rest };
-}
-
 Deno.test({
   name: "deno task serve --pipe writes the first publish as FLV to stdout and stops on SIGTERM",
   ignore: noFfmpeg,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "rtmp-edge-cli-" });
     try {
-      const s = await serve(["--pipe", "--record-dir", dir]);
+      const s = await spawnServer(["--pipe", "--record-dir", dir]);
       const health = await fetch(`http://127.0.0.1:${s.httpPort}/healthz`);
       assert.deepEqual(await health.json(), { ok: true });
       const r = await run("ffmpeg", [
