@@ -46,6 +46,12 @@ export interface Config {
   readonly maxConnectionsPerIp: number;
   /** Most bytes queued for one client before it counts as not reading. */
   readonly maxOutgoingBytes: number;
+  /** AMF containers nested inside each other, at most. */
+  readonly amfMaxDepth: number;
+  /** Members of one AMF object or array, at most. */
+  readonly amfMaxElements: number;
+  /** Bytes of one AMF string, at most. */
+  readonly amfMaxStringBytes: number;
   /** Bearer token the API requires on every route but /healthz; null for none (then loopback only). */
   readonly apiToken: string | null;
 }
@@ -73,6 +79,9 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   maxConnections: 1000,
   maxConnectionsPerIp: 16,
   maxOutgoingBytes: 4 * 1024 * 1024,
+  amfMaxDepth: 64,
+  amfMaxElements: 1024,
+  amfMaxStringBytes: 65536,
   apiToken: null,
 });
 
@@ -266,6 +275,27 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     arg: "<bytes>",
     check: integer(1024, 1024 * 1024 * 1024),
     help: "Most bytes queued for one client before it is dropped as not reading",
+  }),
+  spec({
+    key: "amfMaxDepth",
+    flag: "amf-max-depth",
+    arg: "<n>",
+    check: integer(1, 1000),
+    help: "Most AMF containers nested inside each other",
+  }),
+  spec({
+    key: "amfMaxElements",
+    flag: "amf-max-elements",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Most members of one AMF object or array",
+  }),
+  spec({
+    key: "amfMaxStringBytes",
+    flag: "amf-max-string-bytes",
+    arg: "<bytes>",
+    check: integer(1, 16 * 1024 * 1024),
+    help: "Most bytes of one AMF string",
   }),
   spec({
     key: "apiToken",

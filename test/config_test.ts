@@ -31,6 +31,9 @@ const SETTINGS: {
       "--max-connections-per-ip=2",
       "--max-outgoing-bytes=65536",
       "--api-token=s3cret",
+      "--amf-max-depth=8",
+      "--amf-max-elements=9",
+      "--amf-max-string-bytes=10",
     ],
     env: {
       RTMP_EDGE_MAX_PARTIAL_BYTES: "1000",
@@ -41,6 +44,9 @@ const SETTINGS: {
       RTMP_EDGE_MAX_CONNECTIONS_PER_IP: "2",
       RTMP_EDGE_MAX_OUTGOING_BYTES: "65536",
       RTMP_EDGE_API_TOKEN: "s3cret",
+      RTMP_EDGE_AMF_MAX_DEPTH: "8",
+      RTMP_EDGE_AMF_MAX_ELEMENTS: "9",
+      RTMP_EDGE_AMF_MAX_STRING_BYTES: "10",
     },
     expect: {
       maxPartialBytes: 1000,
@@ -51,6 +57,9 @@ const SETTINGS: {
       maxConnectionsPerIp: 2,
       maxOutgoingBytes: 65536,
       apiToken: "s3cret",
+      amfMaxDepth: 8,
+      amfMaxElements: 9,
+      amfMaxStringBytes: 10,
     },
   },
   {
@@ -142,6 +151,9 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     maxConnections: 1000,
     maxConnectionsPerIp: 16,
     maxOutgoingBytes: 4 * 1024 * 1024,
+    amfMaxDepth: 64,
+    amfMaxElements: 1024,
+    amfMaxStringBytes: 65536,
     apiToken: null,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);

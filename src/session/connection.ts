@@ -10,6 +10,7 @@ import type { Clock } from "../clock.ts";
 import { RtmpError } from "../errors.ts";
 import type { ChunkParser, MessageHandler } from "../parser/types.ts";
 import type { RecordingFactory } from "../record/recording.ts";
+import type { AmfLimits } from "../rtmp/amf3.ts";
 import { C0C1_SIZE, C2_SIZE, checkVersion, createS0S1S2 } from "../rtmp/handshake.ts";
 import {
   decodeUserControl,
@@ -37,6 +38,9 @@ export interface RtmpConn {
 export interface ConnectionLimits extends Timeouts {
   /** Most bytes queued for the client before it counts as not reading. */
   readonly maxOutgoingBytes: number;
+  readonly amfMaxDepth: number;
+  readonly amfMaxElements: number;
+  readonly amfMaxStringBytes: number;
 }
 
 /** Defaults for {@linkcode ConnectionLimits}. */
@@ -45,6 +49,9 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   publishTimeoutMs: 10_000,
   idleTimeoutMs: 10_000,
   maxOutgoingBytes: 4 * 1024 * 1024,
+  amfMaxDepth: 64,
+  amfMaxElements: 1024,
+  amfMaxStringBytes: 65536,
 };
 
 /** What every connection shares, built once in server.ts. */
@@ -115,7 +122,12 @@ export async function serveConnection(
     watchdog.handshakeDone();
     session.update({ state: "connected" });
     const acks = { window: 0, received: 0, acked: 0 };
-    const onMessage = dispatchFor(flow, outbox, acks, log, session.id);
+    const amf = {
+      maxDepth: limits.amfMaxDepth,
+      maxElements: limits.amfMaxElements,
+      maxStringBytes: limits.amfMaxStringBytes,
+    };
+    const onMessage = dispatchFor(flow, outbox, acks, log, session.id, amf);
     for (;;) {
       const n = await conn.read(parser.writable());
       if (n === null) break;
@@ -169,6 +181,7 @@ function dispatchFor(
   acks: { window: number },
   log: Logger,
   id: string,
+  amf: AmfLimits,
 ): MessageHandler {
   return createDispatch({
     control(rec, body) {
@@ -188,7 +201,7 @@ function dispatchFor(
     other(rec) {
       log.debug("Session {id} ignored a message of type {type}", { id, type: rec.type });
     },
-  });
+  }, amf);
 }
 
 function control(type: number, body: Uint8Array) {

@@ -5,6 +5,7 @@
  */
 
 import type { MessageHandler, MessageRecord } from "../parser/types.ts";
+import type { AmfLimits } from "../rtmp/amf3.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
 import { type Command, decodeCommand, decodeData } from "../rtmp/commands.ts";
 import { MessageType } from "../rtmp/messages.ts";
@@ -23,8 +24,11 @@ export interface DispatchTargets {
   other(rec: MessageRecord): void;
 }
 
-/** Builds the parser's message handler over `targets`. */
-export function createDispatch(targets: DispatchTargets): MessageHandler {
+/** Builds the parser's message handler over `targets`; AMF is decoded within `amfLimits`. */
+export function createDispatch(
+  targets: DispatchTargets,
+  amfLimits?: Partial<AmfLimits>,
+): MessageHandler {
   return (rec, body) => {
     switch (rec.type) {
       case MessageType.Audio:
@@ -33,11 +37,11 @@ export function createDispatch(targets: DispatchTargets): MessageHandler {
         return;
       case MessageType.CommandAmf0:
       case MessageType.CommandAmf3:
-        targets.command(decodeCommand(body, rec.type), rec);
+        targets.command(decodeCommand(body, rec.type, amfLimits), rec);
         return;
       case MessageType.DataAmf0:
       case MessageType.DataAmf3:
-        targets.data(decodeData(body, rec.type), rec);
+        targets.data(decodeData(body, rec.type, amfLimits), rec);
         return;
       case MessageType.SetChunkSize:
       case MessageType.Abort:
