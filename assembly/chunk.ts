@@ -79,6 +79,7 @@ let e1: u32 = 0;
 let e2: u32 = 0;
 let e3: u32 = 0;
 
+@inline
 function fail(code: i32, a: u32, b: u32, c: u32, d: u32): i32 {
   e0 = a;
   e1 = b;
@@ -87,10 +88,25 @@ function fail(code: i32, a: u32, b: u32, c: u32, d: u32): i32 {
   return -code;
 }
 
+/** Copies `n` bytes; small copies inline with 16-byte SIMD moves, big ones by memory.copy. */
+@inline
+function copy(dst: usize, src: usize, n: u32): void {
+  if (n > 512) {
+    memory.copy(dst, src, n);
+    return;
+  }
+  let i: usize = 0;
+  const end = <usize> n;
+  for (; i + 16 <= end; i += 16) v128.store(dst + i, v128.load(src + i));
+  for (; i < end; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
+@inline
 function be24(p: usize): u32 {
   return (<u32> load<u8>(p) << 16) | (<u32> load<u8>(p, 1) << 8) | <u32> load<u8>(p, 2);
 }
 
+@inline
 function be32(p: usize): u32 {
   return bswap<u32>(load<u32>(p));
 }
@@ -176,6 +192,7 @@ function compact(): void {
   arenaTop = dst;
 }
 
+@inline
 function emit(s: usize, body: usize): void {
   const r = OUT + outCount * RECORD_SIZE;
   store<u32>(r, load<u32>(s + S_TYPE));
@@ -221,16 +238,32 @@ function run(compacted: bool): i32 {
     const avail = writeAt - p;
     if (chunkLeft > 0) {
       if (avail == 0) return <i32> outCount;
-      const n = min(chunkLeft, avail);
       const s = cur;
-      const recv = load<u32>(s + S_RECV);
-      const body = arenaBase + load<u32>(s + S_BODY);
-      memory.copy(body + recv, RING + p, n);
-      store<u32>(s + S_RECV, recv + n);
-      seek(p + n);
-      chunkLeft -= n;
       const len = load<u32>(s + S_LEN);
-      if (recv + n == len) {
+      const body = arenaBase + load<u32>(s + S_BODY);
+      const end = writeAt;
+      // The 1-byte type-3 header that continues this message, when it has that form.
+      const csid = load<u32>(s + S_CSID);
+      const next = csid < 64 && load<u32>(s + S_EXT) == 0 ? 0xc0 | csid : 0x100;
+      let recv = load<u32>(s + S_RECV);
+      let pos = p;
+      let left = chunkLeft;
+      // Copy this chunk, and while the next chunk of the same message follows at once, that
+      // one too, in locals: the common case at small chunk sizes.
+      for (;;) {
+        const n = min(left, end - pos);
+        copy(body + recv, RING + pos, n);
+        recv += n;
+        pos += n;
+        left -= n;
+        if (left > 0 || recv == len || pos >= end || <u32> load<u8>(RING + pos) != next) break;
+        pos++;
+        left = min(chunkSize, len - recv);
+      }
+      store<u32>(s + S_RECV, recv);
+      seek(pos);
+      chunkLeft = left;
+      if (recv == len) {
         partialBytes -= len;
         partialCount--;
         store<i32>(s + S_RECV, -1);
@@ -256,9 +289,25 @@ function run(compacted: bool): i32 {
       csid = (<u32> load<u8>(h, 1) | (<u32> load<u8>(h, 2) << 8)) + 64;
       hlen = 3;
     }
+    let n = <u32> load<u8>(CSID_MAP + csid);
+    if (fmt == 3 && n != 0) {
+      // Fast path: the next chunk of a message in progress (most chunks at small sizes).
+      const s = SLOTS + (n - 1) * SLOT_SIZE;
+      const recv = load<i32>(s + S_RECV);
+      if (recv >= 0) {
+        let q = h + hlen;
+        if (load<u32>(s + S_EXT) != 0) {
+          if (avail < hlen + 4) return <i32> outCount;
+          if (be32(q) == load<u32>(s + S_FIELD)) q += 4;
+        }
+        seek(<u32> (q - RING));
+        cur = s;
+        chunkLeft = min(chunkSize, load<u32>(s + S_LEN) - <u32> recv);
+        continue;
+      }
+    }
     const mh: u32 = fmt == 0 ? 11 : fmt == 1 ? 7 : fmt == 2 ? 3 : 0;
     if (avail < hlen + mh) return <i32> outCount;
-    let n = <u32> load<u8>(CSID_MAP + csid);
     if (n == 0) {
       if (fmt != 0) return fail(E_FRESH_NOT_TYPE0, csid, fmt, 0, 0);
       if (slotCount >= maxSlots) return fail(E_TOO_MANY_STREAMS, csid, maxSlots, 0, 0);

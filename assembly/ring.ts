@@ -21,11 +21,13 @@ export let readAt: u32 = 0;
 export let writeAt: u32 = 0;
 
 /** Marks `n` bytes as consumed by the parser. */
+@inline
 export function consume(n: u32): void {
   readAt += n;
 }
 
 /** Moves `readAt` to an absolute position. */
+@inline
 export function seek(pos: u32): void {
   readAt = pos;
 }

@@ -19,7 +19,8 @@ export const WASM_URL: URL = new URL("../../build/parser.wasm", import.meta.url)
 /** Pages the core's static regions (csid map, slots, records, ring) take. */
 const STATIC_PAGES = 4;
 const PAGE = 65536;
-const RECORD_SIZE = 24;
+/** A record is six u32 (little-endian, as the host): type, csid, streamId, timestamp, pointer, length. */
+const RECORD_WORDS = 6;
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -69,11 +70,14 @@ export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promi
 class Core {
   readonly exports: CoreExports;
   readonly u8: Uint8Array;
-  readonly view: DataView;
   readonly ring: number;
   readonly ringEnd: number;
   readonly out: number;
   readonly more: number;
+  /** The whole ring, the usual answer of writable() (the ring is empty after each drain). */
+  readonly wholeRing: Uint8Array;
+  /** Memory as u32s, to read records (OUT is 16-byte aligned, records are 24 bytes). */
+  readonly u32: Uint32Array;
 
   constructor(module: WebAssembly.Module, limits: ParserLimits) {
     const arenaPages = Math.ceil(limits.maxPartialBytes / PAGE) + 1;
@@ -88,11 +92,12 @@ class Core {
     if (rc < 0) throw chunkError(-rc, []);
     // Memory never grows after this, so these views stay valid.
     this.u8 = new Uint8Array(memory.buffer);
-    this.view = new DataView(memory.buffer);
     this.ring = this.exports.RING.value;
     this.ringEnd = this.ring + this.exports.RING_SIZE.value;
     this.out = this.exports.OUT.value;
     this.more = this.exports.MORE.value;
+    this.wholeRing = this.u8.subarray(this.ring, this.ringEnd);
+    this.u32 = new Uint32Array(memory.buffer);
   }
 
   reset(): void {
@@ -118,7 +123,8 @@ class WasmParser implements ChunkParser {
 
   writable(): Uint8Array {
     const c = this.#c;
-    return c.u8.subarray(c.ring + c.exports.prepareWrite(), c.ringEnd);
+    const at = c.exports.prepareWrite();
+    return at === 0 ? c.wholeRing : c.u8.subarray(c.ring + at, c.ringEnd);
   }
 
   commit(n: number): void {
@@ -139,7 +145,7 @@ class WasmParser implements ChunkParser {
     if (this.#failed) throw this.#failed;
     const c = this.#c;
     const core = c.exports;
-    const view = c.view;
+    const u32 = c.u32;
     const u8 = c.u8;
     const more = c.more;
     for (;;) {
@@ -157,15 +163,15 @@ class WasmParser implements ChunkParser {
         throw this.#failed;
       }
       const count = r & (more - 1);
-      let o = c.out;
-      for (let i = 0; i < count; i++, o += RECORD_SIZE) {
-        const ptr = view.getUint32(o + 16, true);
-        const length = view.getUint32(o + 20, true);
+      let o = c.out >>> 2;
+      for (let i = 0; i < count; i++, o += RECORD_WORDS) {
+        const ptr = u32[o + 4]!;
+        const length = u32[o + 5]!;
         onMessage({
-          type: view.getUint32(o, true),
-          csid: view.getUint32(o + 4, true),
-          streamId: view.getUint32(o + 8, true),
-          timestamp: view.getUint32(o + 12, true),
+          type: u32[o]!,
+          csid: u32[o + 1]!,
+          streamId: u32[o + 2]!,
+          timestamp: u32[o + 3]!,
           length,
         }, u8.subarray(ptr, ptr + length));
       }
