@@ -15,8 +15,8 @@
 //   28 received (i32, -1 = no message in progress)  32 bodyOff (arena offset)
 //
 // parse() consumes all it can and returns the record count, with MORE set when it stopped
-// early (records full, or the arena needs compacting), or a negative error code. The error's
-// numbers are read with errorArg(i). Nothing traps on bad input and nothing is allocated.
+// early (records full, or the arena needs compacting) or FAILED when an error came after
+// those records, or a negative error code. The error's numbers are read with errorArg(i). Nothing traps on bad input and nothing is allocated.
 
 import { readAt, RING, seek, writeAt } from "./ring";
 
@@ -28,6 +28,8 @@ const RECORD_SIZE: u32 = 24;
 const EXTENDED: u32 = 0xffffff;
 /** Set in parse()'s result when it stopped before the input was exhausted. */
 export const MORE: i32 = 0x40000000;
+/** Set in parse()'s result when an error follows the records it returns. */
+export const FAILED: i32 = 0x20000000;
 
 const CSID_MAP: usize = memory.data(MAX_CSID + 1, 16);
 const SLOTS: usize = memory.data(MAX_SLOTS * SLOT_SIZE, 16);
@@ -163,8 +165,10 @@ export function parse(): i32 {
   }
   needCompact = false;
   const r = run(compacted);
-  if (r < 0) failed = r;
-  return r;
+  if (r >= 0) return r;
+  failed = r;
+  // Hand out the messages completed before the error first; the next call reports it.
+  return outCount > 0 ? <i32> outCount | FAILED : r;
 }
 
 /** Moves the bodies of messages in progress to the front of the arena, in offset order. */
@@ -267,9 +271,9 @@ function run(compacted: bool): i32 {
         partialBytes -= len;
         partialCount--;
         store<i32>(s + S_RECV, -1);
-        emit(s, body);
         const c = control(s, body);
         if (c < 0) return c;
+        emit(s, body);
         if (outCount == OUT_CAP) return <i32> outCount | MORE;
       }
       continue;
@@ -382,9 +386,9 @@ function run(compacted: bool): i32 {
       if (whole) {
         // The whole message is in this chunk and already received: point at the ring.
         seek(<u32> (q - RING) + length);
-        emit(s, q);
         const c = control(s, q);
         if (c < 0) return c;
+        emit(s, q);
         if (outCount == OUT_CAP) return <i32> outCount | MORE;
         continue;
       }

@@ -1,3 +1,3 @@
 // Exports of the WASM chunk parser core. Only numbers cross this boundary.
 export { commitWrite, prepareWrite, readAt, resetRing, RING, RING_SIZE, writeAt } from "./ring";
-export { configure, currentChunkSize, errorArg, MORE, OUT, parse, resetChunks } from "./chunk";
+export { configure, currentChunkSize, errorArg, FAILED, MORE, OUT, parse, resetChunks } from "./chunk";

@@ -39,6 +39,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Pause after a failed accept (e.g. out of file descriptors) before the next. */
+const ACCEPT_RETRY_MS = 100;
+
 /** Reason given to sessions when the server stops. */
 export const SHUTDOWN_REASON = "Server shutting down";
 
@@ -55,11 +58,15 @@ export function parserLimits(config: Config): ParserLimits {
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
   if (config.record) {
-    for (const r of repairRecordings(config.recordDir)) {
+    const { repaired, failed } = repairRecordings(config.recordDir);
+    for (const r of repaired) {
       log.warning(
         "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s",
         { path: r.path, tags: r.tags, cut: r.truncatedBytes, seconds: r.durationMs / 1000 },
       );
+    }
+    for (const f of failed) {
+      log.error("Could not repair {part}, left as it is: {error}", { part: f.part, error: f.error });
     }
   }
   const registry = new SessionRegistry({ clock });
@@ -69,6 +76,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     recordings: new RecordingFactory({
       recordDir: config.record ? config.recordDir : null,
       pipe: config.pipe ? deps.pipe ?? null : null,
+      onPipeError: (e) => log.warning("Stopped writing to the pipe: {error}", { error: e }),
     }),
     makeParser: () => deps.makeParser(parserLimits(config)),
     clock,
@@ -78,8 +86,19 @@ export function startServer(deps: ServerDeps): RunningServer {
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
   const admission = new Admission(config);
+  let stopping = false;
   const accepting = (async () => {
-    for await (const conn of listener) {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (e) {
+        if (stopping || e instanceof Deno.errors.BadResource) return; // the listener was closed
+        // Out of file descriptors and the like: say so, wait a little, keep accepting.
+        log.error("Accept failed: {error}", { error: e });
+        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        continue;
+      }
       const { hostname, port } = conn.remoteAddr;
       const refusal = admission.admit(hostname);
       if (refusal !== null) {
@@ -96,9 +115,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       });
       conns.add(p);
     }
-  })().catch((e) => {
-    if (!(e instanceof Deno.errors.BadResource)) log.error("Accept failed: {error}", { error: e });
-  });
+  })();
   let httpHost = config.httpHost;
   if (config.apiToken === null && !isLoopback(httpHost)) {
     log.warning("No --api-token: the API listens on 127.0.0.1 only, not {host}", {
@@ -124,6 +141,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     httpPort,
     registry,
     async close() {
+      stopping = true;
       listener.close();
       await accepting;
       const view = registry.view();

@@ -17,6 +17,8 @@ import {
 /** Size of the input buffer socket reads land in. */
 export const INPUT_SIZE = 64 * 1024;
 const MIN_WRITABLE = 16 * 1024;
+/** Body buffers up to this size are reused for the next message on their chunk stream. */
+const KEEP_BODY_BYTES = 64 * 1024;
 const EXTENDED = 0xffffff;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
 
@@ -235,6 +237,8 @@ class JsParser implements ChunkParser {
   #complete(st: ChunkStream, view: Uint8Array, reserved: boolean, onMessage: MessageHandler): void {
     const length = st.length;
     if (reserved) this.#partialBytes -= length;
+    // A big body buffer is not kept between messages: memory follows what is in flight.
+    if (st.body.length > KEEP_BODY_BYTES) st.body = EMPTY;
     st.received = -1;
     this.#chunkLeft = 0;
     if (st.type === 1) this.#setChunkSize(view, st.csid);

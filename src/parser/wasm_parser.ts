@@ -28,6 +28,7 @@ interface CoreExports {
   RING_SIZE: WebAssembly.Global;
   OUT: WebAssembly.Global;
   MORE: WebAssembly.Global;
+  FAILED: WebAssembly.Global;
   configure(maxMessage: number, maxStreams: number, maxPartial: number): number;
   prepareWrite(): number;
   commitWrite(n: number): number;
@@ -74,6 +75,7 @@ class Core {
   readonly ringEnd: number;
   readonly out: number;
   readonly more: number;
+  readonly failedFlag: number;
   /** The whole ring, the usual answer of writable() (the ring is empty after each drain). */
   readonly wholeRing: Uint8Array;
   /** Memory as u32s, to read records (OUT is 16-byte aligned, records are 24 bytes). */
@@ -96,6 +98,7 @@ class Core {
     this.ringEnd = this.ring + this.exports.RING_SIZE.value;
     this.out = this.exports.OUT.value;
     this.more = this.exports.MORE.value;
+    this.failedFlag = this.exports.FAILED.value;
     this.wholeRing = this.u8.subarray(this.ring, this.ringEnd);
     this.u32 = new Uint32Array(memory.buffer);
   }
@@ -162,7 +165,7 @@ class WasmParser implements ChunkParser {
         this.#failed = chunkError(-r, args);
         throw this.#failed;
       }
-      const count = r & (more - 1);
+      const count = r & (c.failedFlag - 1);
       let o = c.out >>> 2;
       for (let i = 0; i < count; i++, o += RECORD_WORDS) {
         const ptr = u32[o + 4]!;
@@ -175,7 +178,8 @@ class WasmParser implements ChunkParser {
           length,
         }, u8.subarray(ptr, ptr + length));
       }
-      if ((r & more) === 0) return;
+      // After FAILED the next parse() returns the error; after MORE it goes on.
+      if ((r & (more | c.failedFlag)) === 0) return;
     }
   }
 

@@ -29,8 +29,15 @@ export class Recording {
   #fileOut: ReturnType<typeof openFlvFile> | null;
   #result: RecordingResult | null = null;
 
+  #onPipeError: (error: unknown) => void;
+
   /** Use {@linkcode RecordingFactory.open}. */
-  constructor(path: string | null, pipe: SyncWriter | null) {
+  constructor(
+    path: string | null,
+    pipe: SyncWriter | null,
+    onPipeError: (error: unknown) => void = () => {},
+  ) {
+    this.#onPipeError = onPipeError;
     this.path = path;
     this.#fileOut = path === null ? null : openFlvFile(path + PART_SUFFIX);
     const flags = { hasAudio: true, hasVideo: true };
@@ -46,19 +53,30 @@ export class Recording {
   /** Writes the client's onMetaData (only the first one lands). */
   writeMetadata(meta: AmfObject | AmfEcmaArray): void {
     this.#file?.writeMetadata(meta);
-    this.#pipe?.writeMetadata(meta);
+    this.#toPipe((w) => w.writeMetadata(meta));
   }
 
   /** Writes one audio message body. */
   writeAudio(timestamp: number, body: Uint8Array): void {
     this.#file?.writeAudio(timestamp, body);
-    this.#pipe?.writeAudio(timestamp, body);
+    this.#toPipe((w) => w.writeAudio(timestamp, body));
   }
 
   /** Writes one video message body. */
   writeVideo(timestamp: number, body: Uint8Array): void {
     this.#file?.writeVideo(timestamp, body);
-    this.#pipe?.writeVideo(timestamp, body);
+    this.#toPipe((w) => w.writeVideo(timestamp, body));
+  }
+
+  /** Writes to the pipe; a reader that went away (ffplay closed) stops the pipe, not the publish. */
+  #toPipe(write: (w: FlvWriter) => void): void {
+    if (this.#pipe === null) return;
+    try {
+      write(this.#pipe);
+    } catch (e) {
+      this.#pipe = null;
+      this.#onPipeError(e);
+    }
   }
 
   /** Writes buffered tags to the `.part` file and syncs it to disk. */
@@ -75,7 +93,12 @@ export class Recording {
       if (this.#file) ({ bytes, durationMs } = this.#file.close());
     } finally {
       try {
-        const piped = this.#pipe?.close();
+        let piped;
+        try {
+          piped = this.#pipe?.close();
+        } catch (e) {
+          this.#onPipeError(e);
+        }
         if (!this.#file && piped) ({ bytes, durationMs } = piped);
       } finally {
         if (this.path !== null) Deno.renameSync(this.path + PART_SUFFIX, this.path);
@@ -92,17 +115,21 @@ export interface RecordingFactoryOptions {
   readonly recordDir: string | null;
   /** Where the first publish's FLV goes as well (stdout for `--pipe`), or null. */
   readonly pipe: SyncWriter | null;
+  /** Told once when writing to the pipe fails; the file recording goes on. */
+  readonly onPipeError?: (error: unknown) => void;
 }
 
 /** Opens recordings by the server's policy: files under the record dir, the pipe once. */
 export class RecordingFactory {
   #dir: string | null;
   #pipe: SyncWriter | null;
+  #onPipeError: ((error: unknown) => void) | undefined;
 
   /** Creates a factory. */
   constructor(options: RecordingFactoryOptions) {
     this.#dir = options.recordDir;
     this.#pipe = options.pipe;
+    this.#onPipeError = options.onPipeError;
   }
 
   /** Opens a recording for `app/stream`, or returns null when nothing is to be written. */
@@ -120,6 +147,6 @@ export class RecordingFactory {
       if (!isInside(dir, path)) throw new RangeError(`Recording path ${path} leaves ${dir}`);
     }
     if (path === null && pipe === null) return null;
-    return new Recording(path, pipe);
+    return new Recording(path, pipe, this.#onPipeError);
   }
 }

@@ -22,11 +22,29 @@ export interface RepairResult {
   readonly durationMs: number;
 }
 
-/** Repairs every `*.flv.part` under `dir` (recursively); returns what it did. */
-export function repairRecordings(dir: string): RepairResult[] {
-  const out: RepairResult[] = [];
-  for (const part of findParts(dir)) out.push(repairPart(part));
-  return out;
+/** A `.part` file that could not be repaired, and why. */
+export interface RepairFailure {
+  readonly part: string;
+  readonly error: unknown;
+}
+
+/**
+ * Repairs every `*.flv.part` under `dir` (recursively); returns what it did. A file that
+ * cannot be repaired is reported in `failed` and left as it is; the others go on.
+ */
+export function repairRecordings(
+  dir: string,
+): { repaired: RepairResult[]; failed: RepairFailure[] } {
+  const repaired: RepairResult[] = [];
+  const failed: RepairFailure[] = [];
+  for (const part of findParts(dir)) {
+    try {
+      repaired.push(repairPart(part));
+    } catch (error) {
+      failed.push({ part, error });
+    }
+  }
+  return { repaired, failed };
 }
 
 function findParts(dir: string): string[] {

@@ -145,7 +145,17 @@ export class CommandFlow {
 
   /** Ends every publication (the connection is going away). */
   close(reason: string): void {
-    for (const id of [...this.#publications.keys()]) this.#unpublish(id, reason);
+    for (const id of [...this.#publications.keys()]) {
+      try {
+        this.#unpublish(id, reason);
+      } catch (e) {
+        this.#o.log.error("Session {id} could not finalize stream {stream}: {error}", {
+          id: this.#o.session.id,
+          stream: id,
+          error: e,
+        });
+      }
+    }
   }
 
   #connect(cmd: Command): void {
@@ -238,8 +248,15 @@ export class CommandFlow {
     try {
       recording = this.#o.recordings.open({ app, stream: name, startedAt });
     } catch (e) {
+      // Disk full, no permission, names exhausted: refuse this publish, keep the connection.
       this.#o.hub.release(key, session.id);
-      throw e;
+      this.#o.log.error("Session {id} cannot record {key}: {error}", {
+        id: session.id,
+        key,
+        error: e,
+      });
+      status("error", "NetStream.Publish.Failed", "Recording could not be started");
+      return;
     }
     const info = session.info;
     const recInfo = recording?.path ? { path: recording.path, bytes: 0 } : null;

@@ -75,6 +75,25 @@ export async function serveConnection(
   remoteAddr: string,
   deps: ConnectionDeps,
 ): Promise<void> {
+  try {
+    await runConnection(conn, remoteAddr, deps);
+  } catch (e) {
+    // Only setup (parser memory, registry) can get here; the session loop catches its own.
+    deps.log.error("Connection from {remote} failed to start: {error}", {
+      remote: remoteAddr,
+      error: e,
+    });
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+async function runConnection(
+  conn: RtmpConn,
+  remoteAddr: string,
+  deps: ConnectionDeps,
+): Promise<void> {
   const { registry, clock, log } = deps;
   const limits = deps.limits ?? DEFAULT_CONNECTION_LIMITS;
   let reason: string | null = null;
@@ -197,6 +216,12 @@ function dispatchFor(
     },
     command: (cmd, rec) => flow.command(cmd, rec),
     data: (values, rec) => flow.data(values, rec),
+    badData(error) {
+      log.warning("Session {id} sent a malformed data message, dropped: {error}", {
+        id,
+        error: error.message,
+      });
+    },
     media: (rec, body) => flow.media(rec, body),
     other(rec) {
       log.debug("Session {id} ignored a message of type {type}", { id, type: rec.type });

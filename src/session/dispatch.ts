@@ -4,6 +4,7 @@
  * @module
  */
 
+import { AmfError } from "../errors.ts";
 import type { MessageHandler, MessageRecord } from "../parser/types.ts";
 import type { AmfLimits } from "../rtmp/amf3.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
@@ -18,6 +19,8 @@ export interface DispatchTargets {
   command(cmd: Command, rec: MessageRecord): void;
   /** A decoded data message (types 18 and 15), e.g. `@setDataFrame onMetaData`. */
   data(values: AmfValue[], rec: MessageRecord): void;
+  /** A data message whose AMF was malformed (it is dropped). */
+  badData(error: AmfError, rec: MessageRecord): void;
   /** Audio (8) or video (9). */
   media(rec: MessageRecord, body: Uint8Array): void;
   /** Anything else (shared objects, aggregates, unknown types). */
@@ -40,9 +43,19 @@ export function createDispatch(
         targets.command(decodeCommand(body, rec.type, amfLimits), rec);
         return;
       case MessageType.DataAmf0:
-      case MessageType.DataAmf3:
-        targets.data(decodeData(body, rec.type, amfLimits), rec);
+      case MessageType.DataAmf3: {
+        // Metadata is informative: a malformed data message is dropped, not fatal.
+        let values: AmfValue[];
+        try {
+          values = decodeData(body, rec.type, amfLimits);
+        } catch (e) {
+          if (!(e instanceof AmfError)) throw e;
+          targets.badData(e, rec);
+          return;
+        }
+        targets.data(values, rec);
         return;
+      }
       case MessageType.SetChunkSize:
       case MessageType.Abort:
       case MessageType.Acknowledgement:

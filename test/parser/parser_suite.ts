@@ -335,6 +335,23 @@ export function runParserSuite(name: string, make: MakeParser): void {
     }
   });
 
+  t("hands out the messages completed before an error in the same read", () => {
+    const w = new ChunkWriter();
+    const video = w.encode({ type: 9, csid: 6, streamId: 1, timestamp: 0, body: body(50) });
+    const bad = w.encode({
+      type: 1,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: setChunkSizeBody(0),
+    });
+    using p = make();
+    p.push(concat([video, video, bad]));
+    const got: number[] = [];
+    assert.throws(() => p.drain((rec) => got.push(rec.type)), /Chunk size 0 is outside/);
+    assert.deepEqual(got, [9, 9]); // the bad SetChunkSize itself is not handed out
+  });
+
   t("stays failed after an error", () => {
     using p = make();
     p.push(new Uint8Array([0xc5, 0xaa]));

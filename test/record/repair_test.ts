@@ -32,7 +32,7 @@ Deno.test("repairRecordings() cuts a torn last tag, patches duration and filesiz
     await Deno.mkdir(`${dir}/live`);
     const bytes = partFile(26, 57);
     await Deno.writeFile(`${dir}/live/cam-20261124T130000Z.flv.part`, bytes);
-    const done = repairRecordings(dir);
+    const done = repairRecordings(dir).repaired;
     assert.equal(done.length, 1);
     assert.equal(done[0]!.path, `${dir}/live/cam-20261124T130000Z.flv`);
     assert.equal(done[0]!.tags, 27);
@@ -53,7 +53,7 @@ Deno.test("repairRecordings() cuts a torn last tag, patches duration and filesiz
       Deno.stat(`${dir}/live/cam-20261124T130000Z.flv.part`),
       Deno.errors.NotFound,
     );
-    assert.deepEqual(repairRecordings(dir), []);
+    assert.deepEqual(repairRecordings(dir), { repaired: [], failed: [] });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -64,10 +64,10 @@ Deno.test("repairRecordings() keeps an existing .flv and finds nothing in a miss
   try {
     await Deno.writeFile(`${dir}/a.flv`, new Uint8Array([1]));
     await Deno.writeFile(`${dir}/a.flv.part`, partFile(3, 0));
-    const [r] = repairRecordings(dir);
+    const [r] = repairRecordings(dir).repaired;
     assert.equal(r!.path, `${dir}/a-recovered-1.flv`);
     assert.deepEqual(await Deno.readFile(`${dir}/a.flv`), new Uint8Array([1]));
-    assert.deepEqual(repairRecordings(`${dir}/nope`), []);
+    assert.deepEqual(repairRecordings(`${dir}/nope`), { repaired: [], failed: [] });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
