@@ -50,6 +50,9 @@ export interface FlvWriterResult {
 
 const SCRATCH_GRAIN = 4096;
 
+/** Offset of the type-flags byte in the FLV header. */
+const FLV_FLAGS_OFFSET = 4;
+
 /**
  * Records one stream into an {@linkcode FlvOutput}. Not reusable: after `close()`
  * writes fail with `Deno.errors.BadResource`.
@@ -65,6 +68,8 @@ export class FlvWriter {
   #time = 0;
   #maxTime = 0;
   #result: FlvWriterResult | null = null;
+  /** FLV header flags of the tracks seen: 4 audio, 1 video. */
+  #seen = 0;
 
   /** Writes the FLV header to `out` at once. */
   constructor(out: FlvOutput, options: FlvWriterOptions) {
@@ -107,6 +112,10 @@ export class FlvWriter {
         this.#out.patch(this.#durationAt, float64(result.durationMs / 1000));
         this.#out.patch(this.#filesizeAt, float64(result.bytes));
       }
+      if (this.#out.patch !== undefined && this.#seen !== 0) {
+        // Announce only the tracks that came (an audio-only file must not promise video).
+        this.#out.patch(FLV_FLAGS_OFFSET, new Uint8Array([this.#seen]));
+      }
       this.#out.flush();
     } finally {
       this.#out.close();
@@ -120,6 +129,7 @@ export class FlvWriter {
       throw new MediaError(`Media timestamp must be an integer in 0..4294967295: got ${timestamp}`);
     }
     if (!this.#metaWritten) this.#writeMetadataTag(new AmfEcmaArray());
+    this.#seen |= type === FlvTagType.Audio ? 4 : 1;
     this.#writeTag(type, this.#rebase(timestamp) % 0x100000000, body);
   }
 

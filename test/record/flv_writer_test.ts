@@ -153,9 +153,10 @@ Deno.test("FlvWriter.close() patches duration and filesize, then flushes and clo
   assert.equal(data.get("duration"), 2.5);
   assert.equal(data.get("filesize"), out.bytes.length);
   assert.equal(data.get("width"), 2);
-  assert.deepEqual(out.calls.slice(2), ["flush", "close"]);
+  assert.equal(out.bytes[4], 0x01, "a video-only file announces video only");
+  assert.deepEqual(out.calls.slice(3), ["flush", "close"]);
   assert.deepEqual(writer.close(), result);
-  assert.equal(out.calls.length, 4);
+  assert.equal(out.calls.length, 5);
 });
 
 Deno.test("FlvWriter.close() leaves metadata alone on an output without patch", () => {
