@@ -66,7 +66,10 @@ export function startServer(deps: ServerDeps): RunningServer {
       );
     }
     for (const f of failed) {
-      log.error("Could not repair {part}, left as it is: {error}", { part: f.part, error: f.error });
+      log.error("Could not repair {part}, left as it is: {error}", {
+        part: f.part,
+        error: f.error,
+      });
     }
   }
   const registry = new SessionRegistry({ clock });

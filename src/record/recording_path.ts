@@ -51,7 +51,7 @@ export function recordingPath(options: RecordingPathOptions): string {
       throw new RangeError(`${what} name refused: ${JSON.stringify(name.slice(0, 64))}`);
     }
   }
-  const base = `${stream}-${formatUtc(startedAt)}`;
+  const base = `${fileStem(stream)}-${formatUtc(startedAt)}`;
   for (let n = 0; n <= MAX_NAME_SUFFIX; n++) {
     const path = join(dir, app, n === 0 ? `${base}.flv` : `${base}-${n}.flv`);
     if (!isInside(dir, path)) {
@@ -62,6 +62,30 @@ export function recordingPath(options: RecordingPathOptions): string {
   throw new Deno.errors.AlreadyExists(
     `Recording names ${base}.flv to ${base}-${MAX_NAME_SUFFIX}.flv are all taken`,
   );
+}
+
+/** Longest file name most file systems take (bytes). */
+const MAX_FILE_NAME = 255;
+/** What the name adds after the stream: `-yyyymmddThhmmssZ-1000.flv.part`. */
+const NAME_TAIL = 31;
+
+/**
+ * The stream name as it may stand in a file name: names too long for a 255-byte file name
+ * keep their start and get `_` plus 8 hex digits of a hash of the whole name.
+ *
+ * @example
+ * ```ts
+ * import { fileStem } from "./recording_path.ts";
+ * console.assert(fileStem("cam") === "cam");
+ * console.assert(fileStem("x".repeat(256)).length === 224);
+ * ```
+ */
+export function fileStem(stream: string): string {
+  const room = MAX_FILE_NAME - NAME_TAIL;
+  if (stream.length <= room) return stream;
+  let h = 0x811c9dc5; // FNV-1a, enough to keep two long names apart
+  for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 0x01000193);
+  return `${stream.slice(0, room - 9)}_${(h >>> 0).toString(16).padStart(8, "0")}`;
 }
 
 /**

@@ -71,6 +71,7 @@ export class CommandFlow {
   #app: string | null = null;
   #streams = new Set<number>();
   #nextStreamId = 1;
+  #refusedStreams = 0;
   #publications = new Map<number, Publication>();
 
   /** Creates the flow for one connection. */
@@ -143,11 +144,11 @@ export class CommandFlow {
     }
   }
 
-  /** Ends every publication (the connection is going away). */
-  close(reason: string): void {
+  /** Ends every publication (the connection is going away; its close line gives the reason). */
+  close(): void {
     for (const id of [...this.#publications.keys()]) {
       try {
-        this.#unpublish(id, reason);
+        this.#unpublish(id, "connection ending");
       } catch (e) {
         this.#o.log.error("Session {id} could not finalize stream {stream}: {error}", {
           id: this.#o.session.id,
@@ -205,6 +206,12 @@ export class CommandFlow {
 
   #createStream(cmd: Command): void {
     if (this.#streams.size >= MAX_STREAMS) {
+      if (this.#refusedStreams++ === 0) {
+        this.#o.log.warning("Session {id} refused createStream: more than {max} streams", {
+          id: this.#o.session.id,
+          max: MAX_STREAMS,
+        });
+      }
       this.#reply(errorResult(cmd.transactionId, `No more than ${MAX_STREAMS} streams`));
       return;
     }
@@ -217,30 +224,27 @@ export class CommandFlow {
     const streamId = rec.streamId;
     const status = (level: StatusInfo["level"], code: string, description: string) =>
       this.#status(streamId, { level, code, description });
+    const refuse = (code: string, description: string) => {
+      this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
+        id: this.#o.session.id,
+        code,
+        why: description,
+      });
+      status("error", code, description);
+    };
     const raw = cmd.args[0];
     const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
     const app = this.#app;
-    if (app === null) {
-      status("error", "NetStream.Publish.Failed", "Publish before connect");
-      return;
-    }
+    if (app === null) return refuse("NetStream.Publish.Failed", "Publish before connect");
     if (streamId === 0 || !this.#streams.has(streamId)) {
-      status("error", "NetStream.Publish.Failed", `Stream ${streamId} was not created`);
-      return;
+      return refuse("NetStream.Publish.Failed", `Stream ${streamId} was not created`);
     }
     if (validateName(name) === null || validateName(app) === null) {
-      this.#o.log.warning("Session {id} refused: bad stream name", { id: this.#o.session.id });
-      status("error", "NetStream.Publish.BadName", "Invalid stream name");
-      return;
+      return refuse("NetStream.Publish.BadName", "Invalid stream name");
     }
     const key = `${app}/${name}`;
     if (this.#publications.has(streamId) || !this.#o.hub.claim(key, this.#o.session.id)) {
-      this.#o.log.warning("Session {id} refused: {key} is already publishing", {
-        id: this.#o.session.id,
-        key,
-      });
-      status("error", "NetStream.Publish.BadName", `Stream ${key} is already publishing`);
-      return;
+      return refuse("NetStream.Publish.BadName", `Stream ${key} is already publishing`);
     }
     const session = this.#o.session;
     const startedAt = new Date(this.#o.clock.now());

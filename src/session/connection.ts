@@ -169,7 +169,7 @@ async function runConnection(
   } finally {
     const why = reason ?? "Closed";
     try {
-      flow.close(why);
+      flow.close();
     } catch (e) {
       log.error("Session {id} could not finalize its recording: {error}", {
         id: session.id,

@@ -56,7 +56,9 @@ export class Outbox {
     this.#queued += bytes.length;
     if (this.#queued > this.#maxQueued) {
       this.#fail(
-        new RtmpError(`Outgoing queue of ${this.#queued} bytes exceeds ${this.#maxQueued}`),
+        new RtmpError(
+          `Limit max-outgoing-bytes: ${this.#queued} bytes queued for a client that does not read, over ${this.#maxQueued}`,
+        ),
       );
       return;
     }
