@@ -19,6 +19,7 @@
 import { MediaError } from "../errors.ts";
 import { parseAudioSpecificConfig } from "./aac.ts";
 import { skipModEx, u24At, u32At } from "./bit_reader.ts";
+import { readEnhancedTrack } from "./enhanced_track.ts";
 
 /** What an audio tag carries. */
 export type AudioTagKind = "sequence-header" | "frame" | "other";
@@ -166,36 +167,10 @@ function parseEnhanced(body: Uint8Array, b0: number): AudioTag {
     at = skipModEx(body, at, "Audio");
     packetType = (body[at - 1] ?? 0) & 0x0f;
   }
-  let trackHeader = 0;
-  if (packetType === PacketType.Multitrack) {
-    const b = body[at++];
-    if (b === undefined) throw new MediaError(`Multitrack audio tag ends at byte ${at - 1}`);
-    const multitrackType = b >> 4;
-    packetType = b & 0x0f;
-    if (multitrackType > 2 || packetType === PacketType.Multitrack) {
-      throw new MediaError(
-        `Multitrack audio tag has multitrack type ${multitrackType}, packet type ${packetType}`,
-      );
-    }
-    trackHeader = multitrackType === 0 ? 1 : 4; // track id, then size unless one track
-  }
-  if (at + 4 + trackHeader > body.length) {
-    throw new MediaError(
-      `Enhanced audio tag body must be at least ${at + 4 + trackHeader} bytes: got ${body.length}`,
-    );
-  }
-  const fourcc = u32At(body, at);
-  at += 4;
-  let end = body.length;
-  if (trackHeader === 4) {
-    end = at + 4 + u24At(body, at + 1);
-    if (end > body.length) {
-      throw new MediaError(
-        `Audio track of ${end - at - 4} bytes overruns the ${body.length}-byte tag`,
-      );
-    }
-  }
-  at += trackHeader;
+  const track = readEnhancedTrack(body, at, packetType, PacketType.Multitrack, "audio");
+  packetType = track.packetType;
+  at = track.at;
+  const { end, fourcc } = track;
   const codec = fourccCodec(fourcc);
   switch (packetType) {
     case PacketType.SequenceStart:

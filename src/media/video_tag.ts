@@ -23,7 +23,8 @@
 import { MediaError } from "../errors.ts";
 import { av1Level, av1ProfileName, parseAv1CodecConfig } from "./av1.ts";
 import { avcProfileName, parseAvcDecoderConfig } from "./avc.ts";
-import { skipModEx, u24At, u32At } from "./bit_reader.ts";
+import { skipModEx } from "./bit_reader.ts";
+import { readEnhancedTrack } from "./enhanced_track.ts";
 import { hevcProfileName, parseHevcDecoderConfig } from "./hevc.ts";
 
 /** What a video tag carries. */
@@ -158,36 +159,10 @@ function parseEnhanced(body: Uint8Array, b0: number): VideoTag {
     if (at >= body.length) throw new MediaError(`Video command tag ends at byte ${at}`);
     return { codec: null, keyframe: false, kind: "other", config: null };
   }
-  let trackHeader = 0;
-  if (packetType === PacketType.Multitrack) {
-    const b = body[at++];
-    if (b === undefined) throw new MediaError(`Multitrack video tag ends at byte ${at - 1}`);
-    const multitrackType = b >> 4;
-    packetType = b & 0x0f;
-    if (multitrackType > 2 || packetType === PacketType.Multitrack) {
-      throw new MediaError(
-        `Multitrack video tag has multitrack type ${multitrackType}, packet type ${packetType}`,
-      );
-    }
-    trackHeader = multitrackType === 0 ? 1 : 4; // track id, then size unless one track
-  }
-  if (at + 4 + trackHeader > body.length) {
-    throw new MediaError(
-      `Enhanced video tag body must be at least ${at + 4 + trackHeader} bytes: got ${body.length}`,
-    );
-  }
-  const fourcc = u32At(body, at);
-  at += 4;
-  let end = body.length;
-  if (trackHeader === 4) {
-    end = at + 4 + u24At(body, at + 1);
-    if (end > body.length) {
-      throw new MediaError(
-        `Video track of ${end - at - 4} bytes overruns the ${body.length}-byte tag`,
-      );
-    }
-  }
-  at += trackHeader;
+  const track = readEnhancedTrack(body, at, packetType, PacketType.Multitrack, "video");
+  packetType = track.packetType;
+  at = track.at;
+  const { end, fourcc } = track;
   const codec = fourccCodec(fourcc);
   const keyframe = frameType === FRAME_KEY || frameType === FRAME_GENERATED_KEY;
   switch (packetType) {
