@@ -12,6 +12,7 @@ import {
   DEFAULT_PARSER_LIMITS,
   type MessageHandler,
   type ParserLimits,
+  pushBytes,
 } from "./types.ts";
 
 /** Size of the input buffer socket reads land in. */
@@ -82,11 +83,7 @@ class JsParser implements ChunkParser {
   }
 
   push(bytes: Uint8Array): number {
-    const dst = this.writable();
-    const n = Math.min(dst.length, bytes.length);
-    dst.set(n === bytes.length ? bytes : bytes.subarray(0, n));
-    this.commit(n);
-    return n;
+    return pushBytes(this, bytes);
   }
 
   drain(onMessage: MessageHandler): void {

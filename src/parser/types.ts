@@ -60,3 +60,18 @@ export interface ChunkParser extends Disposable {
   /** The chunk size currently in force for incoming chunks. */
   readonly chunkSize: number;
 }
+
+/**
+ * Copies as much of `bytes` as fits into `parser.writable()` and commits it; returns how many.
+ * Both parsers' `push()` is this.
+ */
+export function pushBytes(
+  parser: Pick<ChunkParser, "writable" | "commit">,
+  bytes: Uint8Array,
+): number {
+  const dst = parser.writable();
+  const n = Math.min(dst.length, bytes.length);
+  dst.set(n === bytes.length ? bytes : bytes.subarray(0, n));
+  parser.commit(n);
+  return n;
+}

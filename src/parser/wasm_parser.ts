@@ -11,6 +11,7 @@ import {
   DEFAULT_PARSER_LIMITS,
   type MessageHandler,
   type ParserLimits,
+  pushBytes,
 } from "./types.ts";
 
 /** Where `deno task build:wasm` writes the core. */
@@ -137,11 +138,7 @@ class WasmParser implements ChunkParser {
   }
 
   push(bytes: Uint8Array): number {
-    const dst = this.writable();
-    const n = Math.min(dst.length, bytes.length);
-    dst.set(n === bytes.length ? bytes : bytes.subarray(0, n));
-    this.commit(n);
-    return n;
+    return pushBytes(this, bytes);
   }
 
   drain(onMessage: MessageHandler): void {
