@@ -4,7 +4,7 @@
 //
 //   CSID_MAP  65600 x u8     slot number + 1 for each chunk stream id, 0 = not seen yet
 //   SLOTS     255 x 48 B     one per chunk stream: header history and reassembly state
-//   OUT       4096 x 24 B    records of complete messages, six u32 LE each:
+//   OUT       1024 x 24 B    records of complete messages, six u32 LE each:
 //                            type | csid | streamId | timestamp | body pointer | length
 //   RING      64 KiB         socket input (ring.ts)
 //   ARENA     __heap_base .. memory end: bodies of messages spanning chunks, bump allocated,
@@ -23,7 +23,7 @@ import { readAt, RING, seek, writeAt } from "./ring";
 const MAX_CSID: u32 = 65599;
 const MAX_SLOTS: u32 = 255;
 const SLOT_SIZE: u32 = 48;
-const OUT_CAP: u32 = 4096;
+const OUT_CAP: u32 = 1024;
 const RECORD_SIZE: u32 = 24;
 const EXTENDED: u32 = 0xffffff;
 /** Set in parse()'s result when it stopped before the input was exhausted. */

@@ -103,6 +103,8 @@ export function startServer(deps: ServerDeps): RunningServer {
         continue;
       }
       const { hostname, port } = conn.remoteAddr;
+      // Replies are small writes: without this, Nagle meets delayed ACKs and connect stalls.
+      conn.setNoDelay(true);
       const refusal = admission.admit(hostname);
       if (refusal !== null) {
         log.warning("Refused {remote}: {reason}", {

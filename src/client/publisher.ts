@@ -81,6 +81,7 @@ export class RtmpPublisher {
   static async connect(url: string, options: PublisherOptions = {}): Promise<RtmpPublisher> {
     const u = parseRtmpUrl(url);
     const conn = await Deno.connect({ hostname: u.host, port: u.port });
+    conn.setNoDelay(true);
     const p = new RtmpPublisher(conn);
     try {
       await p.#publish(u, options);

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import type { FlvOutput } from "./flv_writer.ts";
 
 /** Size of the file output's write buffer. */
-export const FLV_FILE_BUFFER_SIZE = 64 * 1024;
+export const FLV_FILE_BUFFER_SIZE = 32 * 1024;
 
 /** Anything with a synchronous, possibly partial, write (`Deno.stdout`, a `Deno.FsFile`). */
 export interface SyncWriter {

@@ -66,7 +66,7 @@ export interface ConnectionDeps {
   readonly limits?: ConnectionLimits;
 }
 
-/** How long a dropped client gets to receive its last onStatus before the socket closes. */
+/** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
 const DROP_GRACE_MS = 500;
 
 /** Serves one connection until it ends; never throws. */
@@ -106,6 +106,7 @@ async function runConnection(
       conn.close();
     } catch { /* already closed */ }
   };
+  const ended = Promise.withResolvers<void>();
   const parser = deps.makeParser();
   let flow: CommandFlow | null = null;
   const outbox = new Outbox(conn, {
@@ -118,7 +119,8 @@ async function runConnection(
     drop: (why) => {
       reason ??= why;
       flow?.notifyStop(why);
-      void withTimeout(outbox.drained(), DROP_GRACE_MS).then(() => close(why));
+      // Keep reading for a moment: what the client already sent still lands in the recording.
+      void withTimeout(ended.promise, DROP_GRACE_MS).then(() => close(why));
     },
   });
   using watchdog = new Watchdog({
@@ -167,6 +169,7 @@ async function runConnection(
       log.error("Session {id} failed: {error}", { id: session.id, error: e });
     }
   } finally {
+    ended.resolve();
     const why = reason ?? "Closed";
     try {
       flow.close();

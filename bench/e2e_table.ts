@@ -1,0 +1,87 @@
+/**
+ * The end-to-end results as one Markdown table: a row per scenario and figure, a column per
+ * server.
+ * @module
+ */
+
+import type { ScenarioResult } from "./e2e_scenario.ts";
+
+type Row = readonly [label: string, cell: (r: ScenarioResult) => string];
+
+const FLOOD_ROWS: readonly Row[] = [
+  ["MB/s sent", (r) => num(r.load?.mbPerSecond, 1)],
+  ["server CPU-s per GB", (r) => num(r.cpuSecondsPerGB, 2)],
+  ["server CPU % / loader CPU %", (r) => `${num(r.cpuPercent, 0)} / ${num(r.loaderCpuPercent, 0)}`],
+  ["RSS idle → peak MB", (r) => `${num(r.rssIdleMB, 0)} → ${num(r.rssPeakMB, 0)}`],
+  ["capture %", capture],
+];
+
+const STEP_ROWS: readonly Row[] = [
+  ["server CPU % / loader CPU %", (r) => `${num(r.cpuPercent, 0)} / ${num(r.loaderCpuPercent, 0)}`],
+  ["RSS idle → peak MB", (r) => `${num(r.rssIdleMB, 0)} → ${num(r.rssPeakMB, 0)}`],
+  ["RSS per session MB", (r) => num(r.rssPerSessionMB, 2)],
+  ["capture %", capture],
+  ["real time % (max lag ms)", (r) => `${num(realtime(r), 1)} (${num(r.load?.maxLagMs, 0)})`],
+  [
+    "connect → Publish.Start median / p99 ms",
+    (r) => `${num(r.load?.connectMedianMs, 1)} / ${num(r.load?.connectP99Ms, 1)}`,
+  ],
+  ["MB/s sent / errors", (r) => `${num(r.load?.mbPerSecond, 1)} / ${r.load?.errors.length ?? "-"}`],
+];
+
+/** Formats results (any order) as a Markdown table with one column per server. */
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const servers = [...new Set(results.map((r) => r.server))];
+  const scenarios = [...new Set(results.map(label))];
+  const lines = [
+    `| scenario | figure | ${servers.join(" | ")} |`,
+    `| --- | --- | ${servers.map(() => "---:").join(" | ")} |`,
+  ];
+  for (const sc of scenarios) {
+    const some = results.find((r) => label(r) === sc)!;
+    for (const [name, cell] of some.flood ? FLOOD_ROWS : STEP_ROWS) {
+      const cells = servers.map((s) => {
+        const r = results.find((x) => x.server === s && label(x) === sc);
+        if (r === undefined) return "-";
+        return r.error === null ? cell(r) : "failed";
+      });
+      lines.push(`| ${sc} | ${name} | ${cells.join(" | ")} |`);
+    }
+  }
+  const failures = results.filter((r) => r.error !== null);
+  for (const f of failures) lines.push("", `${f.server}, ${label(f)} failed: ${f.error}`);
+  const problems = results.filter((r) => (r.capture?.problems.length ?? 0) > 0);
+  for (const p of problems) {
+    lines.push(
+      "",
+      `${p.server}, ${label(p)} capture problems:`,
+      ...p.capture!.problems.map((x) => `  ${x}`),
+    );
+  }
+  return lines.join("\n");
+}
+
+function label(r: ScenarioResult): string {
+  return r.flood
+    ? `flood, ${r.publishers} publisher${r.publishers === 1 ? "" : "s"}`
+    : `${r.publishers} × real time`;
+}
+
+function capture(r: ScenarioResult): string {
+  const c = r.capture;
+  if (c === null) return "-";
+  const lost = c.framesSent - c.framesRecorded;
+  // Floored, so that a few lost frames never print as 100.
+  const pct = (Math.floor(c.percent * 1000) / 1000).toString();
+  return `${pct} (${c.exact}/${c.expected} exact${lost > 0 ? `, ${lost} frames lost` : ""})`;
+}
+
+function realtime(r: ScenarioResult): number | null {
+  const l = r.load;
+  if (l === null) return null;
+  return l.framesDue === 0 ? 100 : (100 * (l.video + l.audio)) / l.framesDue;
+}
+
+function num(x: number | null | undefined, digits: number): string {
+  return x === null || x === undefined ? "-" : x.toFixed(digits);
+}
