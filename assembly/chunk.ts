@@ -156,15 +156,18 @@ export function errorArg(i: u32): u32 {
 export function parse(): i32 {
   if (failed != 0) return failed;
   outCount = 0;
-  let compacted = false;
+  // The arena is tight (no holes) after a reset or a compaction; a message within the
+  // partial limit then always fits.
+  let tight = true;
   if (partialCount == 0) {
     arenaTop = 0;
   } else if (needCompact) {
     compact();
-    compacted = true;
+  } else {
+    tight = false;
   }
   needCompact = false;
-  const r = run(compacted);
+  const r = run(tight ? <i64> arenaTop : -1);
   if (r >= 0) return r;
   failed = r;
   // Hand out the messages completed before the error first; the next call reports it.
@@ -236,7 +239,7 @@ function control(s: usize, body: usize): i32 {
   return 0;
 }
 
-function run(compacted: bool): i32 {
+function run(tightTop: i64): i32 {
   for (;;) {
     const p = readAt;
     const avail = writeAt - p;
@@ -369,10 +372,9 @@ function run(compacted: bool): i32 {
           return fail(E_PARTIAL_LIMIT, length, csid, partialBytes + length, maxPartial);
         }
         if (arenaTop + length > arenaSize) {
-          // Leave the header unread; the next parse() compacts the arena first.
-          if (compacted || outCount == 0 && partialCount == 0) {
-            return fail(E_ARENA, length, 0, 0, 0);
-          }
+          // Leave the header unread; the next parse() compacts the arena first. Only when
+          // nothing was allocated since the arena was tight can compacting not help.
+          if (<i64> arenaTop == tightTop) return fail(E_ARENA, length, 0, 0, 0);
           needCompact = true;
           return <i32> outCount | MORE;
         }
