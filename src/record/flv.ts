@@ -155,28 +155,50 @@ export function encodeFlvTag(tag: FlvTag): Uint8Array {
  */
 export function encodeFlvTagTo(buf: Uint8Array, offset: number, tag: FlvTag): number {
   const { type, timestamp, body } = tag;
-  if (type !== FlvTagType.Audio && type !== FlvTagType.Video && type !== FlvTagType.Script) {
-    throw new MediaError(`FLV tag type must be 8, 9 or 18: got ${type}`);
-  }
-  if (!Number.isInteger(timestamp) || timestamp < 0 || timestamp > 0xffffffff) {
-    throw new MediaError(`FLV tag timestamp must be an integer in 0..4294967295: got ${timestamp}`);
-  }
-  if (body.length > FLV_MAX_BODY_SIZE) {
-    throw new MediaError(`FLV tag body must be at most 16777215 bytes: got ${body.length}`);
-  }
   const size = flvTagSize(body.length);
   if (!Number.isInteger(offset) || offset < 0 || offset + size > buf.length) {
     throw new RangeError(
       `FLV tag of ${size} bytes does not fit at offset ${offset} of ${buf.length} bytes`,
     );
   }
+  encodeFlvTagHeaderTo(buf, offset, { type, timestamp, bodyLength: body.length });
   const dv = view(buf);
-  dv.setUint32(offset, (type << 24 | body.length) >>> 0); // type, body length
-  dv.setUint32(offset + 4, ((timestamp & 0xffffff) << 8 | timestamp >>> 24) >>> 0); // low 24, high 8
-  buf.fill(0, offset + 8, offset + FLV_TAG_HEADER_SIZE); // stream id
   buf.set(body, offset + FLV_TAG_HEADER_SIZE);
   dv.setUint32(offset + FLV_TAG_HEADER_SIZE + body.length, FLV_TAG_HEADER_SIZE + body.length);
   return size;
+}
+
+/**
+ * Writes the 11-byte header of a tag whose body is `bodyLength` bytes at `offset` of `buf`
+ * (which must have room); throws {@linkcode MediaError} on a bad type, timestamp or length.
+ *
+ * @example
+ * ```ts
+ * import { encodeFlvTagHeaderTo } from "./flv.ts";
+ * const h = new Uint8Array(11);
+ * encodeFlvTagHeaderTo(h, 0, { type: 9, timestamp: 1000, bodyLength: 5 });
+ * // h: 09 000005 0003e8 00 000000
+ * ```
+ */
+export function encodeFlvTagHeaderTo(
+  buf: Uint8Array,
+  offset: number,
+  tag: { readonly type: number; readonly timestamp: number; readonly bodyLength: number },
+): void {
+  const { type, timestamp, bodyLength } = tag;
+  if (type !== FlvTagType.Audio && type !== FlvTagType.Video && type !== FlvTagType.Script) {
+    throw new MediaError(`FLV tag type must be 8, 9 or 18: got ${type}`);
+  }
+  if (!Number.isInteger(timestamp) || timestamp < 0 || timestamp > 0xffffffff) {
+    throw new MediaError(`FLV tag timestamp must be an integer in 0..4294967295: got ${timestamp}`);
+  }
+  if (bodyLength > FLV_MAX_BODY_SIZE) {
+    throw new MediaError(`FLV tag body must be at most 16777215 bytes: got ${bodyLength}`);
+  }
+  const dv = view(buf);
+  dv.setUint32(offset, (type << 24 | bodyLength) >>> 0); // type, body length
+  dv.setUint32(offset + 4, ((timestamp & 0xffffff) << 8 | timestamp >>> 24) >>> 0); // low 24, high 8
+  buf.fill(0, offset + 8, offset + FLV_TAG_HEADER_SIZE); // stream id
 }
 
 /**

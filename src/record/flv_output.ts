@@ -53,16 +53,20 @@ class FileOutput implements FlvOutput {
     return this.#written;
   }
 
-  write(bytes: Uint8Array): void {
+  write(...parts: Uint8Array[]): void {
     this.#open();
-    if (this.#used + bytes.length > this.#buf.length) this.#drain();
-    if (bytes.length > this.#buf.length) {
-      writeAll(this.#file, bytes);
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (this.#used + total > this.#buf.length) this.#drain();
+    if (total > this.#buf.length) {
+      for (const p of parts) writeAll(this.#file, p);
     } else {
-      this.#buf.set(bytes, this.#used);
-      this.#used += bytes.length;
+      for (const p of parts) {
+        this.#buf.set(p, this.#used);
+        this.#used += p.length;
+      }
     }
-    this.#written += bytes.length;
+    this.#written += total;
   }
 
   patch(offset: number, bytes: Uint8Array): void {
@@ -130,10 +134,12 @@ class PipeOutput implements FlvOutput {
     return this.#written;
   }
 
-  write(bytes: Uint8Array): void {
+  write(...parts: Uint8Array[]): void {
     if (this.#closed) throw new Deno.errors.BadResource("FLV pipe output is closed");
-    writeAll(this.#writer, bytes);
-    this.#written += bytes.length;
+    for (const p of parts) {
+      writeAll(this.#writer, p);
+      this.#written += p.length;
+    }
   }
 
   flush(): void {}

@@ -11,17 +11,20 @@ import { encodeAmf0 } from "../rtmp/amf0.ts";
 import { AmfEcmaArray, type AmfObject, type AmfValue } from "../rtmp/amf_value.ts";
 import {
   encodeFlvHeader,
-  encodeFlvTagTo,
+  encodeFlvTagHeaderTo,
+  FLV_PREVIOUS_TAG_SIZE,
   FLV_TAG_HEADER_SIZE,
-  flvTagSize,
   FlvTagType,
   type FlvTagTypeNumber,
 } from "./flv.ts";
 
 /** A byte sink for {@linkcode FlvWriter}; see `openFlvFile` and `pipeOutput`. */
 export interface FlvOutput {
-  /** Takes whole tags; `bytes` is valid only during the call, so copy or consume it. */
-  write(bytes: Uint8Array): void;
+  /**
+   * Takes one whole tag (or the file header) as one or more parts, so a buffered output can
+   * keep tags whole; the parts are valid only during the call, so copy or consume them.
+   */
+  write(...parts: Uint8Array[]): void;
   /** Overwrites already written bytes at `offset` (outputs that can seek only). */
   patch?(offset: number, bytes: Uint8Array): void;
   /** Pushes buffered bytes to the underlying sink. */
@@ -48,8 +51,6 @@ export interface FlvWriterResult {
   readonly durationMs: number;
 }
 
-const SCRATCH_GRAIN = 4096;
-
 /** Offset of the type-flags byte in the FLV header. */
 const FLV_FLAGS_OFFSET = 4;
 
@@ -59,7 +60,9 @@ const FLV_FLAGS_OFFSET = 4;
  */
 export class FlvWriter {
   #out: FlvOutput;
-  #scratch = new Uint8Array(SCRATCH_GRAIN);
+  #header = new Uint8Array(FLV_TAG_HEADER_SIZE);
+  #trailer = new Uint8Array(FLV_PREVIOUS_TAG_SIZE);
+  #trailerView = new DataView(this.#trailer.buffer);
   #metaWritten = false;
   #durationAt = -1;
   #filesizeAt = -1;
@@ -170,13 +173,11 @@ export class FlvWriter {
     this.#metaWritten = true;
   }
 
+  /** Writes header, body and PreviousTagSize as one tag, without copying the body here. */
   #writeTag(type: FlvTagTypeNumber, timestamp: number, body: Uint8Array): void {
-    const size = flvTagSize(body.length);
-    if (size > this.#scratch.length) {
-      this.#scratch = new Uint8Array(Math.ceil(size / SCRATCH_GRAIN) * SCRATCH_GRAIN);
-    }
-    const n = encodeFlvTagTo(this.#scratch, 0, { type, timestamp, body });
-    this.#out.write(this.#scratch.subarray(0, n));
+    encodeFlvTagHeaderTo(this.#header, 0, { type, timestamp, bodyLength: body.length });
+    this.#trailerView.setUint32(0, FLV_TAG_HEADER_SIZE + body.length);
+    this.#out.write(this.#header, body, this.#trailer);
   }
 
   #assertOpen(): void {

@@ -26,11 +26,13 @@ class MemoryOutput implements FlvOutput {
     return this.bytes.length;
   }
 
-  write(bytes: Uint8Array): void {
-    const next = new Uint8Array(this.bytes.length + bytes.length);
-    next.set(this.bytes);
-    next.set(bytes, this.bytes.length);
-    this.bytes = next;
+  write(...parts: Uint8Array[]): void {
+    for (const bytes of parts) {
+      const next = new Uint8Array(this.bytes.length + bytes.length);
+      next.set(this.bytes);
+      next.set(bytes, this.bytes.length);
+      this.bytes = next;
+    }
   }
 
   flush(): void {
