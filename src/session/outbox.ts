@@ -7,6 +7,7 @@
 import { RtmpError } from "../errors.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** The part of a socket the outbox needs (`Deno.Conn` fits). */
 export interface Writable {
@@ -86,7 +87,7 @@ export class Outbox {
     try {
       while (this.#queue.length > 0 && !this.#failed) {
         const parts = this.#queue.splice(0);
-        const bytes = parts.length === 1 ? parts[0]! : concat(parts);
+        const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
         let o = 0;
         while (o < bytes.length) o += await this.#conn.write(bytes.subarray(o));
         this.#queued -= bytes.length;
@@ -104,16 +105,4 @@ export class Outbox {
     this.#queue = [];
     this.#onError(error);
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -6,6 +6,7 @@
 
 import { encodeAmf0 } from "../../src/rtmp/amf0.ts";
 import { writeBasicHeader } from "../../src/rtmp/chunk_writer.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 /** A u32 big-endian. */
 export function u32(n: number): Uint8Array {
@@ -16,15 +17,7 @@ export function u32(n: number): Uint8Array {
 
 /** Joins byte arrays. */
 export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** The fields of one chunk header; absent ones are left out as the format says. */

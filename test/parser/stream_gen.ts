@@ -6,6 +6,7 @@
 
 import { ChunkWriter, type OutgoingMessage } from "../../src/rtmp/chunk_writer.ts";
 import type { ChunkParser, MessageRecord } from "../../src/parser/types.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 /** A message as a parser emits it, with a copy of its body. */
 export interface Collected extends MessageRecord {
@@ -39,15 +40,7 @@ export function feed(
 }
 
 /** Concatenates byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export const concat = concatBytes;
 
 /** A small seeded PRNG (mulberry32), so failures can be replayed from the seed. */
 export function prng(seed: number): () => number {
