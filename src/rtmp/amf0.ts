@@ -30,10 +30,9 @@ import {
   AmfWriter,
   checkEncodeDepth,
   DEFAULT_AMF_LIMITS,
-  readAmf3Value,
   utf8Bytes,
-  writeAmf3Value,
-} from "./amf3.ts";
+} from "./amf_io.ts";
+import { readAmf3Value, writeAmf3Value } from "./amf3.ts";
 
 export { type AmfLimits, DEFAULT_AMF_LIMITS };
 

@@ -10,7 +10,7 @@ import type { Clock } from "../clock.ts";
 import { RtmpError } from "../errors.ts";
 import type { ChunkParser, MessageHandler } from "../parser/types.ts";
 import type { RecordingFactory } from "../record/recording.ts";
-import type { AmfLimits } from "../rtmp/amf3.ts";
+import type { AmfLimits } from "../rtmp/amf_io.ts";
 import { C0C1_SIZE, C2_SIZE, checkVersion, createS0S1S2 } from "../rtmp/handshake.ts";
 import {
   decodeUserControl,

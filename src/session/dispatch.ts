@@ -6,7 +6,7 @@
 
 import { AmfError } from "../errors.ts";
 import type { MessageHandler, MessageRecord } from "../parser/types.ts";
-import type { AmfLimits } from "../rtmp/amf3.ts";
+import type { AmfLimits } from "../rtmp/amf_io.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
 import { type Command, decodeCommand, decodeData } from "../rtmp/commands.ts";
 import { MessageType } from "../rtmp/messages.ts";
