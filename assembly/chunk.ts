@@ -26,6 +26,8 @@ const SLOT_SIZE: u32 = 48;
 const OUT_CAP: u32 = 1024;
 const RECORD_SIZE: u32 = 24;
 const EXTENDED: u32 = 0xffffff;
+/** Arena bytes beyond twice the partial bytes in flight before parse() compacts. */
+const SLACK: u64 = 256 << 10;
 /** Set in parse()'s result when it stopped before the input was exhausted. */
 export const MORE: i32 = 0x40000000;
 /** Set in parse()'s result when an error follows the records it returns. */
@@ -161,7 +163,9 @@ export function parse(): i32 {
   let tight = true;
   if (partialCount == 0) {
     arenaTop = 0;
-  } else if (needCompact) {
+  } else if (needCompact || <u64> arenaTop > (<u64> partialBytes << 1) + SLACK) {
+    // Also compact when the arena runs well past what is in flight, so the pages a session
+    // touches follow its messages in flight, not its whole history.
     compact();
   } else {
     tight = false;

@@ -97,6 +97,14 @@ export function startServer(deps: ServerDeps): RunningServer {
         conn = await listener.accept();
       } catch (e) {
         if (stopping || e instanceof Deno.errors.BadResource) return; // the listener was closed
+        if (
+          e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionReset ||
+          e instanceof Deno.errors.ConnectionAborted
+        ) {
+          // The peer gave up before we accepted (a reset): that one connection only.
+          log.debug("Accept skipped a connection that was already gone: {error}", { error: e });
+          continue;
+        }
         // Out of file descriptors and the like: say so, wait a little, keep accepting.
         log.error("Accept failed: {error}", { error: e });
         await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
@@ -104,7 +112,9 @@ export function startServer(deps: ServerDeps): RunningServer {
       }
       const { hostname, port } = conn.remoteAddr;
       // Replies are small writes: without this, Nagle meets delayed ACKs and connect stalls.
-      conn.setNoDelay(true);
+      try {
+        conn.setNoDelay(true);
+      } catch { /* a socket already reset: serveConnection will see it */ }
       const refusal = admission.admit(hostname);
       if (refusal !== null) {
         log.warning("Refused {remote}: {reason}", {

@@ -39,10 +39,24 @@ export class Recording {
   ) {
     this.#onPipeError = onPipeError;
     this.path = path;
-    this.#fileOut = path === null ? null : openFlvFile(path + PART_SUFFIX);
     const flags = { hasAudio: true, hasVideo: true };
-    this.#file = this.#fileOut === null ? null : new FlvWriter(this.#fileOut, flags);
-    this.#pipe = pipe === null ? null : new FlvWriter(pipeOutput(pipe), flags);
+    this.#fileOut = path === null ? null : openFlvFile(path + PART_SUFFIX);
+    try {
+      this.#file = this.#fileOut === null ? null : new FlvWriter(this.#fileOut, flags);
+    } catch (e) {
+      // Could not even write the header: leave no open file and no .part behind.
+      this.#fileOut?.close();
+      if (path !== null) Deno.removeSync(path + PART_SUFFIX);
+      throw e;
+    }
+    this.#pipe = null;
+    if (pipe !== null) {
+      try {
+        this.#pipe = new FlvWriter(pipeOutput(pipe), flags);
+      } catch (e) {
+        onPipeError(e); // a reader already gone costs the pipe, not the recording
+      }
+    }
   }
 
   /** Bytes written to the file so far (or to the pipe when there is no file). */

@@ -53,7 +53,7 @@ export function recordingPath(options: RecordingPathOptions): string {
   }
   const base = `${fileStem(stream)}-${formatUtc(startedAt)}`;
   for (let n = 0; n <= MAX_NAME_SUFFIX; n++) {
-    const path = join(dir, app, n === 0 ? `${base}.flv` : `${base}-${n}.flv`);
+    const path = join(dir, fileStem(app), n === 0 ? `${base}.flv` : `${base}-${n}.flv`);
     if (!isInside(dir, path)) {
       throw new RangeError(`Recording path ${path} is outside ${dir}`);
     }
