@@ -195,10 +195,16 @@ export function encodeFlvTagHeaderTo(
   if (bodyLength > FLV_MAX_BODY_SIZE) {
     throw new MediaError(`FLV tag body must be at most 16777215 bytes: got ${bodyLength}`);
   }
-  const dv = view(buf);
-  dv.setUint32(offset, (type << 24 | bodyLength) >>> 0); // type, body length
-  dv.setUint32(offset + 4, ((timestamp & 0xffffff) << 8 | timestamp >>> 24) >>> 0); // low 24, high 8
-  buf.fill(0, offset + 8, offset + FLV_TAG_HEADER_SIZE); // stream id
+  // Byte stores, not a DataView: this runs once per recorded tag.
+  buf[offset] = type;
+  buf[offset + 1] = bodyLength >>> 16; // body length, 24 bits
+  buf[offset + 2] = bodyLength >>> 8;
+  buf[offset + 3] = bodyLength;
+  buf[offset + 4] = timestamp >>> 16; // timestamp, low 24 bits
+  buf[offset + 5] = timestamp >>> 8;
+  buf[offset + 6] = timestamp;
+  buf[offset + 7] = timestamp >>> 24; // timestamp, high 8 bits
+  buf[offset + 8] = buf[offset + 9] = buf[offset + 10] = 0; // stream id
 }
 
 /**
