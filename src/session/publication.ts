@@ -6,6 +6,7 @@
 
 import { MediaError } from "../errors.ts";
 import { parseAudioTag } from "../media/audio_tag.ts";
+import { inbandAvcSize } from "../media/inband_sps.ts";
 import { parseVideoTag } from "../media/video_tag.ts";
 import type { Recording, RecordingResult } from "../record/recording.ts";
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
@@ -95,7 +96,13 @@ export class Publication {
       }
       if (tag.kind === "frame") {
         v.frames++;
-        if (tag.keyframe) v.keyframes++;
+        if (tag.keyframe) {
+          v.keyframes++;
+          if (v.width === null && v.codec === "h264") {
+            const size = inbandAvcSize(body);
+            if (size !== null) ({ width: v.width, height: v.height } = size);
+          }
+        }
         this.#countFps(timestamp);
       }
     } catch (e) {

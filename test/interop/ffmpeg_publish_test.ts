@@ -158,3 +158,26 @@ Deno.test({
     assert.ok(Number(probe.stdout) > 0.9, `duration ${probe.stdout}`);
   },
 });
+
+Deno.test({
+  name:
+    "a publish whose sequence header is empty still shows its picture size (SPS in the key frame)",
+  ignore: noFfmpeg,
+  async fn() {
+    await using s = await testServer();
+    const local = await Deno.makeTempFile({ suffix: ".flv" });
+    try {
+      const r = await run("ffmpeg", [
+        ...["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"],
+        ...["-i", "testsrc=size=352x288:rate=25", "-t", "1", ...X264, "-map", "0:v"],
+        ...["-f", "tee", `[f=flv]${s.rtmpUrl}/live/inband|[f=flv]${local}`],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      await until(() => s.server.registry.view().list().every((x) => x.state === "closed"));
+      const info = s.server.registry.view().list()[0]!;
+      assert.deepEqual([info.video.width, info.video.height, info.video.frames], [352, 288, 25]);
+    } finally {
+      await Deno.remove(local);
+    }
+  },
+});
