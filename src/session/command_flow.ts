@@ -72,6 +72,7 @@ export class CommandFlow {
   #streams = new Set<number>();
   #nextStreamId = 1;
   #refusedStreams = 0;
+  #stopping = false;
   #publications = new Map<number, Publication>();
 
   /** Creates the flow for one connection. */
@@ -137,9 +138,14 @@ export class CommandFlow {
     for (const pub of this.#publications.values()) pub.sync();
   }
 
-  /** Tells each publishing stream that the server is ending it, before the connection closes. */
+  /**
+   * Tells each publishing stream that the server is ending it, before the connection closes;
+   * frees their names at once (a new publisher may take them) and refuses new publishes.
+   */
   notifyStop(description: string): void {
-    for (const id of this.#publications.keys()) {
+    this.#stopping = true;
+    for (const [id, pub] of this.#publications) {
+      this.#o.hub.release(pub.key, this.#o.session.id);
       this.#status(id, { level: "status", code: "NetStream.Unpublish.Success", description });
     }
   }
@@ -235,6 +241,7 @@ export class CommandFlow {
     const raw = cmd.args[0];
     const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
     const app = this.#app;
+    if (this.#stopping) return refuse("NetStream.Publish.Failed", "The connection is being closed");
     if (app === null) return refuse("NetStream.Publish.Failed", "Publish before connect");
     if (streamId === 0 || !this.#streams.has(streamId)) {
       return refuse("NetStream.Publish.Failed", `Stream ${streamId} was not created`);

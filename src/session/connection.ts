@@ -23,7 +23,7 @@ import {
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch } from "./dispatch.ts";
 import { Outbox } from "./outbox.ts";
-import type { SessionRegistry } from "./registry.ts";
+import type { SessionHandle, SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "./stream_hub.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
 
@@ -113,16 +113,22 @@ async function runConnection(
     maxQueuedBytes: limits.maxOutgoingBytes,
     onError: (e) => close(e instanceof RtmpError ? e.message : `Write failed: ${e.message}`),
   });
-  const session = registry.open({
-    remoteAddr,
-    parser: parser.kind,
-    drop: (why) => {
-      reason ??= why;
-      flow?.notifyStop(why);
-      // Keep reading for a moment: what the client already sent still lands in the recording.
-      void withTimeout(ended.promise, DROP_GRACE_MS).then(() => close(why));
-    },
-  });
+  let session: SessionHandle;
+  try {
+    session = registry.open({
+      remoteAddr,
+      parser: parser.kind,
+      drop: (why) => {
+        reason ??= why;
+        flow?.notifyStop(why);
+        // Keep reading for a moment: what the client already sent still lands in the recording.
+        void withTimeout(ended.promise, DROP_GRACE_MS).then(() => close(why));
+      },
+    });
+  } catch (e) {
+    parser[Symbol.dispose]();
+    throw e;
+  }
   using watchdog = new Watchdog({
     timeouts: limits,
     clock,

@@ -106,3 +106,15 @@ Deno.test("a connection over max-connections is closed at once; the others go on
   await a.close();
   await b.close();
 });
+
+Deno.test("a stream name is free again as soon as its publisher is dropped", async () => {
+  await using s = await testServer();
+  const first = await RtmpPublisher.connect(`${s.rtmpUrl}/live/kick`);
+  const id = s.server.registry.view().list()[0]!.id;
+  const res = await fetch(`${s.httpUrl}/api/sessions/${id}`, { method: "DELETE" });
+  await res.body?.cancel();
+  const second = await RtmpPublisher.connect(`${s.rtmpUrl}/live/kick`);
+  await until(() => first.closed);
+  await second.close();
+  await first.close(true);
+});
