@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
-import { MediaError } from "../../src/errors.ts";
 import { type AudioTag, parseAudioTag } from "../../src/media/audio_tag.ts";
 import { fixture } from "./flv_tags.ts";
-import { garbage, highestIndexRead } from "./media_fuzz.ts";
+import {
+  assertErrors,
+  assertGarbageSafe,
+  assertPrefixesSafe,
+  highestIndexRead,
+} from "./media_fuzz.ts";
 
 function ascii(s: string): number[] {
   return [...s].map((c) => c.charCodeAt(0));
@@ -324,13 +328,7 @@ const ERRORS: readonly { name: string; encoded: number[]; message: string }[] = 
 ];
 
 Deno.test("parseAudioTag() throws MediaError on empty, truncated and malformed bodies", () => {
-  for (const { name, encoded, message } of ERRORS) {
-    assert.throws(
-      () => parseAudioTag(new Uint8Array(encoded)),
-      (e: unknown) => e instanceof MediaError && e.message === message,
-      name,
-    );
-  }
+  assertErrors(parseAudioTag, ERRORS);
 });
 
 Deno.test("parseAudioTag() on every prefix of a body returns a tag or throws MediaError", () => {
@@ -338,31 +336,17 @@ Deno.test("parseAudioTag() on every prefix of a body returns a tag or throws Med
     ...FIXTURES.map(({ name }) => fixture(name)),
     ...HEADERS.map(({ encoded }) => new Uint8Array(encoded)),
   ];
-  for (const body of bodies) {
-    for (let n = 0; n <= body.length; n++) {
-      try {
-        parseAudioTag(body.subarray(0, n));
-      } catch (e) {
-        assert.ok(e instanceof MediaError, `cut at ${n}: ${e}`);
-      }
-    }
-  }
+  assertPrefixesSafe(parseAudioTag, bodies);
 });
 
 Deno.test("parseAudioTag() on seeded garbage returns a tag or throws MediaError", () => {
-  const seed = Date.now() % 100_000;
   const seeds = [
     ...FIXTURES.map(({ name }) => fixture(name)),
     ...HEADERS.map(({ encoded }) => new Uint8Array(encoded)),
   ];
-  for (const body of garbage(seed, seeds, 20_000)) {
-    try {
-      const tag = parseAudioTag(body);
-      assert.ok(["sequence-header", "frame", "other"].includes(tag.kind));
-    } catch (e) {
-      assert.ok(e instanceof MediaError, `seed ${seed}, body ${body}: ${e}`);
-    }
-  }
+  assertGarbageSafe(parseAudioTag, seeds, (tag) => {
+    assert.ok(["sequence-header", "frame", "other"].includes(tag.kind));
+  });
 });
 
 Deno.test("parseAudioTag() reads at most the first 5 bytes of a frame", () => {

@@ -4,17 +4,9 @@
  * @module
  */
 
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import assert from "node:assert/strict";
+import { MediaError } from "../../src/errors.ts";
+import { prng } from "../parser/stream_gen.ts";
 
 /** Bodies for fuzzing: random bytes, seeds with random tails, and bit-flipped seeds. */
 export function garbage(seed: number, seeds: readonly Uint8Array[], count: number): Uint8Array[] {
@@ -56,4 +48,56 @@ export function highestIndexRead(bytes: Uint8Array, parse: (body: Uint8Array) =>
   });
   parse(probe);
   return max;
+}
+
+/** Asserts `parse` throws a MediaError with exactly each row's message. */
+export function assertErrors(
+  parse: (body: Uint8Array) => unknown,
+  table: readonly { name: string; encoded: readonly number[]; message: string }[],
+): void {
+  for (const { name, encoded, message } of table) {
+    assert.throws(
+      () => parse(new Uint8Array(encoded)),
+      (e: unknown) => e instanceof MediaError && e.message === message,
+      name,
+    );
+  }
+}
+
+/** Asserts that every prefix of every body parses or throws MediaError, nothing else. */
+export function assertPrefixesSafe(
+  parse: (body: Uint8Array) => unknown,
+  bodies: readonly Uint8Array[],
+): void {
+  for (const body of bodies) {
+    for (let n = 0; n <= body.length; n++) {
+      try {
+        parse(body.subarray(0, n));
+      } catch (e) {
+        assert.ok(e instanceof MediaError, `cut at ${n}: ${e}`);
+      }
+    }
+  }
+}
+
+/**
+ * Asserts that 20 000 garbage bodies made from `seeds` (seeded by the clock) each parse, with
+ * the result passing `check`, or throw MediaError.
+ */
+export function assertGarbageSafe<T>(
+  parse: (body: Uint8Array) => T,
+  seeds: readonly Uint8Array[],
+  check: (result: T) => void,
+): void {
+  const seed = Date.now() % 100_000;
+  for (const body of garbage(seed, seeds, 20_000)) {
+    let result: T;
+    try {
+      result = parse(body);
+    } catch (e) {
+      assert.ok(e instanceof MediaError, `seed ${seed}, body ${body}: ${e}`);
+      continue;
+    }
+    check(result);
+  }
 }
