@@ -19,6 +19,24 @@
 import { MediaError } from "../errors.ts";
 import { BitReader, u16At } from "./bit_reader.ts";
 
+/**
+ * Luma samples per crop unit across and down (SubWidthC, SubHeightC), as H.264 and H.265
+ * both define them; ChromaArrayType 0 (monochrome or separate planes) counts luma samples.
+ *
+ * @example
+ * ```ts
+ * import { chromaCropUnits } from "./avc.ts";
+ * chromaCropUnits(1, false); // [2, 2] for 4:2:0
+ * ```
+ */
+export function chromaCropUnits(
+  chromaFormatIdc: number,
+  separateColourPlane: boolean,
+): [x: number, y: number] {
+  const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
+  return [chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1, chromaArrayType === 1 ? 2 : 1];
+}
+
 /** The picture facts of an H.264 sequence parameter set. */
 export interface AvcSps {
   /** profile_idc: 66 Baseline, 77 Main, 100 High, ... */
@@ -172,11 +190,9 @@ export function parseAvcSps(nal: Uint8Array): AvcSps {
     const top = r.readUe();
     const bottom = r.readUe();
     // Crop units (7.4.2.1.1): one luma sample per chroma sample, doubled for fields.
-    const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
-    const unitX = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
-    const unitY = (chromaArrayType === 1 ? 2 : 1) * (frameMbsOnly ? 1 : 2);
+    const [unitX, unitY] = chromaCropUnits(chromaFormatIdc, separateColourPlane);
     width -= unitX * (left + right);
-    height -= unitY * (top + bottom);
+    height -= unitY * (frameMbsOnly ? 1 : 2) * (top + bottom);
   }
   if (width <= 0 || height <= 0) {
     throw new MediaError(`H.264 SPS crops the picture to ${width}x${height}`);

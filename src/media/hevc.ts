@@ -25,6 +25,7 @@
 
 import { MediaError } from "../errors.ts";
 import { BitReader, u16At } from "./bit_reader.ts";
+import { chromaCropUnits } from "./avc.ts";
 
 /** The picture facts of an H.265 sequence parameter set. */
 export interface HevcSps {
@@ -156,10 +157,8 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
     const right = r.readUe();
     const top = r.readUe();
     const bottom = r.readUe();
-    // SubWidthC / SubHeightC (Table 6-1); ChromaArrayType 0 counts luma samples.
-    const chromaArrayType = separateColourPlane ? 0 : chromaFormatIdc;
-    const unitX = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
-    const unitY = chromaArrayType === 1 ? 2 : 1;
+    // SubWidthC / SubHeightC (Table 6-1).
+    const [unitX, unitY] = chromaCropUnits(chromaFormatIdc, separateColourPlane);
     width -= unitX * (left + right);
     height -= unitY * (top + bottom);
   }
