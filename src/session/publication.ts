@@ -42,8 +42,6 @@ export class Publication {
   #recording: Recording | null;
   #onRecorded: ((bytes: number) => void) | undefined;
   #firstVideoTs = -1;
-  #lastVideoTs = 0;
-  #metadataFps: number | null = null;
   #result: PublicationSummary | null = null;
 
   /** Starts a publication. */
@@ -59,8 +57,10 @@ export class Publication {
   /** Takes the client's onMetaData. */
   metadata(meta: AmfObject | AmfEcmaArray): void {
     const fps = meta.get("framerate") ?? meta.get("videoframerate");
-    if (typeof fps === "number" && fps > 0 && fps < 1000) this.#metadataFps = fps;
-    if (this.#video.fps === null && this.#metadataFps !== null) this.#video.fps = this.#metadataFps;
+    // The metadata's rate stands until two frames give a measured one.
+    if (typeof fps === "number" && fps > 0 && fps < 1000 && this.#video.fps === null) {
+      this.#video.fps = fps;
+    }
     this.#recording?.writeMetadata(meta);
   }
 
@@ -137,8 +137,7 @@ export class Publication {
       this.#firstVideoTs = timestamp;
       return;
     }
-    this.#lastVideoTs = timestamp;
-    const span = (this.#lastVideoTs - this.#firstVideoTs) >>> 0;
+    const span = (timestamp - this.#firstVideoTs) >>> 0;
     if (span > 0 && span < 0x80000000) {
       this.#video.fps = Math.round(((this.#video.frames - 1) * 1000 / span) * 100) / 100;
     }
