@@ -54,6 +54,16 @@ export interface Config {
   readonly amfMaxStringBytes: number;
   /** Bearer token the API requires on every route but /healthz; null for none (then loopback only). */
   readonly apiToken: string | null;
+  /** What a publish does when its recording cannot start or fails: go on unrecorded, or close. */
+  readonly onRecordError: "continue" | "refuse";
+  /** Most bytes one recording may have waiting for the disk before it fails as too slow. */
+  readonly recordQueueBytes: number;
+  /** Most bytes waiting for the `--pipe` reader before the pipe is cut off. */
+  readonly pipeQueueBytes: number;
+  /** An HTTP request's headers must arrive within this many ms. */
+  readonly httpHeaderTimeoutMs: number;
+  /** Most HTTP connections at once whose request headers are still arriving. */
+  readonly httpMaxPendingRequests: number;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, or why not. */
@@ -83,10 +93,16 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   amfMaxElements: 1024,
   amfMaxStringBytes: 65536,
   apiToken: null,
+  onRecordError: "continue",
+  recordQueueBytes: 32 * 1024 * 1024,
+  pipeQueueBytes: 8 * 1024 * 1024,
+  httpHeaderTimeoutMs: 10_000,
+  httpMaxPendingRequests: 64,
 });
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 const PARSERS: readonly Config["parser"][] = ["js", "wasm"];
+const RECORD_ERROR_POLICIES: readonly Config["onRecordError"][] = ["continue", "refuse"];
 const MAX_MESSAGE_SIZE = 0xffffff;
 const ENV_PREFIX = "RTMP_EDGE_";
 
@@ -303,6 +319,41 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     arg: "<token>",
     check: nonEmpty,
     help: "Require Authorization: Bearer <token> on the API (all but /healthz)",
+  }),
+  spec({
+    key: "onRecordError",
+    flag: "on-record-error",
+    arg: "<continue|refuse>",
+    check: oneOf(RECORD_ERROR_POLICIES),
+    help: "When a recording cannot start or fails: keep the publish unrecorded, or close it",
+  }),
+  spec({
+    key: "recordQueueBytes",
+    flag: "record-queue-bytes",
+    arg: "<bytes>",
+    check: integer(64 * 1024, 1024 * 1024 * 1024),
+    help: "Most bytes one recording may have waiting for the disk before it fails",
+  }),
+  spec({
+    key: "pipeQueueBytes",
+    flag: "pipe-queue-bytes",
+    arg: "<bytes>",
+    check: integer(64 * 1024, 1024 * 1024 * 1024),
+    help: "Most bytes waiting for the --pipe reader before the pipe is cut off",
+  }),
+  spec({
+    key: "httpHeaderTimeoutMs",
+    flag: "http-header-timeout",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "An HTTP request's headers must arrive within this many ms",
+  }),
+  spec({
+    key: "httpMaxPendingRequests",
+    flag: "http-max-pending-requests",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Most HTTP connections at once whose request headers are still arriving",
   }),
 ]);
 

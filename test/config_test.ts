@@ -34,6 +34,11 @@ const SETTINGS: {
       "--amf-max-depth=8",
       "--amf-max-elements=9",
       "--amf-max-string-bytes=10",
+      "--on-record-error=refuse",
+      "--record-queue-bytes=65536",
+      "--pipe-queue-bytes=131072",
+      "--http-header-timeout=500",
+      "--http-max-pending-requests=3",
     ],
     env: {
       RTMP_EDGE_MAX_PARTIAL_BYTES: "1000",
@@ -47,6 +52,11 @@ const SETTINGS: {
       RTMP_EDGE_AMF_MAX_DEPTH: "8",
       RTMP_EDGE_AMF_MAX_ELEMENTS: "9",
       RTMP_EDGE_AMF_MAX_STRING_BYTES: "10",
+      RTMP_EDGE_ON_RECORD_ERROR: "refuse",
+      RTMP_EDGE_RECORD_QUEUE_BYTES: "65536",
+      RTMP_EDGE_PIPE_QUEUE_BYTES: "131072",
+      RTMP_EDGE_HTTP_HEADER_TIMEOUT: "500",
+      RTMP_EDGE_HTTP_MAX_PENDING_REQUESTS: "3",
     },
     expect: {
       maxPartialBytes: 1000,
@@ -60,6 +70,11 @@ const SETTINGS: {
       amfMaxDepth: 8,
       amfMaxElements: 9,
       amfMaxStringBytes: 10,
+      onRecordError: "refuse",
+      recordQueueBytes: 65536,
+      pipeQueueBytes: 131072,
+      httpHeaderTimeoutMs: 500,
+      httpMaxPendingRequests: 3,
     },
   },
   {
@@ -155,6 +170,11 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     amfMaxElements: 1024,
     amfMaxStringBytes: 65536,
     apiToken: null,
+    onRecordError: "continue",
+    recordQueueBytes: 32 * 1024 * 1024,
+    pipeQueueBytes: 8 * 1024 * 1024,
+    httpHeaderTimeoutMs: 10_000,
+    httpMaxPendingRequests: 64,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });
