@@ -9,6 +9,7 @@ import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
 import { createJsParser } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
+import { stdoutPipe } from "./record/stdout_pipe.ts";
 import { startServer } from "./server.ts";
 
 /** The longest a clean shutdown may take before the process exits anyway. */
@@ -44,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
     clock: systemClock,
     log,
     makeParser: factory,
-    pipe: Deno.stdout,
+    pipe: stdoutPipe(),
   });
   log.info("Parser {parser}; recordings {where}", {
     parser: config.parser,

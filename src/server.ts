@@ -9,7 +9,7 @@ import { createApp } from "./api/app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
-import type { SyncWriter } from "./record/flv_output.ts";
+import type { PipeWriter } from "./record/pipe_sink.ts";
 import { RecordingFactory } from "./record/recording.ts";
 import { repairRecordings } from "./record/repair.ts";
 import { Admission, isLoopback } from "./session/admission.ts";
@@ -25,7 +25,7 @@ export interface ServerDeps {
   /** Makes one chunk parser per connection (WASM or JS) with the given limits. */
   readonly makeParser: (limits: ParserLimits) => ChunkParser;
   /** stdout for `--pipe`. */
-  readonly pipe?: SyncWriter;
+  readonly pipe?: PipeWriter;
 }
 
 /** A running server. */
@@ -73,14 +73,36 @@ export function startServer(deps: ServerDeps): RunningServer {
     }
   }
   const registry = new SessionRegistry({ clock });
+  const recordings = new RecordingFactory({
+    recordDir: config.record ? config.recordDir : null,
+    pipe: config.pipe ? deps.pipe ?? null : null,
+    maxQueuedBytes: config.recordQueueBytes,
+    pipeMaxQueuedBytes: config.pipeQueueBytes,
+    onPipeEnd: (end) => {
+      if (end.closeError !== null) {
+        log.warning(
+          "stdout could not be closed; its reader gets EOF when the server exits: {error}",
+          {
+            error: end.closeError,
+          },
+        );
+      }
+      if (end.kind === "finished") {
+        log.info("Pipe ended with its publish: {bytes} bytes written, stdout closed", {
+          bytes: end.bytes,
+        });
+      } else {
+        log.warning("Pipe cut off, stdout closed: {reason} ({bytes} bytes written)", {
+          reason: end.reason,
+          bytes: end.bytes,
+        });
+      }
+    },
+  });
   const connDeps = {
     registry,
     hub: new StreamHub(),
-    recordings: new RecordingFactory({
-      recordDir: config.record ? config.recordDir : null,
-      pipe: config.pipe ? deps.pipe ?? null : null,
-      onPipeError: (e) => log.warning("Stopped writing to the pipe: {error}", { error: e }),
-    }),
+    recordings,
     makeParser: () => deps.makeParser(parserLimits(config)),
     clock,
     log,
@@ -162,6 +184,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
+      await recordings.settled();
       await http.shutdown();
     },
   };

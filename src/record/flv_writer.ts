@@ -1,8 +1,8 @@
 /**
  * Writes one published stream as an FLV file: header, one onMetaData script tag,
  * then every audio and video tag in the order given, with timestamps rebased to 0.
- * On close it patches `duration` and `filesize` into the metadata when the output
- * can seek.
+ * `end()` tells where `duration` and `filesize` sit in the metadata, for an output that
+ * can seek to patch.
  * @module
  */
 
@@ -18,22 +18,14 @@ import {
   type FlvTagTypeNumber,
 } from "./flv.ts";
 
-/** A byte sink for {@linkcode FlvWriter}; see `openFlvFile` and `pipeOutput`. */
+/** A byte sink for {@linkcode FlvWriter}: a recording file or the pipe. */
 export interface FlvOutput {
   /**
-   * Takes one whole tag (or the file header) as one or more parts, so a buffered output can
-   * keep tags whole; the parts are valid only during the call, so copy or consume them.
+   * Takes one whole tag (or the file header) as one or more parts, so the output can keep
+   * tags whole; the parts are valid only during the call, so copy or consume them.
    */
   write(...parts: Uint8Array[]): void;
-  /** Overwrites already written bytes at `offset` (outputs that can seek only). */
-  patch?(offset: number, bytes: Uint8Array): void;
-  /** Pushes buffered bytes to the underlying sink. */
-  flush(): void;
-  /** Flushes and starts making the bytes durable (outputs backed by a file only). */
-  sync?(): void;
-  /** Flushes and releases the sink; further writes fail. */
-  close(): void;
-  /** Bytes accepted by `write` so far, buffered or not. */
+  /** Bytes taken by `write` so far: the offset the next tag lands at. */
   readonly bytesWritten: number;
 }
 
@@ -43,19 +35,22 @@ export interface FlvWriterOptions {
   readonly hasVideo: boolean;
 }
 
-/** What {@linkcode FlvWriter.close} reports. */
+/** What {@linkcode FlvWriter.end} reports: the figures and where to patch them. */
 export interface FlvWriterResult {
   /** Total bytes written, header included. */
   readonly bytes: number;
   /** Highest rebased media timestamp, in milliseconds. */
   readonly durationMs: number;
+  /** Offset of onMetaData's 8-byte `duration` number, or -1 when no metadata was written. */
+  readonly durationAt: number;
+  /** Offset of onMetaData's 8-byte `filesize` number, or -1. */
+  readonly filesizeAt: number;
+  /** FLV header type flags of the tracks that came (4 audio, 1 video), 0 for none. */
+  readonly flags: number;
 }
 
-/** Offset of the type-flags byte in the FLV header. */
-const FLV_FLAGS_OFFSET = 4;
-
 /**
- * Records one stream into an {@linkcode FlvOutput}. Not reusable: after `close()`
+ * Records one stream into an {@linkcode FlvOutput}. Not reusable: after `end()`
  * writes fail with `Deno.errors.BadResource`.
  */
 export class FlvWriter {
@@ -103,27 +98,19 @@ export class FlvWriter {
   }
 
   /**
-   * Patches duration and filesize (when the output has `patch`), flushes and closes
-   * the output. Calling it again returns the first result.
+   * Ends the stream: what was written and where its duration, filesize and header flags
+   * are to be patched (an output that can seek does that). Writes fail after this;
+   * calling it again returns the first result.
    */
-  close(): FlvWriterResult {
-    if (this.#result !== null) return this.#result;
-    const result = { bytes: this.#out.bytesWritten, durationMs: this.#maxTime };
-    this.#result = result;
-    try {
-      if (this.#out.patch !== undefined && this.#metaWritten) {
-        this.#out.patch(this.#durationAt, float64(result.durationMs / 1000));
-        this.#out.patch(this.#filesizeAt, float64(result.bytes));
-      }
-      if (this.#out.patch !== undefined && this.#seen !== 0) {
-        // Announce only the tracks that came (an audio-only file must not promise video).
-        this.#out.patch(FLV_FLAGS_OFFSET, new Uint8Array([this.#seen]));
-      }
-      this.#out.flush();
-    } finally {
-      this.#out.close();
-    }
-    return result;
+  end(): FlvWriterResult {
+    this.#result ??= {
+      bytes: this.#out.bytesWritten,
+      durationMs: this.#maxTime,
+      durationAt: this.#metaWritten ? this.#durationAt : -1,
+      filesizeAt: this.#metaWritten ? this.#filesizeAt : -1,
+      flags: this.#seen,
+    };
+    return this.#result;
   }
 
   #writeMedia(type: FlvTagTypeNumber, timestamp: number, body: Uint8Array): void {

@@ -1,126 +1,195 @@
 /**
- * One publish's recording: an FLV file written as `<name>.flv.part` and renamed when the
- * publish ends, plus (for `--pipe`) the same FLV on stdout.
+ * One publish's recording: an FLV file written as `<name>.flv.part` through a bounded,
+ * asynchronous queue and renamed when the publish ends, plus (for `--pipe`) the same FLV
+ * on stdout. A storage fault ends the recording only: it is cut back to its last whole tag
+ * and the publish is told through `onFailed`.
  * @module
  */
 
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
-import { openFlvFile, pipeOutput, type SyncWriter } from "./flv_output.ts";
+import { type FileSink, openFileSink } from "./file_sink.ts";
 import { FlvWriter } from "./flv_writer.ts";
+import { type PipeEnd, PipeSink, type PipeWriter } from "./pipe_sink.ts";
 import { fileExists, isInside, recordingPath } from "./recording_path.ts";
 
 /** Suffix of a recording still being written. */
 export const PART_SUFFIX = ".part";
 
+/** Where a recording stands. */
+export type RecordingState = "recording" | "finalizing" | "done" | "failed";
+
 /** What a finished recording came to. */
 export interface RecordingResult {
-  /** Final path of the file, or null when only piped. */
+  /**
+   * Where the file is: the final path, the `.part` path when finalizing failed (the repair
+   * on start takes it), or null when only piped or nothing was kept.
+   */
   readonly path: string | null;
+  /** Bytes of the file on disk (or piped, with no file). */
   readonly bytes: number;
   readonly durationMs: number;
+  readonly state: "done" | "failed";
+  /** Why the recording failed, or null. */
+  readonly error: string | null;
+}
+
+/** Callbacks of one recording. */
+export interface RecordingEvents {
+  /** The file failed (storage error or a disk too slow); nothing more is written to it. */
+  readonly onFailed?: (error: Error) => void;
+}
+
+/** What {@linkcode RecordingFactory} passes to each recording. */
+interface RecordingSetup extends RecordingEvents {
+  readonly path: string | null;
+  readonly pipe: PipeSink | null;
+  readonly maxQueuedBytes: number;
+  /** Told of the promise of each close, so shutdown can wait for finalizing. */
+  readonly track: (closing: Promise<unknown>) => void;
 }
 
 /** Writes one publish to its file and/or the pipe. */
 export class Recording {
   /** Final path of the file (where it lands when the publish ends), or null. */
   readonly path: string | null;
+  #sink: FileSink | null;
   #file: FlvWriter | null;
-  #pipe: FlvWriter | null;
-  #fileOut: ReturnType<typeof openFlvFile> | null;
-  #result: RecordingResult | null = null;
+  #pipeSink: PipeSink | null = null;
+  #pipe: FlvWriter | null = null;
+  #state: RecordingState = "recording";
+  #error: Error | null = null;
+  #setup: RecordingSetup;
+  #closing: Promise<RecordingResult> | null = null;
 
-  #onPipeError: (error: unknown) => void;
-
-  /** Use {@linkcode RecordingFactory.open}. */
-  constructor(
-    path: string | null,
-    pipe: SyncWriter | null,
-    onPipeError: (error: unknown) => void = () => {},
-  ) {
-    this.#onPipeError = onPipeError;
-    this.path = path;
+  /** Use {@linkcode RecordingFactory.open}; throws when the file cannot be created. */
+  constructor(setup: RecordingSetup) {
+    this.#setup = setup;
+    this.path = setup.path;
     const flags = { hasAudio: true, hasVideo: true };
-    this.#fileOut = path === null ? null : openFlvFile(path + PART_SUFFIX);
-    try {
-      this.#file = this.#fileOut === null ? null : new FlvWriter(this.#fileOut, flags);
-    } catch (e) {
-      // Could not even write the header: leave no open file and no .part behind.
-      this.#fileOut?.close();
-      if (path !== null) Deno.removeSync(path + PART_SUFFIX);
-      throw e;
-    }
-    this.#pipe = null;
-    if (pipe !== null) {
-      try {
-        this.#pipe = new FlvWriter(pipeOutput(pipe), flags);
-      } catch (e) {
-        onPipeError(e); // a reader already gone costs the pipe, not the recording
-      }
-    }
+    this.#sink = setup.path === null ? null : openFileSink(setup.path + PART_SUFFIX, {
+      maxQueuedBytes: setup.maxQueuedBytes,
+      onError: (e) => this.#fail(e),
+    });
+    this.#file = this.#sink === null ? null : new FlvWriter(this.#sink, flags);
+    this.attachPipe(setup.pipe);
   }
 
-  /** Bytes written to the file so far (or to the pipe when there is no file). */
+  /** Sends this recording to the pipe as well (before the first tag). */
+  attachPipe(pipe: PipeSink | null): void {
+    if (pipe === null || this.#pipeSink !== null) return;
+    this.#pipeSink = pipe;
+    this.#pipe = new FlvWriter(pipe, { hasAudio: true, hasVideo: true });
+  }
+
+  /** Where the recording stands. */
+  get state(): RecordingState {
+    return this.#state;
+  }
+
+  /** Why the file failed, or null. */
+  get error(): Error | null {
+    return this.#error;
+  }
+
+  /** Bytes of the file on disk so far (or piped, with no file). */
   get bytes(): number {
-    return this.#fileOut?.bytesWritten ?? 0;
+    return this.#sink?.durableBytes ?? this.#pipeSink?.bytesWritten ?? 0;
   }
 
   /** Writes the client's onMetaData (only the first one lands). */
   writeMetadata(meta: AmfObject | AmfEcmaArray): void {
-    this.#file?.writeMetadata(meta);
-    this.#toPipe((w) => w.writeMetadata(meta));
+    if (this.#writing()) this.#file?.writeMetadata(meta);
+    this.#pipe?.writeMetadata(meta);
   }
 
   /** Writes one audio message body. */
   writeAudio(timestamp: number, body: Uint8Array): void {
-    this.#file?.writeAudio(timestamp, body);
-    this.#toPipe((w) => w.writeAudio(timestamp, body));
+    if (this.#writing()) this.#file?.writeAudio(timestamp, body);
+    this.#pipe?.writeAudio(timestamp, body);
   }
 
   /** Writes one video message body. */
   writeVideo(timestamp: number, body: Uint8Array): void {
-    this.#file?.writeVideo(timestamp, body);
-    this.#toPipe((w) => w.writeVideo(timestamp, body));
+    if (this.#writing()) this.#file?.writeVideo(timestamp, body);
+    this.#pipe?.writeVideo(timestamp, body);
   }
 
-  /** Writes to the pipe; a reader that went away (ffplay closed) stops the pipe, not the publish. */
-  #toPipe(write: (w: FlvWriter) => void): void {
-    if (this.#pipe === null) return;
-    try {
-      write(this.#pipe);
-    } catch (e) {
-      this.#pipe = null;
-      this.#onPipeError(e);
-    }
-  }
-
-  /** Writes buffered tags to the `.part` file and syncs it to disk. */
+  /** Queues what is buffered and an fdatasync of the `.part` file. */
   sync(): void {
-    if (this.#result === null) this.#fileOut?.sync?.();
+    if (this.#writing()) this.#sink?.sync();
   }
 
-  /** Patches duration and size, closes, and renames the `.part` file into place. Idempotent. */
-  close(): RecordingResult {
-    if (this.#result) return this.#result;
-    let bytes = 0;
-    let durationMs = 0;
-    try {
-      if (this.#file) ({ bytes, durationMs } = this.#file.close());
-    } finally {
-      try {
-        let piped;
-        try {
-          piped = this.#pipe?.close();
-        } catch (e) {
-          this.#onPipeError(e);
-        }
-        if (!this.#file && piped) ({ bytes, durationMs } = piped);
-      } finally {
-        if (this.path !== null) Deno.renameSync(this.path + PART_SUFFIX, this.path);
-      }
+  /**
+   * Ends the recording off the event loop: writes out the queue, patches duration and
+   * size, syncs, renames the `.part` file into place; ends the pipe (EOF for its reader).
+   * After a failure the file is cut back to its last whole tag first; a file with nothing
+   * whole in it is removed. Never rejects. Idempotent.
+   */
+  close(): Promise<RecordingResult> {
+    if (this.#closing === null) {
+      if (this.#state === "recording") this.#state = "finalizing";
+      this.#closing = this.#finalize();
+      this.#setup.track(this.#closing);
     }
-    this.#result = { path: this.path, bytes, durationMs };
-    return this.#result;
+    return this.#closing;
   }
+
+  #writing(): boolean {
+    return this.#state === "recording";
+  }
+
+  async #finalize(): Promise<RecordingResult> {
+    const piped = this.#pipe?.end();
+    this.#pipeSink?.close();
+    if (this.#sink === null || this.#file === null || this.path === null) {
+      this.#state = "done";
+      const bytes = this.#pipeSink?.bytesWritten ?? 0;
+      return { path: null, bytes, durationMs: piped?.durationMs ?? 0, state: "done", error: null };
+    }
+    const part = this.path + PART_SUFFIX;
+    const end = this.#file.end();
+    let kept;
+    try {
+      kept = await this.#sink.finish(end);
+    } catch (e) {
+      this.#fail(asError(e));
+      return this.#result(part, this.#sink.durableBytes, end.durationMs);
+    }
+    if (kept.empty) {
+      await Deno.remove(part).catch(() => {});
+      return this.#result(null, 0, 0);
+    }
+    try {
+      await Deno.rename(part, this.path);
+    } catch (e) {
+      this.#fail(asError(e));
+      return this.#result(part, kept.bytes, kept.durationMs);
+    }
+    return this.#result(this.path, kept.bytes, kept.durationMs);
+  }
+
+  #result(path: string | null, bytes: number, durationMs: number): RecordingResult {
+    const failed = this.#error !== null;
+    this.#state = failed ? "failed" : "done";
+    const error = failed ? describeStorageError(this.#error) : null;
+    return { path, bytes, durationMs, state: failed ? "failed" : "done", error };
+  }
+
+  #fail(error: Error): void {
+    if (this.#error !== null) return;
+    this.#error = error;
+    if (this.#state === "recording") this.#state = "failed";
+    this.#setup.onFailed?.(error);
+  }
+}
+
+/** A storage error as one line: the OS message without a stack. */
+export function describeStorageError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 /** Options for {@linkcode RecordingFactory}. */
@@ -128,28 +197,36 @@ export interface RecordingFactoryOptions {
   /** Record dir, or null for no files. */
   readonly recordDir: string | null;
   /** Where the first publish's FLV goes as well (stdout for `--pipe`), or null. */
-  readonly pipe: SyncWriter | null;
-  /** Told once when writing to the pipe fails; the file recording goes on. */
-  readonly onPipeError?: (error: unknown) => void;
+  readonly pipe: PipeWriter | null;
+  /** Most bytes one recording may have waiting for the disk (default 32 MiB). */
+  readonly maxQueuedBytes?: number;
+  /** Most bytes waiting for the pipe's reader before it is cut off (default 8 MiB). */
+  readonly pipeMaxQueuedBytes?: number;
+  /** Told once when the pipe ends: its publish finished, or the reader failed or fell behind. */
+  readonly onPipeEnd?: (end: PipeEnd) => void;
 }
 
 /** Opens recordings by the server's policy: files under the record dir, the pipe once. */
 export class RecordingFactory {
   #dir: string | null;
-  #pipe: SyncWriter | null;
-  #onPipeError: ((error: unknown) => void) | undefined;
+  #pipe: PipeWriter | null;
+  #o: RecordingFactoryOptions;
+  #closing = new Set<Promise<unknown>>();
 
   /** Creates a factory. */
   constructor(options: RecordingFactoryOptions) {
     this.#dir = options.recordDir;
     this.#pipe = options.pipe;
-    this.#onPipeError = options.onPipeError;
+    this.#o = options;
   }
 
-  /** Opens a recording for `app/stream`, or returns null when nothing is to be written. */
-  open(opts: { app: string; stream: string; startedAt: Date }): Recording | null {
-    const pipe = this.#pipe;
-    this.#pipe = null;
+  /**
+   * Opens a recording for `app/stream`, or returns null when nothing is to be written.
+   * Throws when the file cannot be created (no permission, read-only, not a directory).
+   */
+  open(
+    opts: { app: string; stream: string; startedAt: Date; events?: RecordingEvents },
+  ): Recording | null {
     let path: string | null = null;
     if (this.#dir !== null) {
       const dir = this.#dir;
@@ -160,7 +237,38 @@ export class RecordingFactory {
       });
       if (!isInside(dir, path)) throw new RangeError(`Recording path ${path} leaves ${dir}`);
     }
-    if (path === null && pipe === null) return null;
-    return new Recording(path, pipe, this.#onPipeError);
+    if (path === null && this.#pipe === null) return null;
+    // The file is created before the pipe is handed out: a publish that cannot record
+    // does not use up the pipe.
+    const rec = new Recording({
+      path,
+      pipe: null,
+      maxQueuedBytes: this.#o.maxQueuedBytes ?? 32 * 1024 * 1024,
+      track: (p) => this.#track(p),
+      ...opts.events,
+    });
+    rec.attachPipe(this.#takePipe());
+    return rec;
+  }
+
+  /** Resolves when every recording closed so far has finished finalizing. */
+  async settled(): Promise<void> {
+    while (this.#closing.size > 0) await Promise.all([...this.#closing]);
+  }
+
+  #takePipe(): PipeSink | null {
+    const writer = this.#pipe;
+    if (writer === null) return null;
+    this.#pipe = null;
+    const onEnd = this.#o.onPipeEnd;
+    return new PipeSink(writer, {
+      maxQueuedBytes: this.#o.pipeMaxQueuedBytes ?? 8 * 1024 * 1024,
+      onEnd: (end) => onEnd?.(end),
+    });
+  }
+
+  #track(p: Promise<unknown>): void {
+    this.#closing.add(p);
+    void p.finally(() => this.#closing.delete(p));
   }
 }

@@ -31,6 +31,11 @@ import {
 import type { Clock } from "../clock.ts";
 import type { Outbox } from "./outbox.ts";
 import { Publication } from "./publication.ts";
+import {
+  openPublishRecording,
+  type RecordErrorPolicy,
+  reportRecordingEnd,
+} from "./publish_recording.ts";
 import type { SessionHandle } from "./registry.ts";
 import type { StreamHub } from "./stream_hub.ts";
 
@@ -63,7 +68,20 @@ export interface CommandFlowOptions {
   readonly log: Logger;
   /** Called when a publish starts (the connection's publish deadline ends). */
   readonly onPublished?: () => void;
+  /** What a recording fault does to its publish (default `continue`). */
+  readonly onRecordError?: RecordErrorPolicy;
+  /** Ends the connection with `reason` once what is queued for the client is sent. */
+  readonly end?: (reason: string) => void;
 }
+
+/** Commands some clients send that need no answer worth logging above debug. */
+const HARMLESS_COMMANDS = new Set([
+  "_checkbw",
+  "onBWDone",
+  "_onbwcheck",
+  "_onbwdone",
+  "setPeerInfo",
+]);
 
 /** Per-connection command state; one per connection. */
 export class CommandFlow {
@@ -74,10 +92,17 @@ export class CommandFlow {
   #refusedStreams = 0;
   #stopping = false;
   #publications = new Map<number, Publication>();
+  #unknownLogged = new Set<string>();
+  #refusal: string | null = null;
 
   /** Creates the flow for one connection. */
   constructor(options: CommandFlowOptions) {
     this.#o = options;
+  }
+
+  /** Why the last publish of this connection was refused, while none has started since. */
+  get refusal(): string | null {
+    return this.#refusal;
   }
 
   /** Handles one command. */
@@ -113,9 +138,26 @@ export class CommandFlow {
         this.#reply(resultNull(cmd.transactionId));
         return;
       default:
-        this.#o.log.debug("Unknown command {name} answered with _error", { name: cmd.name });
-        this.#reply(errorResult(cmd.transactionId, `Unknown command ${cmd.name}`));
+        return this.#unknown(cmd);
     }
+  }
+
+  /** Answers a command this server does not support; logs each name once per session. */
+  #unknown(cmd: Command): void {
+    const session = this.#o.session;
+    if (session.info.state !== "closed") session.info.unknownCommands++;
+    if (!this.#unknownLogged.has(cmd.name) && this.#unknownLogged.size < 16) {
+      this.#unknownLogged.add(cmd.name);
+      const level = HARMLESS_COMMANDS.has(cmd.name) ? "debug" : "info";
+      this.#o.log[level](
+        "Session {id} sent {name}, which this server does not support: answered _error",
+        {
+          id: session.id,
+          name: cmd.name,
+        },
+      );
+    }
+    this.#reply(errorResult(cmd.transactionId, `Unknown command ${cmd.name}`));
   }
 
   /** Handles a data message: metadata of a live publication. */
@@ -150,19 +192,12 @@ export class CommandFlow {
     }
   }
 
-  /** Ends every publication (the connection is going away; its close line gives the reason). */
+  /**
+   * Ends every publication (the connection is going away; its close line gives the reason).
+   * Their recordings finalize off the event loop.
+   */
   close(): void {
-    for (const id of [...this.#publications.keys()]) {
-      try {
-        this.#unpublish(id, "connection ending");
-      } catch (e) {
-        this.#o.log.error("Session {id} could not finalize stream {stream}: {error}", {
-          id: this.#o.session.id,
-          stream: id,
-          error: e,
-        });
-      }
-    }
+    for (const id of [...this.#publications.keys()]) this.#unpublish(id, "connection ending");
   }
 
   #connect(cmd: Command): void {
@@ -173,12 +208,13 @@ export class CommandFlow {
     };
     const app = splitQuery(str("app") ?? "").name.replace(/\/+$/, "");
     const enc = obj.get("objectEncoding");
+    const encoder = str("flashVer") ?? str("type") ?? "unknown";
     this.#app = app;
     this.#o.session.update({
       state: "connected",
       app,
       tcUrl: str("tcUrl") === null ? null : splitQuery(str("tcUrl")!).name,
-      encoder: str("flashVer"),
+      encoder,
     });
     const out = this.#o.outbox;
     out.send({
@@ -206,7 +242,7 @@ export class CommandFlow {
       id: this.#o.session.id,
       remote: this.#o.session.info.remoteAddr,
       app,
-      encoder: str("flashVer"),
+      encoder,
     });
   }
 
@@ -228,19 +264,22 @@ export class CommandFlow {
 
   #publish(cmd: Command, rec: MessageRecord): void {
     const streamId = rec.streamId;
+    const session = this.#o.session;
     const status = (level: StatusInfo["level"], code: string, description: string) =>
       this.#status(streamId, { level, code, description });
+    const raw = cmd.args[0];
+    const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
+    const app = this.#app;
     const refuse = (code: string, description: string) => {
+      this.#refusal = `Publish refused: ${description}`;
+      session.update({ streamName: name });
       this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
-        id: this.#o.session.id,
+        id: session.id,
         code,
         why: description,
       });
       status("error", code, description);
     };
-    const raw = cmd.args[0];
-    const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
-    const app = this.#app;
     if (this.#stopping) return refuse("NetStream.Publish.Failed", "The connection is being closed");
     if (app === null) return refuse("NetStream.Publish.Failed", "Publish before connect");
     if (streamId === 0 || !this.#streams.has(streamId)) {
@@ -250,34 +289,38 @@ export class CommandFlow {
       return refuse("NetStream.Publish.BadName", "Invalid stream name");
     }
     const key = `${app}/${name}`;
-    if (this.#publications.has(streamId) || !this.#o.hub.claim(key, this.#o.session.id)) {
-      return refuse("NetStream.Publish.BadName", `Stream ${key} is already publishing`);
+    if (this.#publications.has(streamId) || !this.#o.hub.claim(key, session.id)) {
+      return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
-    const session = this.#o.session;
     const startedAt = new Date(this.#o.clock.now());
-    let recording;
-    try {
-      recording = this.#o.recordings.open({ app, stream: name, startedAt });
-    } catch (e) {
-      // Disk full, no permission, names exhausted: refuse this publish, keep the connection.
+    const opened = openPublishRecording({
+      factory: this.#o.recordings,
+      app,
+      name,
+      key,
+      startedAt,
+      session,
+      log: this.#o.log,
+      policy: this.#o.onRecordError ?? "continue",
+      refuse: (code, reason) => this.#endFor(streamId, code, reason),
+    });
+    if (opened.refused) {
       this.#o.hub.release(key, session.id);
-      this.#o.log.error("Session {id} cannot record {key}: {error}", {
-        id: session.id,
-        key,
-        error: e,
-      });
-      status("error", "NetStream.Publish.Failed", "Recording could not be started");
+      this.#refusal = opened.info?.error == null
+        ? "Publish refused: recording could not start"
+        : `Publish refused: recording of ${key} could not start: ${opened.info.error}`;
+      session.update({ streamName: name, recording: opened.info });
       return;
     }
-    const info = session.info;
-    const recInfo = recording?.path ? { path: recording.path, bytes: 0 } : null;
+    const { recording, info: recInfo } = opened;
+    this.#refusal = null;
     this.#publications.set(
       streamId,
       new Publication({
         key,
         streamId,
-        video: info.video,
-        audio: info.audio,
+        video: session.info.video,
+        audio: session.info.audio,
         recording,
         onRecorded: (bytes) => {
           if (recInfo) recInfo.bytes = bytes;
@@ -303,8 +346,15 @@ export class CommandFlow {
       id: session.id,
       key,
       keyNote: query === null ? "" : " (with a query string)",
-      path: recording?.path ?? "(not recorded)",
+      path: recording?.path ??
+        (recInfo?.state === "failed" ? "(recording failed)" : "(not recorded)"),
     });
+  }
+
+  /** Sends an error onStatus on `streamId`, then ends the connection (policy `refuse`). */
+  #endFor(streamId: number, code: string, reason: string): void {
+    this.#status(streamId, { level: "error", code, description: reason });
+    this.#o.end?.(reason);
   }
 
   #unpublish(streamId: number, reason: string): void {
@@ -313,25 +363,27 @@ export class CommandFlow {
     this.#publications.delete(streamId);
     const session = this.#o.session;
     this.#o.hub.release(pub.key, session.id);
-    try {
-      const summary = pub.close();
-      this.#o.log.info(
-        "Session {id} unpublished {key} ({reason}): {video} video frames, {audio} audio frames, {bytes} bytes recorded",
-        {
-          id: session.id,
-          key: pub.key,
-          reason,
-          video: summary.videoFrames,
-          audio: summary.audioFrames,
-          bytes: summary.recording?.bytes ?? 0,
-        },
-      );
-      if (summary.recording?.path && session.info.recording) {
-        session.info.recording.bytes = summary.recording.bytes;
-      }
-    } finally {
-      if (this.#publications.size === 0) session.update({ state: "connected" });
+    const summary = pub.close();
+    const recInfo = session.info.recording;
+    if (summary.recording !== null && recInfo?.state === "recording") recInfo.state = "finalizing";
+    this.#o.log.info(
+      "Session {id} unpublished {key} ({reason}): {video} video frames, {audio} audio frames",
+      {
+        id: session.id,
+        key: pub.key,
+        reason,
+        video: summary.videoFrames,
+        audio: summary.audioFrames,
+      },
+    );
+    if (summary.recording !== null) {
+      void reportRecordingEnd(summary.recording, recInfo, {
+        log: this.#o.log,
+        sessionId: session.id,
+        key: pub.key,
+      });
     }
+    if (this.#publications.size === 0) session.update({ state: "connected" });
   }
 
   #argName(cmd: Command): string {

@@ -41,6 +41,8 @@ export interface ConnectionLimits extends Timeouts {
   readonly amfMaxDepth: number;
   readonly amfMaxElements: number;
   readonly amfMaxStringBytes: number;
+  /** What a recording fault does to its publish (default `continue`). */
+  readonly onRecordError?: "continue" | "refuse";
 }
 
 /** Defaults for {@linkcode ConnectionLimits}. */
@@ -143,6 +145,11 @@ async function runConnection(
     clock,
     log,
     onPublished: () => watchdog.published(),
+    onRecordError: limits.onRecordError ?? "continue",
+    end: (why) => {
+      reason ??= why;
+      void withTimeout(outbox.drained(), DROP_GRACE_MS).then(() => close(why));
+    },
   });
   try {
     await handshake(conn, outbox, clock, watchdog);
@@ -168,19 +175,23 @@ async function runConnection(
       }
       parser.drain(onMessage);
     }
-    reason ??= "Client closed the connection";
+    reason ??= CLIENT_CLOSED;
   } catch (e) {
     reason ??= describe(e);
-    if (!(e instanceof RtmpError) && !closed) {
+    if (!(e instanceof RtmpError) && !isPeerGone(e) && !closed) {
       log.error("Session {id} failed: {error}", { id: session.id, error: e });
     }
   } finally {
     ended.resolve();
-    const why = reason ?? "Closed";
+    // A refused publish says why, unless something else than the client ended the session.
+    const refusal = flow.refusal;
+    const why = refusal !== null && (reason === CLIENT_CLOSED || reason === PEER_RESET)
+      ? refusal
+      : reason ?? "Closed";
     try {
       flow.close();
     } catch (e) {
-      log.error("Session {id} could not finalize its recording: {error}", {
+      log.error("Session {id} could not end its publications: {error}", {
         id: session.id,
         error: e,
       });
@@ -242,12 +253,22 @@ function control(type: number, body: Uint8Array) {
   return { type, csid: 2, streamId: 0, timestamp: 0, body };
 }
 
+/** The close reason of a client that ended the connection itself. */
+const CLIENT_CLOSED = "Client closed the connection";
+/** The close reason of a client that reset the connection (also a normal way to leave). */
+const PEER_RESET = "Connection reset by peer";
+
+/** Whether `e` says the peer went away (a reset or a broken pipe): a normal close, not a fault. */
+function isPeerGone(e: unknown): boolean {
+  return e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+    e instanceof Deno.errors.ConnectionAborted || e instanceof Deno.errors.UnexpectedEof ||
+    e instanceof Deno.errors.NotConnected;
+}
+
 /** The close reason for an error that ended a connection. */
 function describe(e: unknown): string {
   if (e instanceof RtmpError) return `${e.name}: ${e.message}`;
-  if (e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe) {
-    return "Connection reset by peer";
-  }
+  if (isPeerGone(e)) return PEER_RESET;
   if (e instanceof WebAssembly.RuntimeError) return `Parser core trapped: ${e.message}`;
   return `Internal error: ${e instanceof Error ? e.message : String(e)}`;
 }

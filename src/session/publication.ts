@@ -16,7 +16,8 @@ import type { AudioInfo, VideoInfo } from "./session_info.ts";
 export interface PublicationSummary {
   readonly videoFrames: number;
   readonly audioFrames: number;
-  readonly recording: RecordingResult | null;
+  /** The recording's end, settled once it is finalized off the event loop; null when none. */
+  readonly recording: Promise<RecordingResult> | null;
 }
 
 /** Options for {@linkcode Publication}. */
@@ -29,7 +30,7 @@ export interface PublicationOptions {
   readonly video: VideoInfo;
   readonly audio: AudioInfo;
   readonly recording: Recording | null;
-  /** Called after each tag is recorded, with the bytes recorded so far. */
+  /** Called after each tag is recorded, with the bytes on disk so far. */
   readonly onRecorded?: (bytes: number) => void;
 }
 
@@ -117,7 +118,7 @@ export class Publication {
     if (this.#result === null) this.#recording?.sync();
   }
 
-  /** Ends the publication and finalizes its recording. Idempotent. */
+  /** Ends the publication and starts finalizing its recording. Idempotent. */
   close(): PublicationSummary {
     this.#result ??= {
       videoFrames: this.#video.frames,

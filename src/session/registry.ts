@@ -137,6 +137,7 @@ export class SessionRegistry {
       video: { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 },
       audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
       recording: null,
+      unknownCommands: 0,
     };
     const meter = new BitrateMeter({ clock: this.#clock });
     const entry: Entry = { info, meter, drop: init.drop, closed: false };

@@ -29,10 +29,16 @@ export interface AudioInfo {
   frames: number;
 }
 
-/** Where a publish is being recorded. */
+/** Where a publish is being recorded, and how that is going. */
 export interface RecordingInfo {
-  path: string;
+  /** The file (final name, or the `.part` left for the repair on start); null when none was kept. */
+  path: string | null;
+  /** Bytes on disk. */
   bytes: number;
+  /** `recording`, `finalizing`, `done`, or `failed` (a storage error; see `error`). */
+  state: "recording" | "finalizing" | "done" | "failed";
+  /** Why the recording failed, or null. */
+  error: string | null;
 }
 
 /** One session as the HTTP API shows it. Times are ISO 8601 strings. */
@@ -43,7 +49,7 @@ export interface SessionInfo {
   app: string | null;
   streamName: string | null;
   tcUrl: string | null;
-  /** The client's flashVer. */
+  /** The client's flashVer (or its connect `type`, or "unknown"). */
   encoder: string | null;
   parser: "js" | "wasm";
   startedAt: string;
@@ -56,4 +62,6 @@ export interface SessionInfo {
   video: VideoInfo;
   audio: AudioInfo;
   recording: RecordingInfo | null;
+  /** Commands the server does not support that the client sent (each answered with _error). */
+  unknownCommands: number;
 }

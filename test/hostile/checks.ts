@@ -180,9 +180,14 @@ export function checkLogVolume(env: CheckEnv, bad: RawClient, v: Verdict): void 
 
 /** After the bad client is closed: its recording holds every frame it sent. */
 export async function checkBadRecording(env: CheckEnv, bad: RawClient, v: Verdict): Promise<void> {
-  await poll(() => sessionOf(env, bad.port)?.state === "closed", 5_000);
+  const settled = (r: SessionInfo["recording"] | undefined) =>
+    r?.state === "done" || r?.state === "failed";
+  await poll(() => {
+    const info = sessionOf(env, bad.port);
+    return info?.state === "closed" && settled(info.recording);
+  }, 5_000);
   const path = sessionOf(env, bad.port)?.recording?.path;
-  if (path === undefined) return v.fail("The accepted client has no recording");
+  if (path == null) return v.fail("The accepted client has no recording");
   await checkFile(path, bad.sent, "The client's recording", v);
 }
 
@@ -195,9 +200,10 @@ export async function checkGood(
 ): Promise<void> {
   const find = () =>
     env.s.server.registry.view().list().find((x) => x.streamName === name && x.recording !== null);
-  await poll(() => find()?.state === "closed", 5_000);
+  await poll(() => find()?.state === "closed" && find()?.recording?.state === "done", 5_000);
   const info = find();
   if (info === undefined) return v.fail(`The good publisher ${name} has no session`);
+  if (info.recording?.path == null) return v.fail(`The good publisher ${name} has no recording`);
   if (info.video.frames !== sent.video || info.audio.frames !== sent.audio) {
     v.fail(
       `Good publisher: server counted ${info.video.frames}/${info.audio.frames} ` +
@@ -208,7 +214,7 @@ export async function checkGood(
     v.fail(`Good publisher closed by the server: ${info.closeReason}`);
   }
   const before = v.failures.length;
-  await checkFile(info.recording!.path, sent, "Good publisher's recording", v);
+  await checkFile(info.recording.path, sent, "Good publisher's recording", v);
   if (v.failures.length === before) {
     v.outcome += ` [good: ${sent.video}+${sent.audio} frames recorded]`;
   }

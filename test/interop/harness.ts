@@ -124,18 +124,27 @@ export async function countFrames(path: string): Promise<{ video: number; audio:
   return { video: count("video"), audio: count("audio") };
 }
 
-/** Lists the finished recordings (`*.flv`) under the record dir. */
-export async function recordings(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for await (const e of Deno.readDir(d)) {
-      const p = `${d}/${e.name}`;
-      if (e.isDirectory) await walk(p);
-      else if (e.name.endsWith(".flv")) out.push(p);
-    }
-  };
-  await walk(dir);
-  return out.sort();
+/**
+ * Lists the finished recordings (`*.flv`) under the record dir, once no `.flv.part` is left
+ * (recordings are finalized off the event loop, a moment after their session closed).
+ */
+export async function recordings(dir: string, settleMs = 5_000): Promise<string[]> {
+  const end = Date.now() + settleMs;
+  for (;;) {
+    const out: string[] = [];
+    let parts = 0;
+    const walk = async (d: string) => {
+      for await (const e of Deno.readDir(d)) {
+        const p = `${d}/${e.name}`;
+        if (e.isDirectory) await walk(p);
+        else if (e.name.endsWith(".flv")) out.push(p);
+        else if (e.name.endsWith(".flv.part")) parts++;
+      }
+    };
+    await walk(dir);
+    if (parts === 0 || Date.now() > end) return out.sort();
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Waits until `check` returns true, polling, up to `ms`. */

@@ -2,24 +2,19 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MediaError } from "../../src/errors.ts";
 import { decodeFlvTags, type FlvTag } from "../../src/record/flv.ts";
-import { openFlvFile } from "../../src/record/flv_output.ts";
-import { type FlvOutput, FlvWriter } from "../../src/record/flv_writer.ts";
+import { openFileSink } from "../../src/record/file_sink.ts";
+import { float64, type FlvOutput, FlvWriter } from "../../src/record/flv_writer.ts";
 import { decodeAmf0 } from "../../src/rtmp/amf0.ts";
 import { AmfEcmaArray, type AmfValue } from "../../src/rtmp/amf_value.ts";
 
-/** An FlvOutput over memory that records its calls. */
+/** An FlvOutput over memory. */
 class MemoryOutput implements FlvOutput {
   bytes = new Uint8Array(0);
-  calls: string[] = [];
-  patch?: (offset: number, bytes: Uint8Array) => void;
 
-  constructor(patchable: boolean) {
-    if (patchable) {
-      this.patch = (offset, bytes) => {
-        this.calls.push(`patch ${offset} ${bytes.length}`);
-        this.bytes.set(bytes, offset);
-      };
-    }
+  constructor(_patchable: boolean) {}
+
+  patch(offset: number, bytes: Uint8Array): void {
+    this.bytes.set(bytes, offset);
   }
 
   get bytesWritten(): number {
@@ -33,14 +28,6 @@ class MemoryOutput implements FlvOutput {
       next.set(bytes, this.bytes.length);
       this.bytes = next;
     }
-  }
-
-  flush(): void {
-    this.calls.push("flush");
-  }
-
-  close(): void {
-    this.calls.push("close");
   }
 }
 
@@ -121,7 +108,7 @@ Deno.test("FlvWriter rebases timestamps and writes every tag in order", () => {
     [9, 40, 0x27],
     [8, 35, 0xaf],
   ]);
-  assert.equal(writer.close().durationMs, 40);
+  assert.equal(writer.end().durationMs, 40);
 });
 
 Deno.test("FlvWriter rebases across the 2^32 timestamp wrap", () => {
@@ -131,7 +118,7 @@ Deno.test("FlvWriter rebases across the 2^32 timestamp wrap", () => {
   writer.writeVideo(0xffffffff, new Uint8Array([0x27]));
   writer.writeVideo(0x10, new Uint8Array([0x27]));
   assert.deepEqual(mediaTags(out.bytes).map((t) => t[1]), [0, 0xff, 0x110]);
-  assert.equal(writer.close().durationMs, 0x110);
+  assert.equal(writer.end().durationMs, 0x110);
 });
 
 Deno.test("FlvWriter writes tags older than the first at 0", () => {
@@ -143,33 +130,30 @@ Deno.test("FlvWriter writes tags older than the first at 0", () => {
   assert.deepEqual(mediaTags(out.bytes).map((t) => t[1]), [0, 0, 100]);
 });
 
-Deno.test("FlvWriter.close() patches duration and filesize, then flushes and closes", () => {
+Deno.test("FlvWriter.end() tells where duration and filesize go, and which tracks came", () => {
   const out = new MemoryOutput(true);
   const writer = new FlvWriter(out, { hasAudio: true, hasVideo: true });
   writer.writeMetadata(new AmfEcmaArray([["duration", 99], ["filesize", 99], ["width", 2]]));
   writer.writeVideo(1000, new Uint8Array(100));
   writer.writeVideo(3500, new Uint8Array(100));
-  const result = writer.close();
-  assert.deepEqual(result, { bytes: out.bytes.length, durationMs: 2500 });
+  const result = writer.end();
+  assert.equal(result.bytes, out.bytes.length);
+  assert.equal(result.durationMs, 2500);
+  assert.equal(result.flags, 0x01, "a video-only stream announces video only");
+  out.patch(result.durationAt, float64(2.5));
+  out.patch(result.filesizeAt, float64(result.bytes));
   const data = metadataOf(decodeFlvTags(out.bytes).tags[0]);
   assert.equal(data.get("duration"), 2.5);
   assert.equal(data.get("filesize"), out.bytes.length);
   assert.equal(data.get("width"), 2);
-  assert.equal(out.bytes[4], 0x01, "a video-only file announces video only");
-  assert.deepEqual(out.calls.slice(3), ["flush", "close"]);
-  assert.deepEqual(writer.close(), result);
-  assert.equal(out.calls.length, 5);
+  assert.deepEqual(writer.end(), result);
 });
 
-Deno.test("FlvWriter.close() leaves metadata alone on an output without patch", () => {
+Deno.test("FlvWriter.end() has no metadata offsets when no tag was written", () => {
   const out = new MemoryOutput(false);
   const writer = new FlvWriter(out, { hasAudio: true, hasVideo: true });
-  writer.writeVideo(0, new Uint8Array(10));
-  writer.writeVideo(40, new Uint8Array(10));
-  const before = out.bytes.slice();
-  assert.deepEqual(writer.close(), { bytes: before.length, durationMs: 40 });
-  assert.deepEqual(out.bytes, before);
-  assert.deepEqual(out.calls, ["flush", "close"]);
+  const result = writer.end();
+  assert.deepEqual(result, { bytes: 13, durationMs: 0, durationAt: -1, filesizeAt: -1, flags: 0 });
 });
 
 Deno.test("FlvWriter refuses writes after close and bad timestamps", () => {
@@ -177,7 +161,7 @@ Deno.test("FlvWriter refuses writes after close and bad timestamps", () => {
   const writer = new FlvWriter(out, { hasAudio: true, hasVideo: true });
   assert.throws(() => writer.writeVideo(-1, new Uint8Array(1)), MediaError);
   assert.throws(() => writer.writeAudio(2 ** 32, new Uint8Array(1)), MediaError);
-  writer.close();
+  writer.end();
   assert.throws(() => writer.writeVideo(0, new Uint8Array(1)), Deno.errors.BadResource);
   assert.throws(() => writer.writeMetadata(new Map()), Deno.errors.BadResource);
 });
@@ -218,7 +202,11 @@ Deno.test({
       const { tags } = decodeFlvTags(await Deno.readFile(source));
 
       const target = join(dir, "out", "recorded.flv");
-      const writer = new FlvWriter(openFlvFile(target), { hasAudio: false, hasVideo: true });
+      const sink = openFileSink(target, {
+        maxQueuedBytes: 1 << 24,
+        onError: (e) => assert.fail(e.message),
+      });
+      const writer = new FlvWriter(sink, { hasAudio: false, hasVideo: true });
       for (const tag of tags) {
         if (tag.type === 18) {
           const [, meta] = decodeAmf0(tag.body);
@@ -228,7 +216,9 @@ Deno.test({
           writer.writeVideo(tag.timestamp + 5000, tag.body);
         }
       }
-      const result = writer.close();
+      const result = writer.end();
+      const kept = await sink.finish(result);
+      assert.equal(kept.bytes, result.bytes);
 
       const written = await Deno.readFile(target);
       assert.equal(result.bytes, written.length);

@@ -1,42 +1,104 @@
 import assert from "node:assert/strict";
+import type { PipeEnd, PipeWriter } from "../../src/record/pipe_sink.ts";
 import { RecordingFactory } from "../../src/record/recording.ts";
+import { decodeFlvTags } from "../../src/record/flv.ts";
 
-Deno.test("RecordingFactory keeps recording to the file when the pipe is broken from the start", async () => {
+const KEY = new Uint8Array([0x17, 1, 0, 0, 0]);
+const INTER = new Uint8Array([0x27, 1, 0, 0, 0]);
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
-    const errors: unknown[] = [];
-    const broken = {
-      writeSync(): number {
-        throw new Deno.errors.BrokenPipe("reader gone");
-      },
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("RecordingFactory keeps recording to the file when the pipe is broken from the start", async () => {
+  await withDir(async (dir) => {
+    const ends: PipeEnd[] = [];
+    const broken: PipeWriter = {
+      write: () => Promise.reject(new Deno.errors.BrokenPipe("reader gone")),
+      close() {},
     };
     const factory = new RecordingFactory({
       recordDir: dir,
       pipe: broken,
-      onPipeError: (e) => errors.push(e),
+      onPipeEnd: (e) => ends.push(e),
     });
     const rec = factory.open({ app: "live", stream: "cam", startedAt: new Date(0) })!;
-    rec.writeVideo(0, new Uint8Array([0x17, 1, 0, 0, 0]));
-    rec.writeVideo(40, new Uint8Array([0x27, 1, 0, 0, 0]));
-    const result = rec.close();
-    assert.equal(errors.length, 1);
-    assert.ok(errors[0] instanceof Deno.errors.BrokenPipe);
+    rec.writeVideo(0, KEY);
+    rec.writeVideo(40, INTER);
+    const result = await rec.close();
+    assert.equal(ends.length, 1);
+    assert.equal(ends[0]!.kind, "cut");
+    assert.match(ends[0]!.kind === "cut" ? ends[0]!.reason : "", /reader gone/);
+    assert.equal(result.state, "done");
     assert.equal(result.path, `${dir}/live/cam-19700101T000000Z.flv`);
     assert.equal((await Deno.stat(result.path!)).size, result.bytes);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("RecordingFactory fits a 256-byte app name into a directory name", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     const app = "a".repeat(256);
     const rec = new RecordingFactory({ recordDir: dir, pipe: null })
       .open({ app, stream: "cam", startedAt: new Date(0) })!;
-    const { path } = rec.close();
+    rec.writeVideo(0, KEY);
+    const { path } = await rec.close();
     assert.ok(path!.startsWith(`${dir}/${"a".repeat(215)}_`), path!);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
+});
+
+Deno.test("Recording.close() pipes the whole stream, then closes the pipe for EOF", async () => {
+  const chunks: Uint8Array[] = [];
+  let closed = false;
+  const pipe: PipeWriter = {
+    write: (p) => {
+      chunks.push(p.slice());
+      return Promise.resolve(p.length);
+    },
+    close: () => closed = true,
+  };
+  const ends: PipeEnd[] = [];
+  const factory = new RecordingFactory({ recordDir: null, pipe, onPipeEnd: (e) => ends.push(e) });
+  const rec = factory.open({ app: "live", stream: "cam", startedAt: new Date(0) })!;
+  rec.writeVideo(0, KEY);
+  rec.writeVideo(40, INTER);
+  const result = await rec.close();
+  await factory.settled();
+  assert.equal(result.path, null);
+  assert.ok(closed, "the pipe is closed when its publish ends");
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) bytes.set(c, (at += c.length) - c.length);
+  const { tags, end } = decodeFlvTags(bytes);
+  assert.equal(end, bytes.length);
+  assert.deepEqual(tags.filter((t) => t.type === 9).map((t) => t.timestamp), [0, 40]);
+  assert.deepEqual(ends, [{ kind: "finished", bytes: bytes.length, closeError: null }]);
+  assert.equal(
+    factory.open({ app: "live", stream: "other", startedAt: new Date(0) }),
+    null,
+    "the pipe goes to the first publish only",
+  );
+});
+
+Deno.test("RecordingFactory.open() throws when the record dir is a file, leaving nothing behind", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/live`, "not a directory");
+    const factory = new RecordingFactory({ recordDir: dir, pipe: null });
+    assert.throws(() => factory.open({ app: "live", stream: "cam", startedAt: new Date(0) }));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["live"]);
+  });
+});
+
+Deno.test("Recording.close() removes a recording with no tag in it", async () => {
+  await withDir(async (dir) => {
+    const rec = new RecordingFactory({ recordDir: dir, pipe: null })
+      .open({ app: "live", stream: "cam", startedAt: new Date(0) })!;
+    const result = await rec.close();
+    assert.deepEqual(result, { path: null, bytes: 0, durationMs: 0, state: "done", error: null });
+    assert.deepEqual([...Deno.readDirSync(`${dir}/live`)], []);
+  });
 });

@@ -47,6 +47,7 @@ Deno.test("open() registers a session in state handshake with empty facts", () =
     video: { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 },
     audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
     recording: null,
+    unknownCommands: 0,
   });
 });
 
@@ -80,7 +81,7 @@ Deno.test("update() sets the given fields on the live object", () => {
     state: "publishing",
     streamName: "cam1",
     publishStartedAt: new Date(clock.now()).toISOString(),
-    recording: { path: "recordings/live/cam1.flv", bytes: 0 },
+    recording: { path: "recordings/live/cam1.flv", bytes: 0, state: "recording", error: null },
   });
   assert.equal(h.info.state, "publishing");
   assert.equal(h.info.app, "live");
@@ -88,7 +89,12 @@ Deno.test("update() sets the given fields on the live object", () => {
   assert.equal(h.info.tcUrl, "rtmp://h/live");
   assert.equal(h.info.encoder, "FMLE/3.0");
   assert.equal(h.info.publishStartedAt, "2024-01-01T12:00:01.500Z");
-  assert.deepEqual(h.info.recording, { path: "recordings/live/cam1.flv", bytes: 0 });
+  assert.deepEqual(h.info.recording, {
+    path: "recordings/live/cam1.flv",
+    bytes: 0,
+    state: "recording",
+    error: null,
+  });
   h.update({ recording: null });
   assert.equal(h.info.recording, null);
 });
@@ -182,7 +188,7 @@ Deno.test("drop() calls the live session's callback and reports whether it could
 Deno.test("list() and get() give snapshots that do not alias the live object", () => {
   const { registry, view } = setup();
   const h = registry.open(init());
-  h.update({ recording: { path: "a.flv", bytes: 1 } });
+  h.update({ recording: { path: "a.flv", bytes: 1, state: "recording", error: null } });
   const before = view.get(h.id);
   const listed = view.list()[0];
   assert.ok(before !== undefined && listed !== undefined);

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { decodeAmf0 } from "../../src/rtmp/amf0.ts";
+import { AmfEcmaArray } from "../../src/rtmp/amf_value.ts";
+import { FILE_BATCH_BYTES, FileSink, type SinkFile } from "../../src/record/file_sink.ts";
+import { decodeFlvTags } from "../../src/record/flv.ts";
+import { FlvWriter } from "../../src/record/flv_writer.ts";
+
+/** A file in memory that can run out of space after `capacity` bytes or stall its writes. */
+class MemoryFile implements SinkFile {
+  data = new Uint8Array(0);
+  pos = 0;
+  syncs = 0;
+  closed = false;
+  stalled: Promise<void> | null = null;
+
+  constructor(readonly capacity = Infinity) {}
+
+  async write(p: Uint8Array): Promise<number> {
+    if (this.stalled) await this.stalled;
+    const room = this.capacity - this.pos;
+    if (room <= 0) throw new Error("No space left on device (os error 28)");
+    const n = Math.min(room, p.length);
+    if (this.pos + n > this.data.length) {
+      const grown = new Uint8Array(this.pos + n);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data.set(p.subarray(0, n), this.pos);
+    this.pos += n;
+    return n;
+  }
+
+  seek(offset: number, whence: Deno.SeekMode): Promise<number> {
+    this.pos = whence === Deno.SeekMode.Start ? offset : this.data.length + offset;
+    return Promise.resolve(this.pos);
+  }
+
+  truncate(len = 0): Promise<void> {
+    this.data = this.data.slice(0, len);
+    return Promise.resolve();
+  }
+
+  syncData(): Promise<void> {
+    this.syncs++;
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function record(sink: FileSink, frames: number, size: number): FlvWriter {
+  const writer = new FlvWriter(sink, { hasAudio: false, hasVideo: true });
+  writer.writeMetadata(new AmfEcmaArray([["width", 320]]));
+  for (let i = 0; i < frames; i++) {
+    const body = new Uint8Array(size);
+    body[0] = i % 30 === 0 ? 0x17 : 0x27;
+    writer.writeVideo(i * 40, body);
+  }
+  return writer;
+}
+
+function metadata(bytes: Uint8Array): Map<string, unknown> {
+  const tag = decodeFlvTags(bytes).tags[0]!;
+  const [, data] = decodeAmf0(tag.body);
+  assert.ok(data instanceof Map);
+  return data;
+}
+
+Deno.test("FileSink writes every tag, patches metadata and syncs on finish", async () => {
+  const file = new MemoryFile();
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: (e) => assert.fail(e) });
+  const writer = record(sink, 100, 5000);
+  sink.sync();
+  const result = await sink.finish(writer.end());
+  assert.equal(result.bytes, file.data.length);
+  assert.equal(result.salvaged, false);
+  assert.equal(sink.durableBytes, file.data.length);
+  const { tags, end } = decodeFlvTags(file.data);
+  assert.equal(end, file.data.length);
+  assert.equal(tags.length, 101);
+  assert.equal(metadata(file.data).get("duration"), 3.96);
+  assert.equal(metadata(file.data).get("filesize"), file.data.length);
+  assert.equal(file.data[4], 0x01);
+  assert.ok(file.syncs >= 2, `${file.syncs} syncs`);
+  assert.ok(file.closed);
+});
+
+Deno.test("FileSink on a full disk fails once and keeps only whole tags, patched to what is there", async () => {
+  const file = new MemoryFile(3 * FILE_BATCH_BYTES + 1000);
+  const errors: Error[] = [];
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: (e) => errors.push(e) });
+  const writer = record(sink, 20, 1000);
+  sink.sync();
+  await new Promise((r) => setTimeout(r, 10));
+  for (let i = 20; i < 300; i++) writer.writeVideo(i * 40, new Uint8Array(1000).fill(0x27, 0, 1));
+  const result = await sink.finish(writer.end());
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!.message, /No space left/);
+  assert.equal(result.salvaged, true);
+  assert.equal(result.bytes, file.data.length);
+  const { tags, end } = decodeFlvTags(file.data);
+  assert.equal(end, file.data.length, "the file ends on a whole tag");
+  const lastTs = tags[tags.length - 1]!.timestamp;
+  assert.equal(result.durationMs, lastTs);
+  assert.equal(metadata(file.data).get("filesize"), file.data.length);
+  assert.equal(metadata(file.data).get("duration"), lastTs / 1000);
+  assert.ok(file.closed);
+});
+
+Deno.test("FileSink whose disk stalls fails at its queue limit without blocking", async () => {
+  const file = new MemoryFile();
+  const stall = Promise.withResolvers<void>();
+  file.stalled = stall.promise;
+  const errors: Error[] = [];
+  const sink = new FileSink(file, { maxQueuedBytes: 256 * 1024, onError: (e) => errors.push(e) });
+  const writer = record(sink, 200, 4000);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]!.name, "SinkLimitError");
+  assert.match(
+    errors[0]!.message,
+    /fell behind the disk: \d+ bytes waiting, over the limit of 262144/,
+  );
+  stall.resolve();
+  const result = await sink.finish(writer.end());
+  assert.equal(result.bytes, file.data.length);
+  assert.equal(decodeFlvTags(file.data).end, file.data.length);
+});
+
+Deno.test("FileSink reports an empty result when not even the header reached the disk", async () => {
+  const file = new MemoryFile(0);
+  const errors: Error[] = [];
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: (e) => errors.push(e) });
+  const writer = record(sink, 3, 100);
+  sink.sync();
+  const result = await sink.finish(writer.end());
+  assert.equal(errors.length, 1);
+  assert.deepEqual(result, { bytes: 0, durationMs: 0, salvaged: true, empty: true });
+});
