@@ -61,13 +61,20 @@ export function startServer(deps: ServerDeps): RunningServer {
     const { repaired, failed } = repairRecordings(config.recordDir);
     for (const r of repaired) {
       log.warning(
-        "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s",
-        { path: r.path, tags: r.tags, cut: r.truncatedBytes, seconds: r.durationMs / 1000 },
+        "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s ({how})",
+        {
+          path: r.path,
+          tags: r.tags,
+          cut: r.truncatedBytes,
+          seconds: r.durationMs / 1000,
+          how: r.kind === "part" ? `renamed from ${r.found}` : `torn .flv fixed in place`,
+        },
       );
     }
     for (const f of failed) {
-      log.error("Could not repair {part}, left as it is: {error}", {
-        part: f.part,
+      log.error("Could not repair {path} ({kind}), left as it is: {error}", {
+        path: f.found,
+        kind: f.kind === "part" ? ".flv.part" : ".flv",
         error: f.error,
       });
     }
