@@ -14,6 +14,7 @@ import { RecordingFactory } from "./record/recording.ts";
 import { repairRecordings } from "./record/repair.ts";
 import { Admission, isLoopback } from "./session/admission.ts";
 import { serveConnection } from "./session/connection.ts";
+import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./session/stream_hub.ts";
 
@@ -80,6 +81,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     }
   }
   const registry = new SessionRegistry({ clock });
+  const loopMonitor = new LoopMonitor({ clock });
   const connDeps = {
     registry,
     hub: new StreamHub(),
@@ -92,6 +94,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     clock,
     log,
     limits: config,
+    loopMonitor,
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
@@ -169,6 +172,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
+      loopMonitor[Symbol.dispose]();
       await http.shutdown();
     },
   };
