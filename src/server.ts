@@ -14,6 +14,7 @@ import { RecordingFactory } from "./record/recording.ts";
 import { repairRecordings } from "./record/repair.ts";
 import { Admission, isLoopback } from "./session/admission.ts";
 import { serveConnection } from "./session/connection.ts";
+import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./session/stream_hub.ts";
 
@@ -61,13 +62,20 @@ export function startServer(deps: ServerDeps): RunningServer {
     const { repaired, failed } = repairRecordings(config.recordDir);
     for (const r of repaired) {
       log.warning(
-        "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s",
-        { path: r.path, tags: r.tags, cut: r.truncatedBytes, seconds: r.durationMs / 1000 },
+        "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s ({how})",
+        {
+          path: r.path,
+          tags: r.tags,
+          cut: r.truncatedBytes,
+          seconds: r.durationMs / 1000,
+          how: r.kind === "part" ? `renamed from ${r.found}` : `torn .flv fixed in place`,
+        },
       );
     }
     for (const f of failed) {
-      log.error("Could not repair {part}, left as it is: {error}", {
-        part: f.part,
+      log.error("Could not repair {path} ({kind}), left as it is: {error}", {
+        path: f.found,
+        kind: f.kind === "part" ? ".flv.part" : ".flv",
         error: f.error,
       });
     }
@@ -99,6 +107,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       }
     },
   });
+  const loopMonitor = new LoopMonitor({ clock });
   const connDeps = {
     registry,
     hub: new StreamHub(),
@@ -107,6 +116,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     clock,
     log,
     limits: config,
+    loopMonitor,
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
@@ -185,6 +195,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
       await recordings.settled();
+      loopMonitor[Symbol.dispose]();
       await http.shutdown();
     },
   };

@@ -1,139 +1,131 @@
 /**
- * Startup repair of recordings a crash left as `.flv.part`: truncate to the last whole tag,
- * patch duration and filesize, and rename into place.
+ * Startup repair of recordings: `.flv.part` files a crash left behind are cut to their
+ * last whole tag, patched and renamed into place; `.flv` files whose last tag is torn (a
+ * crash between rename and sync, a full disk, an older version) are cut and patched in
+ * place. A `.flv` that walks cleanly to its end is only read, never opened for writing.
  * @module
  */
 
 import { join } from "node:path";
-import { FLV_HEADER_SIZE, FLV_PREVIOUS_TAG_SIZE, FLV_TAG_HEADER_SIZE, FlvTagType } from "./flv.ts";
-import { float64, numberOffset } from "./flv_writer.ts";
+import { truncateAndPatchSync, walkFlvSync } from "./flv_walk.ts";
 import { PART_SUFFIX } from "./recording.ts";
+
+/** Which kind of file a repair found: a `.flv.part` left by a crash, or a torn `.flv`. */
+export type RepairKind = "part" | "flv";
 
 /** What repairing one file did. */
 export interface RepairResult {
-  /** The `.part` file found. */
-  readonly part: string;
-  /** Where it was renamed to. */
+  readonly kind: RepairKind;
+  /** The file found (`.flv.part` or `.flv`). */
+  readonly found: string;
+  /** Where the repaired recording is now (a `.part` is renamed; a `.flv` stays). */
   readonly path: string;
   /** Whole tags kept. */
   readonly tags: number;
   /** Bytes cut from the end (a torn last tag). */
   readonly truncatedBytes: number;
+  /** Largest audio/video timestamp kept, now the metadata's duration. */
   readonly durationMs: number;
+  /** Why the tag walk stopped short, or null (a `.part` that was whole). */
+  readonly reason: string | null;
 }
 
-/** A `.part` file that could not be repaired, and why. */
+/** A file that could not be repaired, and why; it is left as it is. */
 export interface RepairFailure {
-  readonly part: string;
+  readonly kind: RepairKind;
+  readonly found: string;
   readonly error: unknown;
 }
 
+/** What {@linkcode repairRecordings} did. */
+export interface RepairReport {
+  readonly repaired: RepairResult[];
+  readonly failed: RepairFailure[];
+}
+
 /**
- * Repairs every `*.flv.part` under `dir` (recursively); returns what it did. A file that
- * cannot be repaired is reported in `failed` and left as it is; the others go on.
+ * Repairs every `*.flv.part` and every torn `*.flv` under `dir` (recursively); returns
+ * what it did. A file that cannot be repaired is reported in `failed` and left as it is;
+ * the others go on. A missing `dir` has nothing to repair.
  */
-export function repairRecordings(
-  dir: string,
-): { repaired: RepairResult[]; failed: RepairFailure[] } {
+export function repairRecordings(dir: string): RepairReport {
   const repaired: RepairResult[] = [];
   const failed: RepairFailure[] = [];
-  for (const part of findParts(dir)) {
+  const found = { part: [] as string[], flv: [] as string[] };
+  findRecordings(dir, found);
+  const attempt = (kind: RepairKind, path: string, repair: (p: string) => RepairResult | null) => {
     try {
-      repaired.push(repairPart(part));
+      const r = repair(path);
+      if (r !== null) repaired.push(r);
     } catch (error) {
-      failed.push({ part, error });
+      failed.push({ kind, found: path, error });
     }
-  }
+  };
+  for (const part of found.part) attempt("part", part, repairPart);
+  for (const flv of found.flv) attempt("flv", flv, repairFlv);
   return { repaired, failed };
 }
 
-function findParts(dir: string): string[] {
-  const found: string[] = [];
+function findRecordings(dir: string, found: { part: string[]; flv: string[] }): void {
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(dir)];
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return found;
+    if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory) found.push(...findParts(p));
-    else if (e.isFile && e.name.endsWith(".flv" + PART_SUFFIX)) found.push(p);
+    if (e.isDirectory) findRecordings(p, found);
+    else if (!e.isFile) continue;
+    else if (e.name.endsWith(".flv" + PART_SUFFIX)) found.part.push(p);
+    else if (e.name.endsWith(".flv")) found.flv.push(p);
   }
-  return found;
 }
 
-/** Walks the tags of one `.part` file reading only headers, then truncates, patches, renames. */
+/** Cuts a `.part` file to its last whole tag, patches it, and renames it to a free `.flv`. */
 export function repairPart(part: string): RepairResult {
   using file = Deno.openSync(part, { read: true, write: true });
-  const size = file.statSync().size;
-  const header = new Uint8Array(FLV_TAG_HEADER_SIZE);
-  let end = FLV_HEADER_SIZE + FLV_PREVIOUS_TAG_SIZE;
-  let tags = 0;
-  let lastTs = 0;
-  let meta: { at: number; size: number } | null = null;
-  if (size < end || !readAt(file, 0, header.subarray(0, 3)) || !isFlv(header)) end = 0;
-  while (end > 0 && end + FLV_TAG_HEADER_SIZE <= size) {
-    if (!readAt(file, end, header)) break;
-    const type = header[0]! & 0x1f;
-    const bodySize = (header[1]! << 16) | (header[2]! << 8) | header[3]!;
-    const ts = ((header[7]! << 24) | (header[4]! << 16) | (header[5]! << 8) | header[6]!) >>> 0;
-    const next = end + FLV_TAG_HEADER_SIZE + bodySize + FLV_PREVIOUS_TAG_SIZE;
-    if (next > size || !(type === 8 || type === 9 || type === 18)) break;
-    if (type === FlvTagType.Script && meta === null) {
-      meta = { at: end + FLV_TAG_HEADER_SIZE, size: bodySize };
-    } else if (type !== FlvTagType.Script) {
-      lastTs = Math.max(lastTs, ts);
-    }
-    tags++;
-    end = next;
-  }
-  const keep = end;
-  file.truncateSync(keep);
-  if (meta !== null && meta.size < 1 << 20) {
-    const body = new Uint8Array(meta.size);
-    if (readAt(file, meta.at, body)) {
-      patchNumber(file, body, meta.at, "duration", lastTs / 1000);
-      patchNumber(file, body, meta.at, "filesize", keep);
-    }
-  }
-  file.syncDataSync();
+  const walk = walkFlvSync(file);
+  // A .part is ours: one without even a whole header is cut to nothing, as before.
+  truncateAndPatchSync(file, walk);
   const path = freePath(part.slice(0, -PART_SUFFIX.length));
   Deno.renameSync(part, path);
-  return { part, path, tags, truncatedBytes: size - keep, durationMs: lastTs };
+  return {
+    kind: "part",
+    found: part,
+    path,
+    tags: walk.tags,
+    truncatedBytes: walk.size - walk.end,
+    durationMs: walk.lastTimestampMs,
+    reason: walk.stop,
+  };
 }
 
-function isFlv(b: Uint8Array): boolean {
-  return b[0] === 0x46 && b[1] === 0x4c && b[2] === 0x56; // "FLV"
-}
-
-function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): boolean {
-  file.seekSync(offset, Deno.SeekMode.Start);
-  let have = 0;
-  while (have < into.length) {
-    const n = file.readSync(into.subarray(have));
-    if (n === null || n === 0) return false;
-    have += n;
+/**
+ * Walks a `.flv` file's tag headers; if they do not reach its end exactly, cuts it to the
+ * last whole tag and patches duration and filesize in place. Returns null for a file that
+ * walks cleanly (it is not opened for writing); throws for one that is not FLV at all.
+ */
+export function repairFlv(path: string): RepairResult | null {
+  const walk = walkFlvSync(path);
+  if (walk.stop === null) return null;
+  if (!walk.header) throw new Error(`Not an FLV file (${walk.size} bytes): ${walk.stop}`);
+  using file = Deno.openSync(path, { read: true, write: true });
+  const now = file.statSync().size;
+  if (now !== walk.size) {
+    throw new Error(`File changed while walked: ${walk.size} bytes then, ${now} now`);
   }
-  return true;
-}
-
-function patchNumber(
-  file: Deno.FsFile,
-  body: Uint8Array,
-  bodyAt: number,
-  key: string,
-  value: number,
-): void {
-  let at: number;
-  try {
-    at = numberOffset(body, key);
-  } catch {
-    return; // metadata without that field: nothing to patch
-  }
-  file.seekSync(bodyAt + at, Deno.SeekMode.Start);
-  file.writeSync(float64(value));
+  truncateAndPatchSync(file, walk);
+  return {
+    kind: "flv",
+    found: path,
+    path,
+    tags: walk.tags,
+    truncatedBytes: walk.size - walk.end,
+    durationMs: walk.lastTimestampMs,
+    reason: walk.stop,
+  };
 }
 
 function freePath(path: string): string {

@@ -22,6 +22,7 @@ import {
 } from "../rtmp/messages.ts";
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch } from "./dispatch.ts";
+import { LoopMonitor } from "./loop_monitor.ts";
 import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "./stream_hub.ts";
@@ -66,6 +67,8 @@ export interface ConnectionDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly limits?: ConnectionLimits;
+  /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
+  readonly loopMonitor?: LoopMonitor;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -131,9 +134,12 @@ async function runConnection(
     parser[Symbol.dispose]();
     throw e;
   }
+  const monitor = deps.loopMonitor ?? new LoopMonitor({ clock });
+  using _ownMonitor = monitor === deps.loopMonitor ? null : monitor;
   using watchdog = new Watchdog({
     timeouts: limits,
     clock,
+    monitor,
     expire: close,
     tick: () => flow?.sync(),
   });

@@ -1,11 +1,17 @@
 /**
- * The per-connection deadlines: handshake, publish and idle timeouts. One timer per
- * connection ticks a few times per timeout and closes the connection with a reason that
- * names the limit.
+ * The per-connection deadlines: handshake, publish and idle timeouts. The server's one
+ * {@linkcode LoopMonitor} ticks every watchdog; a passed deadline closes the connection
+ * with a reason that names the limit.
+ *
+ * Deadlines count only time the server could have read: event-loop stalls the monitor
+ * measured since a deadline started extend it, and nothing expires on a tick right after
+ * a stall, so reads that waited in the socket run first. A stall is never blamed on the
+ * client.
  * @module
  */
 
 import type { Clock } from "../clock.ts";
+import type { LoopMonitor } from "./loop_monitor.ts";
 
 /** The timeouts a connection enforces, in ms. */
 export interface Timeouts {
@@ -18,42 +24,54 @@ export interface Timeouts {
 export interface WatchdogOptions {
   readonly timeouts: Timeouts;
   readonly clock: Clock;
+  /** The server's shared ticker and stall meter. */
+  readonly monitor: LoopMonitor;
   /** Called once with the reason when a deadline passes. */
   readonly expire: (reason: string) => void;
-  /** Called on every tick (at most about once a second), e.g. to sync recordings. */
+  /** Called about once a second, e.g. to sync recordings. */
   readonly tick?: () => void;
+}
+
+/** How often {@linkcode WatchdogOptions.tick} is called. */
+export const WATCHDOG_TICK_MS = 1000;
+
+/** A moment, with the monitor's stalled-time total then. */
+interface Mark {
+  readonly at: number;
+  readonly stalledMs: number;
 }
 
 /** Tracks a connection's phase and activity and enforces its deadlines. */
 export class Watchdog implements Disposable {
   #o: WatchdogOptions;
-  #startedAt: number;
+  #started: Mark;
   #lastReadAt: number;
-  #handshakeDoneAt = -1;
+  #lastReadStalledMs: number;
+  #handshakeDone: Mark | null = null;
   #published = false;
-  #timer: ReturnType<typeof setInterval>;
   #expired = false;
+  #nextTickAt: number;
+  #watching: Disposable;
 
   /** Starts watching; the handshake deadline runs from now. */
   constructor(options: WatchdogOptions) {
     this.#o = options;
-    this.#startedAt = this.#lastReadAt = options.clock.now();
-    const t = options.timeouts;
-    const period = Math.max(
-      50,
-      Math.min(1000, t.handshakeTimeoutMs / 4, t.publishTimeoutMs / 4, t.idleTimeoutMs / 4),
-    );
-    this.#timer = setInterval(() => this.check(), period);
+    this.#started = this.#mark(options.clock.now());
+    this.#lastReadAt = this.#started.at;
+    this.#lastReadStalledMs = this.#started.stalledMs;
+    this.#nextTickAt = this.#started.at + WATCHDOG_TICK_MS;
+    this.#watching = options.monitor.watch(() => this.check());
   }
 
   /** Notes that bytes arrived. */
   read(now: number): void {
     this.#lastReadAt = now;
+    this.#lastReadStalledMs = this.#o.monitor.stalledMs;
   }
 
   /** Notes that the handshake finished; the publish deadline runs from now. */
   handshakeDone(): void {
-    this.#handshakeDoneAt = this.#o.clock.now();
+    this.#handshakeDone = this.#mark(this.#o.clock.now());
   }
 
   /** Notes that the client published; the publish deadline no longer applies. */
@@ -61,32 +79,50 @@ export class Watchdog implements Disposable {
     this.#published = true;
   }
 
-  /** Checks every deadline now (the timer calls this). */
+  /** Checks every deadline now (the monitor calls this on each tick). */
   check(): void {
     if (this.#expired) return;
     const now = this.#o.clock.now();
-    const t = this.#o.timeouts;
-    let reason: string | null = null;
-    if (this.#handshakeDoneAt < 0 && now - this.#startedAt >= t.handshakeTimeoutMs) {
-      reason = `Limit handshake-timeout: handshake not done within ${t.handshakeTimeoutMs} ms`;
-    } else if (
-      this.#handshakeDoneAt >= 0 && !this.#published &&
-      now - this.#handshakeDoneAt >= t.publishTimeoutMs
-    ) {
-      reason = `Limit publish-timeout: no publish within ${t.publishTimeoutMs} ms of the handshake`;
-    } else if (now - this.#lastReadAt >= t.idleTimeoutMs) {
-      reason = `Limit idle-timeout: no data for ${t.idleTimeoutMs} ms`;
-    }
-    if (reason !== null) {
+    const reason = this.#due(now);
+    if (reason !== null && this.#o.monitor.healthy) {
       this.#expired = true;
       this.#o.expire(reason);
       return;
     }
-    this.#o.tick?.();
+    if (this.#o.tick !== undefined && now >= this.#nextTickAt) {
+      this.#nextTickAt = now + WATCHDOG_TICK_MS;
+      this.#o.tick();
+    }
   }
 
-  /** Stops the timer. */
+  /** Stops being ticked. */
   [Symbol.dispose](): void {
-    clearInterval(this.#timer);
+    this.#watching[Symbol.dispose]();
+  }
+
+  /** The reason of the first passed deadline, or null. */
+  #due(now: number): string | null {
+    const t = this.#o.timeouts;
+    if (this.#handshakeDone === null) {
+      if (this.#elapsed(this.#started, now) >= t.handshakeTimeoutMs) {
+        return `Limit handshake-timeout: handshake not done within ${t.handshakeTimeoutMs} ms`;
+      }
+    } else if (!this.#published && this.#elapsed(this.#handshakeDone, now) >= t.publishTimeoutMs) {
+      return `Limit publish-timeout: no publish within ${t.publishTimeoutMs} ms of the handshake`;
+    }
+    const stalled = this.#o.monitor.stalledMs - this.#lastReadStalledMs;
+    if (now - this.#lastReadAt - stalled >= t.idleTimeoutMs) {
+      return `Limit idle-timeout: no data for ${t.idleTimeoutMs} ms`;
+    }
+    return null;
+  }
+
+  /** Time since `mark` less the loop stalls since then. */
+  #elapsed(mark: Mark, now: number): number {
+    return now - mark.at - (this.#o.monitor.stalledMs - mark.stalledMs);
+  }
+
+  #mark(at: number): Mark {
+    return { at, stalledMs: this.#o.monitor.stalledMs };
   }
 }

@@ -1,19 +1,28 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../src/clock.ts";
+import { LoopMonitor } from "../../src/session/loop_monitor.ts";
 import { Watchdog } from "../../src/session/watchdog.ts";
 
 const timeouts = { handshakeTimeoutMs: 1000, publishTimeoutMs: 2000, idleTimeoutMs: 1500 };
 
-function watch(clock: FakeClock) {
+/** A watchdog on a manual 50 ms monitor; `step(ms)` advances the clock tick by tick. */
+function watch(clock: FakeClock, monitor = new LoopMonitor({ clock, manual: true })) {
   const expired: string[] = [];
   let ticks = 0;
   const dog = new Watchdog({
     timeouts,
     clock,
+    monitor,
     expire: (r) => expired.push(r),
     tick: () => ticks++,
   });
-  return { dog, expired, ticks: () => ticks };
+  const step = (ms: number) => {
+    for (let t = 0; t < ms; t += monitor.periodMs) {
+      clock.advance(monitor.periodMs);
+      monitor.tick();
+    }
+  };
+  return { dog, expired, ticks: () => ticks, monitor, step };
 }
 
 Deno.test("Watchdog expires a handshake that takes too long, naming the limit", () => {
@@ -67,4 +76,93 @@ Deno.test("Watchdog drops an idle publisher but not a busy one", () => {
   clock.advance(1);
   dog.check();
   assert.match(expired[0]!, /^Limit idle-timeout: no data for 1500 ms/);
+});
+
+Deno.test("Watchdog does not count a loop stall as client idle time", () => {
+  const clock = new FakeClock(0);
+  const { dog, expired, monitor, step } = watch(clock);
+  using _ = dog;
+  dog.handshakeDone();
+  dog.published();
+  step(1000);
+  clock.advance(3000); // the loop was blocked: the next tick comes 2950 ms late
+  monitor.tick();
+  assert.deepEqual(expired, []);
+  step(400);
+  assert.deepEqual(expired, []);
+  step(50);
+  assert.match(expired[0]!, /^Limit idle-timeout/);
+  assert.equal(clock.now() - 2950, 1500);
+});
+
+Deno.test("Watchdog does not expire on the tick right after a stall, only on a healthy one", () => {
+  const clock = new FakeClock(0);
+  const { dog, expired, monitor, step } = watch(clock);
+  using _ = dog;
+  dog.handshakeDone();
+  dog.published();
+  step(1450);
+  clock.advance(50 + 50); // 50 ms late: counted, and the loop is not yet healthy
+  monitor.tick();
+  assert.equal(clock.now() - 0 - monitor.stalledMs, 1500); // the idle deadline has passed
+  assert.deepEqual(expired, []);
+  dog.read(clock.now()); // the read that waited in the socket runs first
+  step(50);
+  assert.deepEqual(expired, []);
+  step(1400);
+  assert.deepEqual(expired, []);
+  step(50);
+  assert.match(expired[0]!, /^Limit idle-timeout/);
+});
+
+Deno.test("Watchdog extends the handshake and publish deadlines by loop stalls", () => {
+  const clock = new FakeClock(0);
+  const { dog, expired, monitor, step } = watch(clock);
+  using _ = dog;
+  step(500);
+  clock.advance(5050);
+  monitor.tick();
+  dog.read(clock.now());
+  step(400);
+  assert.deepEqual(expired, []);
+  step(50);
+  assert.match(expired[0]!, /^Limit handshake-timeout/);
+
+  const next = watch(clock, monitor);
+  using _next = next.dog;
+  next.dog.handshakeDone();
+  for (let i = 0; i < 19; i++) {
+    step(50);
+    next.dog.read(clock.now());
+  }
+  clock.advance(3050);
+  monitor.tick();
+  for (let i = 0; i < 19; i++) {
+    next.dog.read(clock.now());
+    step(50);
+  }
+  assert.deepEqual(next.expired, []);
+  step(50);
+  assert.match(next.expired[0]!, /^Limit publish-timeout/);
+});
+
+Deno.test("Watchdogs share the monitor's ticker, tick about once a second and stop when disposed", () => {
+  const clock = new FakeClock(0);
+  const monitor = new LoopMonitor({ clock, manual: true });
+  const a = watch(clock, monitor);
+  const b = watch(clock, monitor);
+  using _ = monitor;
+  a.dog.handshakeDone();
+  a.dog.published();
+  for (let i = 0; i < 100; i++) {
+    a.step(50);
+    a.dog.read(clock.now());
+  }
+  assert.equal(a.ticks(), 5);
+  assert.match(b.expired[0]!, /^Limit handshake-timeout/);
+  a.dog[Symbol.dispose]();
+  b.dog[Symbol.dispose]();
+  a.step(5000);
+  assert.deepEqual(a.expired, []);
+  assert.equal(a.ticks(), 5);
 });
