@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { RegistryView } from "../session/registry.ts";
+import { methodNotAllowed } from "./method_not_allowed.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface ApiOptions {
@@ -41,6 +42,7 @@ export function requireBearer(token: string): MiddlewareHandler {
  * - `GET /api/sessions/:id` → the session, or 404
  * - `DELETE /api/sessions/:id` → `{"dropped": id}` once the session was asked to disconnect,
  *   or 404 when it is unknown or already closed
+ * - a known path with another method → 405 with an `Allow` header; an unknown path → 404
  *
  * @example
  * ```ts
@@ -57,9 +59,11 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
   const logger = getLogger(["rtmp-edge", "api"]);
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.all("/healthz", methodNotAllowed(["GET"]));
   if (options.token != null) app.use("*", requireBearer(options.token));
 
   app.get("/api/sessions", (c) => c.json({ sessions: view.list() }));
+  app.all("/api/sessions", methodNotAllowed(["GET"]));
 
   app.get("/api/sessions/:id", (c) => {
     const id = c.req.param("id");
@@ -76,6 +80,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
       : `Session ${id} is already closed`;
     return c.json({ error }, 404);
   });
+  app.all("/api/sessions/:id", methodNotAllowed(["GET", "DELETE"]));
 
   app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
 
