@@ -66,8 +66,12 @@ export interface Config {
   readonly httpMaxPendingRequests: number;
 }
 
-/** What {@linkcode parseConfig} gives back: a config, the help text, or why not. */
-export type ParseConfigResult = { config: Config } | { help: string } | { error: string };
+/** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
+export type ParseConfigResult =
+  | { config: Config }
+  | { help: string }
+  | { version: true }
+  | { error: string };
 
 /** The configuration with no flags and no environment. */
 export const DEFAULT_CONFIG: Config = Object.freeze({
@@ -391,6 +395,7 @@ export function helpText(): string {
     lines.push(`      ${s.help}`);
     lines.push(`      env ${env}; default ${describeDefault(s)}`);
   }
+  lines.push("  --version", "      Print rtmp-edge <version> and exit");
   lines.push("  -h, --help", "      Show this text and exit", "");
   return lines.join("\n");
 }
@@ -398,7 +403,7 @@ export function helpText(): string {
 /**
  * Reads the config from `args` (flags, no positionals) and `env` (`RTMP_EDGE_*`); flags win.
  * Unknown flags and bad values give `{ error }` naming the flag or variable; `-h`/`--help`
- * gives `{ help }`.
+ * gives `{ help }`, and `--version` gives `{ version: true }`.
  *
  * @example
  * ```ts
@@ -418,6 +423,7 @@ export function parseConfig(
 ): ParseConfigResult {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
   };
   for (const s of FLAGS) options[s.option] = { type: s.fromSwitch ? "boolean" : "string" };
   let values: Record<string, unknown>;
@@ -433,6 +439,7 @@ export function parseConfig(
     return { error: `${firstSentence(err)}; see --help` };
   }
   if (values.help === true) return { help: helpText() };
+  if (values.version === true) return { version: true };
 
   const config: Mutable<Config> = { ...DEFAULT_CONFIG };
   for (const s of FLAGS) {

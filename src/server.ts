@@ -26,6 +26,8 @@ export interface ServerDeps {
   readonly makeParser: (limits: ParserLimits) => ChunkParser;
   /** stdout for `--pipe`. */
   readonly pipe?: SyncWriter;
+  /** The server's version, shown by `/healthz`. */
+  readonly version?: string;
 }
 
 /** A running server. */
@@ -138,7 +140,10 @@ export function startServer(deps: ServerDeps): RunningServer {
     });
     httpHost = "127.0.0.1";
   }
-  const app = createApp(registry.view(), { token: config.apiToken });
+  const app = createApp(registry.view(), {
+    token: config.apiToken,
+    ...(deps.version === undefined ? {} : { version: deps.version }),
+  });
   const http = Deno.serve(
     { hostname: httpHost, port: config.httpPort, onListen: () => {} },
     app.fetch,

@@ -272,6 +272,12 @@ Deno.test("parseConfig() gives the help text for -h and --help", () => {
   assert.deepEqual(parseConfig(["--rtmp-port", "1", "--help"], {}), { help: helpText() });
 });
 
+Deno.test("parseConfig() answers --version with a version request", () => {
+  assert.deepEqual(parseConfig(["--version"], {}), { version: true });
+  assert.deepEqual(parseConfig(["--rtmp-port", "1", "--version"], {}), { version: true });
+  assert.match(helpText(), /--version\n/);
+});
+
 Deno.test("helpText() lists every flag with its variable and default", () => {
   const text = helpText();
   const rows: [flag: string, env: string, fallback: string][] = [

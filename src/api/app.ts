@@ -15,6 +15,8 @@ import { methodNotAllowed } from "./method_not_allowed.ts";
 export interface ApiOptions {
   /** When set, every route but `/healthz` needs `Authorization: Bearer <token>`. */
   readonly token?: string | null;
+  /** The server's version; `/healthz` shows it when set. */
+  readonly version?: string;
 }
 
 /**
@@ -37,7 +39,7 @@ export function requireBearer(token: string): MiddlewareHandler {
  * Builds the API app. Every answer is JSON; errors are `{"error": "..."}` and a 500 never
  * carries a stack trace (it is logged instead).
  *
- * - `GET /healthz` → `{"ok": true}`
+ * - `GET /healthz` → `{"ok": true, "version": "0.1.0"}` (no `version` when none was given)
  * - `GET /api/sessions` → `{"sessions": [...]}`
  * - `GET /api/sessions/:id` → the session, or 404
  * - `DELETE /api/sessions/:id` → `{"dropped": id}` once the session was asked to disconnect,
@@ -49,16 +51,20 @@ export function requireBearer(token: string): MiddlewareHandler {
  * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
  *
- * const app = createApp({ list: () => [], get: () => undefined, drop: () => false });
+ * const view = { list: () => [], get: () => undefined, drop: () => false };
+ * const app = createApp(view, { version: "0.1.0" });
  * const res = await app.request("/healthz");
- * assert.deepEqual(await res.json(), { ok: true });
+ * assert.deepEqual(await res.json(), { ok: true, version: "0.1.0" });
  * ```
  */
 export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
   const app = new Hono();
   const logger = getLogger(["rtmp-edge", "api"]);
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  const health = options.version === undefined
+    ? { ok: true }
+    : { ok: true, version: options.version };
+  app.get("/healthz", (c) => c.json(health));
   app.all("/healthz", methodNotAllowed(["GET"]));
   if (options.token != null) app.use("*", requireBearer(options.token));
 

@@ -26,6 +26,13 @@ Deno.test("GET /healthz answers ok", async () => {
   assert.deepEqual(await json(res), { ok: true });
 });
 
+Deno.test("GET /healthz shows the version createApp() was given", async () => {
+  const app = createApp({ list: () => [], get: () => undefined, drop: () => false }, {
+    version: "9.8.7",
+  });
+  assert.deepEqual(await json(await app.request("/healthz")), { ok: true, version: "9.8.7" });
+});
+
 Deno.test("GET /api/sessions lists live and closed sessions", async () => {
   const { app, open } = setup();
   assert.deepEqual(await json(await app.request("/api/sessions")), { sessions: [] });
