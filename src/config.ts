@@ -66,8 +66,12 @@ export interface Config {
   readonly httpMaxPendingRequests: number;
 }
 
-/** What {@linkcode parseConfig} gives back: a config, the help text, or why not. */
-export type ParseConfigResult = { config: Config } | { help: string } | { error: string };
+/** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
+export type ParseConfigResult =
+  | { config: Config }
+  | { help: string }
+  | { version: true }
+  | { error: string };
 
 /** The configuration with no flags and no environment. */
 export const DEFAULT_CONFIG: Config = Object.freeze({
@@ -123,6 +127,18 @@ interface FlagSpec<K extends keyof Config> {
   readonly check: Check<Config[K]>;
   /** For switches: the value when the option is given (true) or negated (false). */
   readonly fromSwitch?: (on: boolean) => Config[K];
+  /**
+   * For secrets: also take the value from a file, `--<flag>-file <path>` or
+   * `RTMP_EDGE_<FLAG>_FILE`, so it stays off command lines. The check's problem must not
+   * quote the value.
+   */
+  readonly secret?: boolean;
+}
+
+/** What {@linkcode parseConfig} may read besides its arguments. */
+export interface ParseConfigIo {
+  /** Reads a whole text file (for `--<secret>-file`); throws when it cannot. */
+  readonly readTextFile?: (path: string) => string;
 }
 
 type AnyFlagSpec = { [K in keyof Config]: FlagSpec<K> }[keyof Config];
@@ -318,7 +334,9 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     flag: "api-token",
     arg: "<token>",
     check: nonEmpty,
-    help: "Require Authorization: Bearer <token> on the API (all but /healthz)",
+    secret: true,
+    help: "Require Authorization: Bearer <token> on the API (all but /healthz).\n" +
+      "      Prefer the variable or --api-token-file: a flag shows in ps and in task logs",
   }),
   spec({
     key: "onRecordError",
@@ -390,7 +408,13 @@ export function helpText(): string {
     lines.push(`  --${s.flag}${s.arg === "" ? "" : ` ${s.arg}`}`);
     lines.push(`      ${s.help}`);
     lines.push(`      env ${env}; default ${describeDefault(s)}`);
+    if (s.secret === true) {
+      lines.push(`  --${s.flag}-file <path>`);
+      lines.push(`      Read --${s.flag} from this file (a trailing newline is dropped)`);
+      lines.push(`      env ${s.env}_FILE; not with --${s.flag}`);
+    }
   }
+  lines.push("  --version", "      Print rtmp-edge <version> and exit");
   lines.push("  -h, --help", "      Show this text and exit", "");
   return lines.join("\n");
 }
@@ -398,7 +422,7 @@ export function helpText(): string {
 /**
  * Reads the config from `args` (flags, no positionals) and `env` (`RTMP_EDGE_*`); flags win.
  * Unknown flags and bad values give `{ error }` naming the flag or variable; `-h`/`--help`
- * gives `{ help }`.
+ * gives `{ help }`, and `--version` gives `{ version: true }`.
  *
  * @example
  * ```ts
@@ -415,11 +439,16 @@ export function helpText(): string {
 export function parseConfig(
   args: string[],
   env: Record<string, string | undefined>,
+  io: ParseConfigIo = {},
 ): ParseConfigResult {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
   };
-  for (const s of FLAGS) options[s.option] = { type: s.fromSwitch ? "boolean" : "string" };
+  for (const s of FLAGS) {
+    options[s.option] = { type: s.fromSwitch ? "boolean" : "string" };
+    if (s.secret === true) options[`${s.option}-file`] = { type: "string" };
+  }
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({
@@ -433,40 +462,90 @@ export function parseConfig(
     return { error: `${firstSentence(err)}; see --help` };
   }
   if (values.help === true) return { help: helpText() };
+  if (values.version === true) return { version: true };
 
   const config: Mutable<Config> = { ...DEFAULT_CONFIG };
+  const read = io.readTextFile ?? Deno.readTextFileSync;
   for (const s of FLAGS) {
-    const error = resolve(s, values, env, config);
+    const error = resolve(s, { values, env, read }, config);
     if (error !== undefined) return { error };
   }
   return { config };
 }
 
+/** Where {@linkcode resolve} looks for a value. */
+interface Sources {
+  readonly values: Record<string, unknown>;
+  readonly env: Record<string, string | undefined>;
+  readonly read: (path: string) => string;
+}
+
+/** The names a flag goes by. */
+type FlagNames = Pick<FlagSpec<keyof Config>, "flag" | "option" | "env">;
+
+/** A value as given, and where it came from (for messages); or why it could not be had. */
+type Raw = { raw: string; where: string } | { error: string } | undefined;
+
 /** Sets one field of `out` from its flag, else its variable; returns an error message. */
 function resolve<K extends keyof Config>(
   s: FlagSpec<K>,
-  values: Record<string, unknown>,
-  env: Record<string, string | undefined>,
+  from: Sources,
   out: Mutable<Config>,
 ): string | undefined {
-  const fromFlag = values[s.option];
+  const fromFlag = from.values[s.option];
   if (typeof fromFlag === "boolean" && s.fromSwitch !== undefined) {
     out[s.key] = s.fromSwitch(fromFlag);
     return undefined;
   }
-  let raw: string;
-  let where: string;
-  if (typeof fromFlag === "string") {
-    [raw, where] = [fromFlag, `--${s.flag}`];
-  } else {
-    const fromEnv = env[s.env];
-    if (fromEnv === undefined || fromEnv === "") return undefined;
-    [raw, where] = [fromEnv, s.env];
-  }
-  const r = s.check(raw);
-  if ("problem" in r) return `Invalid ${where}: ${r.problem}`;
+  const given = s.secret === true ? secretValue(s, from) : plainValue(s, from);
+  if (given === undefined) return undefined;
+  if ("error" in given) return given.error;
+  const r = s.check(given.raw);
+  if ("problem" in r) return `Invalid ${given.where}: ${r.problem}`;
   out[s.key] = r.value;
   return undefined;
+}
+
+/** The flag's string, else the variable's (an empty variable counts as unset). */
+function plainValue(s: FlagNames, from: Sources): Raw {
+  const fromFlag = from.values[s.option];
+  if (typeof fromFlag === "string") return { raw: fromFlag, where: `--${s.flag}` };
+  const fromEnv = from.env[s.env];
+  if (fromEnv === undefined || fromEnv === "") return undefined;
+  return { raw: fromEnv, where: s.env };
+}
+
+/**
+ * A secret from `--x`, `--x-file`, `X` or `X_FILE`, in that order of precedence (flags win);
+ * giving both forms at one level is an error. A file's trailing newline is dropped.
+ */
+function secretValue(s: FlagNames, from: Sources): Raw {
+  const flag = from.values[s.option];
+  const flagFile = from.values[`${s.option}-file`];
+  if (typeof flag === "string" && typeof flagFile === "string") {
+    return { error: `Give --${s.flag} or --${s.flag}-file, not both` };
+  }
+  if (typeof flagFile === "string") return readSecret(`--${s.flag}-file`, flagFile, from.read);
+  if (typeof flag === "string") return { raw: flag, where: `--${s.flag}` };
+  const fromEnv = from.env[s.env] ?? "";
+  const envFile = from.env[`${s.env}_FILE`] ?? "";
+  if (fromEnv !== "" && envFile !== "") {
+    return { error: `Set ${s.env} or ${s.env}_FILE, not both` };
+  }
+  if (envFile !== "") return readSecret(`${s.env}_FILE`, envFile, from.read);
+  return fromEnv === "" ? undefined : { raw: fromEnv, where: s.env };
+}
+
+function readSecret(where: string, path: string, read: (path: string) => string): Raw {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (err) {
+    return { error: `Cannot read ${where} "${path}": ${firstSentence(err)}` };
+  }
+  const raw = text.replace(/\r?\n$/, "");
+  if (raw.trim() === "") return { error: `Invalid ${where}: file "${path}" is empty` };
+  return { raw, where: `${where} "${path}"` };
 }
 
 /** parseArgs errors read "Unknown option '--foo'. To specify ..."; keep the first sentence. */

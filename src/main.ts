@@ -11,6 +11,7 @@ import { createJsParser } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { stdoutPipe } from "./record/stdout_pipe.ts";
 import { startServer } from "./server.ts";
+import { VERSION } from "./version.ts";
 
 /** The longest a clean shutdown may take before the process exits anyway. */
 const SHUTDOWN_MS = 4_500;
@@ -20,6 +21,10 @@ export async function main(args: string[]): Promise<number> {
   const parsed = parseConfig(args, Deno.env.toObject());
   if ("help" in parsed) {
     console.log(parsed.help);
+    return 0;
+  }
+  if ("version" in parsed) {
+    console.log(`rtmp-edge ${VERSION}`);
     return 0;
   }
   if ("error" in parsed) {
@@ -39,6 +44,7 @@ export async function main(args: string[]): Promise<number> {
     ],
   });
   const log = getLogger(["rtmp-edge"]);
+  log.info("rtmp-edge {version} starting", { version: VERSION });
   const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
   const server = startServer({
     config,
@@ -46,6 +52,7 @@ export async function main(args: string[]): Promise<number> {
     log,
     makeParser: factory,
     pipe: stdoutPipe(),
+    version: VERSION,
   });
   log.info("Parser {parser}; recordings {where}", {
     parser: config.parser,

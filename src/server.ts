@@ -6,6 +6,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
+import { listenHttp } from "./api/http_listener.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
@@ -27,6 +28,8 @@ export interface ServerDeps {
   readonly makeParser: (limits: ParserLimits) => ChunkParser;
   /** stdout for `--pipe`. */
   readonly pipe?: PipeWriter;
+  /** The server's version, shown by `/healthz`. */
+  readonly version?: string;
 }
 
 /** A running server. */
@@ -170,11 +173,18 @@ export function startServer(deps: ServerDeps): RunningServer {
     });
     httpHost = "127.0.0.1";
   }
-  const app = createApp(registry.view(), { token: config.apiToken });
-  const http = Deno.serve(
-    { hostname: httpHost, port: config.httpPort, onListen: () => {} },
-    app.fetch,
-  );
+  const app = createApp(registry.view(), {
+    token: config.apiToken,
+    ...(deps.version === undefined ? {} : { version: deps.version }),
+  });
+  const http = listenHttp({
+    hostname: httpHost,
+    port: config.httpPort,
+    headerTimeoutMs: config.httpHeaderTimeoutMs,
+    maxPendingRequests: config.httpMaxPendingRequests,
+    handler: app.fetch,
+    onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
+  });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;
   log.info("RTMP listening on {host}:{port}", { host: config.host, port: rtmpPort });

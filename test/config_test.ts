@@ -272,6 +272,91 @@ Deno.test("parseConfig() gives the help text for -h and --help", () => {
   assert.deepEqual(parseConfig(["--rtmp-port", "1", "--help"], {}), { help: helpText() });
 });
 
+/** A readTextFile over a map of paths; a missing path throws like Deno does. */
+function files(map: Record<string, string>): (path: string) => string {
+  return (path) => {
+    const text = map[path];
+    if (text === undefined) {
+      throw new Deno.errors.NotFound(`No such file or directory (os error 2): readfile '${path}'`);
+    }
+    return text;
+  };
+}
+
+Deno.test("parseConfig() reads --api-token-file and RTMP_EDGE_API_TOKEN_FILE, dropping the newline", () => {
+  const readTextFile = files({ "/run/secrets/token": "s3cret\n", "/crlf": "t0k\r\n" });
+  const io = { readTextFile };
+  const r = parseConfig(["--api-token-file", "/run/secrets/token"], {}, io);
+  assert.ok("config" in r);
+  assert.equal(r.config.apiToken, "s3cret");
+  const e = parseConfig([], { RTMP_EDGE_API_TOKEN_FILE: "/crlf" }, io);
+  assert.ok("config" in e);
+  assert.equal(e.config.apiToken, "t0k");
+});
+
+Deno.test("parseConfig() lets a token flag or file flag win over the token variables", () => {
+  const io = { readTextFile: files({ "/f": "from-file" }) };
+  const env = { RTMP_EDGE_API_TOKEN: "from-env", RTMP_EDGE_API_TOKEN_FILE: "/missing" };
+  const byFile = parseConfig(["--api-token-file", "/f"], env, io);
+  assert.ok("config" in byFile);
+  assert.equal(byFile.config.apiToken, "from-file");
+  const byFlag = parseConfig(["--api-token", "flag"], { RTMP_EDGE_API_TOKEN_FILE: "/f" }, io);
+  assert.ok("config" in byFlag);
+  assert.equal(byFlag.config.apiToken, "flag");
+});
+
+Deno.test("parseConfig() rejects an unreadable or empty token file, naming it", () => {
+  const io = { readTextFile: files({ "/empty": "", "/blank": "\n" }) };
+  const cases: { args: string[]; env?: Record<string, string>; message: string }[] = [
+    {
+      args: ["--api-token-file", "/nope"],
+      message: 'Cannot read --api-token-file "/nope": No such file or directory (os error 2): ' +
+        "readfile '/nope'",
+    },
+    {
+      args: ["--api-token-file", "/empty"],
+      message: 'Invalid --api-token-file: file "/empty" is empty',
+    },
+    {
+      args: ["--api-token-file", "/blank"],
+      message: 'Invalid --api-token-file: file "/blank" is empty',
+    },
+    {
+      args: [],
+      env: { RTMP_EDGE_API_TOKEN_FILE: "/empty" },
+      message: 'Invalid RTMP_EDGE_API_TOKEN_FILE: file "/empty" is empty',
+    },
+  ];
+  for (const { args, env, message } of cases) {
+    const r = parseConfig(args, env ?? {}, io);
+    assert.deepEqual(r, { error: message }, JSON.stringify({ args, env }));
+  }
+});
+
+Deno.test("parseConfig() rejects a token given both directly and by file", () => {
+  const io = { readTextFile: files({ "/f": "x" }) };
+  assert.deepEqual(parseConfig(["--api-token", "a", "--api-token-file", "/f"], {}, io), {
+    error: "Give --api-token or --api-token-file, not both",
+  });
+  assert.deepEqual(
+    parseConfig([], { RTMP_EDGE_API_TOKEN: "a", RTMP_EDGE_API_TOKEN_FILE: "/f" }, io),
+    { error: "Set RTMP_EDGE_API_TOKEN or RTMP_EDGE_API_TOKEN_FILE, not both" },
+  );
+});
+
+Deno.test("helpText() offers --api-token-file and says to prefer it to --api-token", () => {
+  const text = helpText();
+  assert.ok(text.includes("  --api-token-file <path>\n"));
+  assert.match(text, /env RTMP_EDGE_API_TOKEN_FILE; not with --api-token\n/);
+  assert.match(text, /Prefer the variable or --api-token-file/);
+});
+
+Deno.test("parseConfig() answers --version with a version request", () => {
+  assert.deepEqual(parseConfig(["--version"], {}), { version: true });
+  assert.deepEqual(parseConfig(["--rtmp-port", "1", "--version"], {}), { version: true });
+  assert.match(helpText(), /--version\n/);
+});
+
 Deno.test("helpText() lists every flag with its variable and default", () => {
   const text = helpText();
   const rows: [flag: string, env: string, fallback: string][] = [

@@ -9,11 +9,14 @@ import { HTTPException } from "hono/http-exception";
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { RegistryView } from "../session/registry.ts";
+import { methodNotAllowed } from "./method_not_allowed.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface ApiOptions {
   /** When set, every route but `/healthz` needs `Authorization: Bearer <token>`. */
   readonly token?: string | null;
+  /** The server's version; `/healthz` shows it when set. */
+  readonly version?: string;
 }
 
 /**
@@ -36,30 +39,37 @@ export function requireBearer(token: string): MiddlewareHandler {
  * Builds the API app. Every answer is JSON; errors are `{"error": "..."}` and a 500 never
  * carries a stack trace (it is logged instead).
  *
- * - `GET /healthz` → `{"ok": true}`
+ * - `GET /healthz` → `{"ok": true, "version": "0.1.0"}` (no `version` when none was given)
  * - `GET /api/sessions` → `{"sessions": [...]}`
  * - `GET /api/sessions/:id` → the session, or 404
  * - `DELETE /api/sessions/:id` → `{"dropped": id}` once the session was asked to disconnect,
  *   or 404 when it is unknown or already closed
+ * - a known path with another method → 405 with an `Allow` header; an unknown path → 404
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
  *
- * const app = createApp({ list: () => [], get: () => undefined, drop: () => false });
+ * const view = { list: () => [], get: () => undefined, drop: () => false };
+ * const app = createApp(view, { version: "0.1.0" });
  * const res = await app.request("/healthz");
- * assert.deepEqual(await res.json(), { ok: true });
+ * assert.deepEqual(await res.json(), { ok: true, version: "0.1.0" });
  * ```
  */
 export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
   const app = new Hono();
   const logger = getLogger(["rtmp-edge", "api"]);
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  const health = options.version === undefined
+    ? { ok: true }
+    : { ok: true, version: options.version };
+  app.get("/healthz", (c) => c.json(health));
+  app.all("/healthz", methodNotAllowed(["GET"]));
   if (options.token != null) app.use("*", requireBearer(options.token));
 
   app.get("/api/sessions", (c) => c.json({ sessions: view.list() }));
+  app.all("/api/sessions", methodNotAllowed(["GET"]));
 
   app.get("/api/sessions/:id", (c) => {
     const id = c.req.param("id");
@@ -76,6 +86,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
       : `Session ${id} is already closed`;
     return c.json({ error }, 404);
   });
+  app.all("/api/sessions/:id", methodNotAllowed(["GET", "DELETE"]));
 
   app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
 

@@ -26,6 +26,13 @@ Deno.test("GET /healthz answers ok", async () => {
   assert.deepEqual(await json(res), { ok: true });
 });
 
+Deno.test("GET /healthz shows the version createApp() was given", async () => {
+  const app = createApp({ list: () => [], get: () => undefined, drop: () => false }, {
+    version: "9.8.7",
+  });
+  assert.deepEqual(await json(await app.request("/healthz")), { ok: true, version: "9.8.7" });
+});
+
 Deno.test("GET /api/sessions lists live and closed sessions", async () => {
   const { app, open } = setup();
   assert.deepEqual(await json(await app.request("/api/sessions")), { sessions: [] });
@@ -81,19 +88,57 @@ Deno.test("DELETE /api/sessions/:id answers 404 for unknown and closed sessions"
   assert.deepEqual(drops, []);
 });
 
-Deno.test("unknown routes and methods answer 404 JSON", async () => {
+Deno.test("unknown routes answer 404 JSON", async () => {
   const { app } = setup();
   const cases: [string, string][] = [
     ["GET", "/"],
     ["GET", "/api/nope"],
-    ["POST", "/api/sessions"],
-    ["PUT", "/healthz"],
+    ["POST", "/api/nope"],
+    ["GET", "/api/sessions/x/y"],
   ];
   for (const [method, path] of cases) {
     const res = await app.request(path, { method });
     assert.equal(res.status, 404, `${method} ${path}`);
     assert.deepEqual(await json(res), { error: `No route for ${method} ${path}` });
   }
+});
+
+Deno.test("a known path with the wrong method answers 405 JSON with Allow", async () => {
+  const { app } = setup();
+  const cases: [method: string, path: string, allow: string][] = [
+    ["POST", "/api/sessions", "GET, HEAD"],
+    ["DELETE", "/api/sessions", "GET, HEAD"],
+    ["PUT", "/healthz", "GET, HEAD"],
+    ["POST", "/api/sessions/id1", "GET, DELETE, HEAD"],
+    ["PATCH", "/api/sessions/id1", "GET, DELETE, HEAD"],
+  ];
+  for (const [method, path, allow] of cases) {
+    const res = await app.request(path, { method });
+    assert.equal(res.status, 405, `${method} ${path}`);
+    assert.equal(res.headers.get("Allow"), allow);
+    assert.deepEqual(await json(res), {
+      error: `Method ${method} not allowed on ${path}; allowed: ${allow}`,
+    });
+  }
+});
+
+Deno.test("HEAD on a GET route answers 200 without a body", async () => {
+  const { app } = setup();
+  const res = await app.request("/api/sessions", { method: "HEAD" });
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), "");
+});
+
+Deno.test("a wrong method with a token but no bearer answers 401, not 405", async () => {
+  const app = createApp({ list: () => [], get: () => undefined, drop: () => false }, {
+    token: "s3cret",
+  });
+  assert.equal((await app.request("/api/sessions", { method: "POST" })).status, 401);
+  const ok = await app.request("/api/sessions", {
+    method: "POST",
+    headers: { Authorization: "Bearer s3cret" },
+  });
+  assert.equal(ok.status, 405);
 });
 
 Deno.test("a failing view gives 500 JSON without the error's details", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { VERSION } from "../../src/version.ts";
 import { countFrames, have, MAIN, missing, recordings, run, spawnServer } from "./harness.ts";
 
 const noFfmpeg = missing(
@@ -13,7 +14,7 @@ Deno.test({
     try {
       const s = await spawnServer(["--pipe", "--record-dir", dir]);
       const health = await fetch(`http://127.0.0.1:${s.httpPort}/healthz`);
-      assert.deepEqual(await health.json(), { ok: true });
+      assert.deepEqual(await health.json(), { ok: true, version: VERSION });
       const r = await run("ffmpeg", [
         ...[
           "-hide_banner",
@@ -34,6 +35,7 @@ Deno.test({
       const status = await s.child.status;
       assert.equal(status.code, 0);
       const log = await s.log();
+      assert.match(log, new RegExp(`rtmp-edge ${VERSION} starting`));
       assert.match(log, /Session \w+ connected from/);
       assert.match(log, /publishing live\/piped/);
       assert.match(log, /Session \w+ closed \(.*\): \d+ bytes in, 30 video frames/);
@@ -67,4 +69,11 @@ Deno.test("deno task serve --help lists the flags and exits 0", async () => {
   ) {
     assert.ok(text.includes(flag), flag);
   }
+});
+
+Deno.test("deno task serve --version prints the version from deno.json and exits 0", async () => {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", MAIN, "--version"] })
+    .output();
+  assert.equal(out.code, 0);
+  assert.equal(new TextDecoder().decode(out.stdout), `rtmp-edge ${VERSION}\n`);
 });

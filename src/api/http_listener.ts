@@ -1,0 +1,290 @@
+/**
+ * The HTTP front: a TCP listener that times request headers and caps connections whose headers
+ * are still arriving, then hands each connection to `Deno.serve` on a private unix socket and
+ * copies bytes both ways. Deno 2.9's `Deno.serve` has neither a header timeout nor such a cap
+ * (a half-sent request holds its socket for good) and closes a malformed chunked body without an
+ * answer; `node:http` under Deno ignores `headersTimeout` and `requestTimeout`.
+ * @module
+ */
+
+import { type FramingError, RequestFraming } from "./request_framing.ts";
+
+/** Options for {@linkcode listenHttp}. */
+export interface HttpListenerOptions {
+  readonly hostname: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Each request's head must arrive within this many ms (the first from accept). */
+  readonly headerTimeoutMs: number;
+  /** Most connections at once whose request head is arriving; past it the oldest is closed. */
+  readonly maxPendingRequests: number;
+  /** Answers requests. */
+  readonly handler: (req: Request) => Response | Promise<Response>;
+  /** Told when a limit closes a connection. */
+  readonly onLimit?: (remote: string, reason: string) => void;
+}
+
+/** A listening HTTP front. */
+export interface HttpListener extends AsyncDisposable {
+  /** The address actually bound. */
+  readonly addr: Deno.NetAddr;
+  /** Stops accepting, lets answers in flight finish, closes every connection. */
+  shutdown(): Promise<void>;
+}
+
+/** Bytes read at once, each way, per connection. */
+const COPY_BUFFER_BYTES = 16 * 1024;
+
+/**
+ * Listens for HTTP on `hostname:port` with a request-header timeout and a cap on pending
+ * requests; malformed request framing (e.g. a bad chunk-size line) gets 400 JSON, a head past
+ * 64 KiB 431 JSON, and a first request whose head times out 408 JSON.
+ */
+export function listenHttp(options: HttpListenerOptions): HttpListener {
+  const dir = Deno.makeTempDirSync({ prefix: "rtmp-edge-http-" });
+  const path = `${dir}/api.sock`;
+  const backend = Deno.serve({ path, onListen: () => {} }, options.handler);
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const pending = new Set<FrontConnection>();
+  const open = new Set<FrontConnection>();
+  const ctx: FrontContext = { options, backendPath: path, pending };
+  const accepting = (async () => {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (e) {
+        if (e instanceof Deno.errors.BadResource) return; // closed by shutdown
+        continue; // a peer that reset before accept: that one only
+      }
+      const front = new FrontConnection(conn, ctx);
+      open.add(front);
+      front.run().finally(() => open.delete(front));
+    }
+  })();
+  let stopped: Promise<void> | undefined;
+  const shutdown = () =>
+    stopped ??= (async () => {
+      listener.close();
+      await accepting;
+      for (const front of open) if (!front.handedOver) front.close();
+      await backend.shutdown();
+      await Promise.all([...open].map((f) => f.done));
+      await Deno.remove(dir, { recursive: true });
+    })();
+  return {
+    addr: listener.addr,
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
+
+interface FrontContext {
+  readonly options: HttpListenerOptions;
+  readonly backendPath: string;
+  /** Connections whose request head is arriving, oldest first. */
+  readonly pending: Set<FrontConnection>;
+}
+
+/** One client connection: frames its requests, then relays it to the backend. */
+class FrontConnection {
+  readonly #client: Deno.TcpConn;
+  readonly #ctx: FrontContext;
+  readonly #remote: string;
+  readonly #framing = new RequestFraming();
+  readonly #done = Promise.withResolvers<void>();
+  #backend: Deno.UnixConn | null = null;
+  /** Bytes of the first request, held until its head is complete. */
+  #early: Uint8Array[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timedRequest = 0;
+  /** Whether the backend has sent anything since the current request began. */
+  #answered = false;
+  /** Set while a JSON error answer is being sent: the backend no longer speaks. */
+  #answering = false;
+  #closed = false;
+
+  constructor(client: Deno.TcpConn, ctx: FrontContext) {
+    this.#client = client;
+    this.#ctx = ctx;
+    this.#remote = `${client.remoteAddr.hostname}:${client.remoteAddr.port}`;
+  }
+
+  /** Settles once both directions have stopped and both sockets are closed. */
+  get done(): Promise<void> {
+    return this.#done.promise;
+  }
+
+  /** Whether the backend has the connection (then its shutdown ends it). */
+  get handedOver(): boolean {
+    return this.#backend !== null;
+  }
+
+  async run(): Promise<void> {
+    this.#track();
+    try {
+      await this.#clientToBackend();
+    } finally {
+      if (this.#backend === null) this.close();
+      else this.#closeBackendWrite();
+      this.#settleWhenClosed();
+    }
+  }
+
+  /** Closes both sockets; safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#untrack();
+    for (const c of [this.#client, this.#backend]) {
+      try {
+        c?.close();
+      } catch { /* already closed */ }
+    }
+    this.#settleWhenClosed();
+  }
+
+  async #clientToBackend(): Promise<void> {
+    const buf = new Uint8Array(COPY_BUFFER_BYTES);
+    for (;;) {
+      const n = await this.#client.read(buf).catch(() => null);
+      if (n === null || this.#closed) return;
+      const bytes = buf.subarray(0, n);
+      const started = this.#framing.started;
+      const error = this.#framing.feed(bytes);
+      if (this.#framing.started !== started) this.#answered = false;
+      if (error !== null) return await this.#refuse(error);
+      this.#track();
+      if (this.#backend === null) {
+        this.#early.push(bytes.slice());
+        if (this.#framing.inHead) continue;
+        if (!await this.#connectBackend()) return;
+      } else if (!await writeAll(this.#backend, bytes)) {
+        return;
+      }
+    }
+  }
+
+  async #connectBackend(): Promise<boolean> {
+    try {
+      this.#backend = await Deno.connect({ transport: "unix", path: this.#ctx.backendPath });
+    } catch {
+      this.close();
+      return false;
+    }
+    if (this.#closed) {
+      this.#backend.close();
+      return false;
+    }
+    const early = this.#early;
+    this.#early = [];
+    for (const b of early) if (!await writeAll(this.#backend, b)) return false;
+    this.#backendToClient(this.#backend);
+    return true;
+  }
+
+  async #backendToClient(backend: Deno.UnixConn): Promise<void> {
+    const buf = new Uint8Array(COPY_BUFFER_BYTES);
+    for (;;) {
+      const n = await backend.read(buf).catch(() => null);
+      if (n === null || this.#answering) break;
+      this.#answered = true;
+      if (!await writeAll(this.#client, buf.subarray(0, n))) break;
+    }
+    if (!this.#answering) this.close();
+  }
+
+  /** Starts the header timer and counts the connection as pending while a head arrives. */
+  #track(): void {
+    if (this.#closed) return;
+    if (!this.#framing.inHead) return this.#untrack();
+    if (this.#timedRequest === this.#framing.started) return;
+    this.#untrack();
+    this.#timedRequest = this.#framing.started;
+    const { headerTimeoutMs, maxPendingRequests } = this.#ctx.options;
+    this.#timer = setTimeout(() => this.#onHeaderTimeout(), headerTimeoutMs);
+    const pending = this.#ctx.pending;
+    pending.add(this);
+    if (pending.size > maxPendingRequests) {
+      const [oldest] = pending;
+      if (oldest !== undefined) {
+        oldest.#limit(`Over ${maxPendingRequests} requests with unfinished headers`);
+      }
+    }
+  }
+
+  #untrack(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timedRequest = 0;
+    this.#ctx.pending.delete(this);
+  }
+
+  #onHeaderTimeout(): void {
+    const ms = this.#ctx.options.headerTimeoutMs;
+    const message = `Request headers not complete within ${ms} ms`;
+    this.#ctx.options.onLimit?.(this.#remote, message);
+    if (this.#backend !== null) return this.close();
+    this.#untrack();
+    void this.#answer({ status: 408, message });
+  }
+
+  #limit(reason: string): void {
+    this.#ctx.options.onLimit?.(this.#remote, reason);
+    this.close();
+  }
+
+  async #refuse(error: FramingError): Promise<void> {
+    if (this.#answered) return this.close();
+    await this.#answer(error);
+  }
+
+  /** Sends one JSON error answer with `Connection: close`, then closes. */
+  async #answer(error: { status: number; message: string }): Promise<void> {
+    this.#untrack();
+    this.#answering = true;
+    try {
+      this.#backend?.close();
+    } catch { /* already closed */ }
+    this.#backend = null;
+    await writeAll(this.#client, errorResponse(error.status, error.message));
+    this.close();
+  }
+
+  #closeBackendWrite(): void {
+    if (this.#closed || this.#backend === null) return;
+    this.#backend.closeWrite().catch(() => {/* already closed */});
+  }
+
+  #settleWhenClosed(): void {
+    if (this.#closed) this.#done.resolve();
+  }
+}
+
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+};
+
+/** A complete HTTP/1.1 answer with a JSON `{"error": message}` body. */
+function errorResponse(status: number, message: string): Uint8Array {
+  const body = JSON.stringify({ error: message });
+  const head = [
+    `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}`,
+    "Content-Type: application/json",
+    `Content-Length: ${new TextEncoder().encode(body).length}`,
+    "Connection: close",
+  ];
+  return new TextEncoder().encode(`${head.join("\r\n")}\r\n\r\n${body}`);
+}
+
+/** Writes all of `bytes`; false when the socket failed or was closed. */
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<boolean> {
+  try {
+    for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+    return true;
+  } catch {
+    return false;
+  }
+}
