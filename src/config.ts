@@ -64,6 +64,22 @@ export interface Config {
   readonly httpHeaderTimeoutMs: number;
   /** Most HTTP connections at once whose request headers are still arriving. */
   readonly httpMaxPendingRequests: number;
+  /** GOP cache bound per live stream, in bytes (0 turns it off). */
+  readonly gopCacheBytes: number;
+  /** How long a play of a name that is not live waits for its publisher, in ms. */
+  readonly playWaitMs: number;
+  /** Most players of one stream at once (RTMP and HTTP-FLV together). */
+  readonly maxPlayersPerStream: number;
+  /** Most players at once in total. */
+  readonly maxPlayers: number;
+  /** Queue bytes at which a player starts skipping to the next key frame. */
+  readonly playerQueueBytes: number;
+  /** A player that stays behind (skipping) for longer than this is dropped, in ms. */
+  readonly playerMaxLagMs: number;
+  /** HTTP-FLV listen port (on `host`); 0 picks a free one. */
+  readonly httpFlvPort: number;
+  /** Origins every publish is pushed to, as `rtmp://host[:port]/app` (repeatable `--push`). */
+  readonly push: readonly string[];
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -102,6 +118,14 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   pipeQueueBytes: 8 * 1024 * 1024,
   httpHeaderTimeoutMs: 10_000,
   httpMaxPendingRequests: 64,
+  gopCacheBytes: 16 * 1024 * 1024,
+  playWaitMs: 5_000,
+  maxPlayersPerStream: 1000,
+  maxPlayers: 2000,
+  playerQueueBytes: 2 * 1024 * 1024,
+  playerMaxLagMs: 10_000,
+  httpFlvPort: 8081,
+  push: [],
 });
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
@@ -373,6 +397,55 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     check: integer(1, 1_000_000),
     help: "Most HTTP connections at once whose request headers are still arriving",
   }),
+  spec({
+    key: "gopCacheBytes",
+    flag: "gop-cache-bytes",
+    arg: "<bytes>",
+    check: integer(0, 1024 * 1024 * 1024),
+    help: "GOP cache per live stream, so players start on a key frame at once (0: off)",
+  }),
+  spec({
+    key: "playWaitMs",
+    flag: "play-wait",
+    arg: "<ms>",
+    check: integer(0, 3_600_000),
+    help: "How long a play of a stream that is not live waits for its publisher",
+  }),
+  spec({
+    key: "maxPlayersPerStream",
+    flag: "max-players-per-stream",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Most players of one stream at once (RTMP and HTTP-FLV)",
+  }),
+  spec({
+    key: "maxPlayers",
+    flag: "max-players",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Most players at once in total",
+  }),
+  spec({
+    key: "playerQueueBytes",
+    flag: "player-queue-bytes",
+    arg: "<bytes>",
+    check: integer(64 * 1024, 1024 * 1024 * 1024),
+    help: "Queued bytes at which a player skips to the next key frame",
+  }),
+  spec({
+    key: "playerMaxLagMs",
+    flag: "player-max-lag",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Drop a player that stays behind (skipping) for longer than this many ms",
+  }),
+  spec({
+    key: "httpFlvPort",
+    flag: "http-flv-port",
+    arg: "<port>",
+    check: integer(0, 65535),
+    help: "HTTP-FLV listen port (on --host); 0 picks a free one",
+  }),
 ]);
 
 function describeDefault(s: AnyFlagSpec): string {
@@ -414,6 +487,11 @@ export function helpText(): string {
       lines.push(`      env ${s.env}_FILE; not with --${s.flag}`);
     }
   }
+  lines.push(
+    "  --push <rtmp://host[:port]/app>",
+    "      Push every publish to this origin as <app>/<name> (repeatable)",
+    `      env ${PUSH_ENV} (space- or comma-separated); default none`,
+  );
   lines.push("  --version", "      Print rtmp-edge <version> and exit");
   lines.push("  -h, --help", "      Show this text and exit", "");
   return lines.join("\n");
@@ -441,7 +519,10 @@ export function parseConfig(
   env: Record<string, string | undefined>,
   io: ParseConfigIo = {},
 ): ParseConfigResult {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean" },
   };
@@ -449,6 +530,7 @@ export function parseConfig(
     options[s.option] = { type: s.fromSwitch ? "boolean" : "string" };
     if (s.secret === true) options[`${s.option}-file`] = { type: "string" };
   }
+  options.push = { type: "string", multiple: true };
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({
@@ -470,7 +552,30 @@ export function parseConfig(
     const error = resolve(s, { values, env, read }, config);
     if (error !== undefined) return { error };
   }
+  const push = pushTargets(values.push, env[PUSH_ENV]);
+  if ("error" in push) return push;
+  config.push = push.targets;
   return { config };
+}
+
+/** The variable of the repeatable `--push`: targets separated by spaces or commas. */
+const PUSH_ENV = ENV_PREFIX + "PUSH";
+
+/** `--push` targets (flags win over the variable), each `rtmp://host[:port]/app`. */
+function pushTargets(
+  fromFlags: unknown,
+  fromEnv: string | undefined,
+): { targets: string[] } | { error: string } {
+  const flags = Array.isArray(fromFlags) ? fromFlags.filter((v) => typeof v === "string") : [];
+  const [list, where] = flags.length > 0
+    ? [flags, "--push"]
+    : [(fromEnv ?? "").split(/[\s,]+/).filter((v) => v !== ""), PUSH_ENV];
+  for (const t of list) {
+    if (!/^rtmps?:\/\/[^/\s?#]+\/[^/\s?#]+\/?$/.test(t)) {
+      return { error: `Invalid ${where}: expected rtmp://host[:port]/app, got "${t}"` };
+    }
+  }
+  return { targets: list.map((t) => t.replace(/\/$/, "")) };
 }
 
 /** Where {@linkcode resolve} looks for a value. */

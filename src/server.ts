@@ -17,7 +17,7 @@ import { Admission, isLoopback } from "./session/admission.ts";
 import { serveConnection } from "./session/connection.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
-import { StreamHub } from "./session/stream_hub.ts";
+import { StreamHub } from "./stream/hub.ts";
 
 /** What {@linkcode startServer} needs besides the config. */
 export interface ServerDeps {
@@ -111,9 +111,10 @@ export function startServer(deps: ServerDeps): RunningServer {
     },
   });
   const loopMonitor = new LoopMonitor({ clock });
+  const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
   const connDeps = {
     registry,
-    hub: new StreamHub(),
+    hub,
     recordings,
     makeParser: () => deps.makeParser(parserLimits(config)),
     clock,
@@ -175,6 +176,7 @@ export function startServer(deps: ServerDeps): RunningServer {
   }
   const app = createApp(registry.view(), {
     token: config.apiToken,
+    streams: () => hub.list(),
     ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const http = listenHttp({

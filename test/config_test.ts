@@ -39,6 +39,13 @@ const SETTINGS: {
       "--pipe-queue-bytes=131072",
       "--http-header-timeout=500",
       "--http-max-pending-requests=3",
+      "--gop-cache-bytes=0",
+      "--play-wait=100",
+      "--max-players-per-stream=4",
+      "--max-players=5",
+      "--player-queue-bytes=65536",
+      "--player-max-lag=700",
+      "--http-flv-port=0",
     ],
     env: {
       RTMP_EDGE_MAX_PARTIAL_BYTES: "1000",
@@ -57,6 +64,13 @@ const SETTINGS: {
       RTMP_EDGE_PIPE_QUEUE_BYTES: "131072",
       RTMP_EDGE_HTTP_HEADER_TIMEOUT: "500",
       RTMP_EDGE_HTTP_MAX_PENDING_REQUESTS: "3",
+      RTMP_EDGE_GOP_CACHE_BYTES: "0",
+      RTMP_EDGE_PLAY_WAIT: "100",
+      RTMP_EDGE_MAX_PLAYERS_PER_STREAM: "4",
+      RTMP_EDGE_MAX_PLAYERS: "5",
+      RTMP_EDGE_PLAYER_QUEUE_BYTES: "65536",
+      RTMP_EDGE_PLAYER_MAX_LAG: "700",
+      RTMP_EDGE_HTTP_FLV_PORT: "0",
     },
     expect: {
       maxPartialBytes: 1000,
@@ -75,6 +89,13 @@ const SETTINGS: {
       pipeQueueBytes: 131072,
       httpHeaderTimeoutMs: 500,
       httpMaxPendingRequests: 3,
+      gopCacheBytes: 0,
+      playWaitMs: 100,
+      maxPlayersPerStream: 4,
+      maxPlayers: 5,
+      playerQueueBytes: 65536,
+      playerMaxLagMs: 700,
+      httpFlvPort: 0,
     },
   },
   {
@@ -175,6 +196,14 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     pipeQueueBytes: 8 * 1024 * 1024,
     httpHeaderTimeoutMs: 10_000,
     httpMaxPendingRequests: 64,
+    gopCacheBytes: 16 * 1024 * 1024,
+    playWaitMs: 5_000,
+    maxPlayersPerStream: 1000,
+    maxPlayers: 2000,
+    playerQueueBytes: 2 * 1024 * 1024,
+    playerMaxLagMs: 10_000,
+    httpFlvPort: 8081,
+    push: [],
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });
@@ -380,4 +409,20 @@ Deno.test("helpText() lists every flag with its variable and default", () => {
   }
   assert.match(text, /-h, --help/);
   for (const line of text.split("\n")) assert.ok(line.length <= 100, line);
+});
+
+Deno.test("parseConfig() takes repeated --push targets, or RTMP_EDGE_PUSH separated by spaces or commas", () => {
+  assert.deepEqual(
+    config(["--push", "rtmp://a.example/live", "--push=rtmp://b.example:1936/in/"]).push,
+    ["rtmp://a.example/live", "rtmp://b.example:1936/in"],
+  );
+  assert.deepEqual(
+    config([], { RTMP_EDGE_PUSH: "rtmp://a/live, rtmp://b/live" }).push,
+    ["rtmp://a/live", "rtmp://b/live"],
+  );
+  assert.deepEqual(config(["--push", "rtmp://f/x"], { RTMP_EDGE_PUSH: "rtmp://e/y" }).push, [
+    "rtmp://f/x",
+  ]);
+  assert.match(error(["--push", "http://a/live"]), /Invalid --push: expected rtmp:\/\/host/);
+  assert.match(error([], { RTMP_EDGE_PUSH: "rtmp://a/live/extra" }), /Invalid RTMP_EDGE_PUSH/);
 });

@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
 import type { RegistryView } from "../session/registry.ts";
+import type { StreamView } from "../stream/live_stream.ts";
 import { methodNotAllowed } from "./method_not_allowed.ts";
 
 /** Options for {@linkcode createApp}. */
@@ -17,6 +18,8 @@ export interface ApiOptions {
   readonly token?: string | null;
   /** The server's version; `/healthz` shows it when set. */
   readonly version?: string;
+  /** The live streams, for `GET /api/streams`. */
+  readonly streams?: () => StreamView[];
 }
 
 /**
@@ -41,6 +44,7 @@ export function requireBearer(token: string): MiddlewareHandler {
  *
  * - `GET /healthz` → `{"ok": true, "version": "0.1.0"}` (no `version` when none was given)
  * - `GET /api/sessions` → `{"sessions": [...]}`
+ * - `GET /api/streams` → `{"streams": [...]}`: live streams with codecs and consumers by kind
  * - `GET /api/sessions/:id` → the session, or 404
  * - `DELETE /api/sessions/:id` → `{"dropped": id}` once the session was asked to disconnect,
  *   or 404 when it is unknown or already closed
@@ -69,6 +73,8 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
   if (options.token != null) app.use("*", requireBearer(options.token));
 
   app.get("/api/sessions", (c) => c.json({ sessions: view.list() }));
+  app.get("/api/streams", (c) => c.json({ streams: options.streams?.() ?? [] }));
+  app.all("/api/streams", methodNotAllowed(["GET"]));
   app.all("/api/sessions", methodNotAllowed(["GET"]));
 
   app.get("/api/sessions/:id", (c) => {

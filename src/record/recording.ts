@@ -96,6 +96,11 @@ export class Recording {
     return this.#sink?.durableBytes ?? this.#pipeSink?.bytesWritten ?? 0;
   }
 
+  /** Bytes waiting for the disk. */
+  get queuedBytes(): number {
+    return this.#sink?.queuedBytes ?? 0;
+  }
+
   /** Writes the client's onMetaData (only the first one lands). */
   writeMetadata(meta: AmfObject | AmfEcmaArray): void {
     if (this.#writing()) this.#file?.writeMetadata(meta);

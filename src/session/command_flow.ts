@@ -37,7 +37,9 @@ import {
   reportRecordingEnd,
 } from "./publish_recording.ts";
 import type { SessionHandle } from "./registry.ts";
-import type { StreamHub } from "./stream_hub.ts";
+import type { StreamHub } from "../stream/hub.ts";
+import { RecordingConsumer } from "../record/recording_consumer.ts";
+import type { Recording } from "../record/recording.ts";
 
 /** Window acknowledgement size and peer bandwidth we announce. */
 export const SERVER_WINDOW = 2_500_000;
@@ -92,6 +94,7 @@ export class CommandFlow {
   #refusedStreams = 0;
   #stopping = false;
   #publications = new Map<number, Publication>();
+  #recordings = new Map<number, Recording>();
   #unknownLogged = new Set<string>();
   #refusal: string | null = null;
 
@@ -177,7 +180,7 @@ export class CommandFlow {
 
   /** Makes every recording durable so far (called about once a second). */
   sync(): void {
-    for (const pub of this.#publications.values()) pub.sync();
+    for (const rec of this.#recordings.values()) rec.sync();
   }
 
   /**
@@ -187,7 +190,7 @@ export class CommandFlow {
   notifyStop(description: string): void {
     this.#stopping = true;
     for (const [id, pub] of this.#publications) {
-      this.#o.hub.release(pub.key, this.#o.session.id);
+      this.#o.hub.unlist(pub.stream);
       this.#status(id, { level: "status", code: "NetStream.Unpublish.Success", description });
     }
   }
@@ -289,7 +292,7 @@ export class CommandFlow {
       return refuse("NetStream.Publish.BadName", "Invalid stream name");
     }
     const key = `${app}/${name}`;
-    if (this.#publications.has(streamId) || !this.#o.hub.claim(key, session.id)) {
+    if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
     const startedAt = new Date(this.#o.clock.now());
@@ -305,7 +308,6 @@ export class CommandFlow {
       refuse: (code, reason) => this.#endFor(streamId, code, reason),
     });
     if (opened.refused) {
-      this.#o.hub.release(key, session.id);
       this.#refusal = opened.info?.error == null
         ? "Publish refused: recording could not start"
         : `Publish refused: recording of ${key} could not start: ${opened.info.error}`;
@@ -313,22 +315,42 @@ export class CommandFlow {
       return;
     }
     const { recording, info: recInfo } = opened;
+    const stream = this.#o.hub.claim({
+      key,
+      app,
+      name,
+      publisherId: session.id,
+      startedAt: startedAt.toISOString(),
+      codecs: session.info,
+      onConsumersChanged: (st) => {
+        session.info.players = st.count("rtmp-player") + st.count("http-flv-player");
+      },
+      onConsumerError: (c, e) =>
+        this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
+          key,
+          consumer: c.id,
+          error: e,
+        }),
+    })!;
+    if (recording !== null) {
+      this.#recordings.set(streamId, recording);
+      stream.attach(
+        new RecordingConsumer(recording, {
+          id: `recording:${session.id}:${streamId}`,
+          onWritten: (bytes) => {
+            if (recInfo) recInfo.bytes = bytes;
+          },
+        }),
+      );
+    }
     this.#refusal = null;
     this.#publications.set(
       streamId,
-      new Publication({
-        key,
-        streamId,
-        video: session.info.video,
-        audio: session.info.audio,
-        recording,
-        onRecorded: (bytes) => {
-          if (recInfo) recInfo.bytes = bytes;
-        },
-      }),
+      new Publication({ streamId, video: session.info.video, audio: session.info.audio, stream }),
     );
     session.update({
       state: "publishing",
+      role: "publisher",
       streamName: name,
       publishStartedAt: startedAt.toISOString(),
       recording: recInfo,
@@ -361,11 +383,13 @@ export class CommandFlow {
     const pub = this.#publications.get(streamId);
     if (pub === undefined) return;
     this.#publications.delete(streamId);
+    const recording = this.#recordings.get(streamId) ?? null;
+    this.#recordings.delete(streamId);
     const session = this.#o.session;
-    this.#o.hub.release(pub.key, session.id);
-    const summary = pub.close();
+    this.#o.hub.release(pub.stream, `Publisher ended (${reason})`);
+    const summary = pub.summary();
     const recInfo = session.info.recording;
-    if (summary.recording !== null && recInfo?.state === "recording") recInfo.state = "finalizing";
+    if (recording !== null && recInfo?.state === "recording") recInfo.state = "finalizing";
     this.#o.log.info(
       "Session {id} unpublished {key} ({reason}): {video} video frames, {audio} audio frames",
       {
@@ -376,8 +400,8 @@ export class CommandFlow {
         audio: summary.audioFrames,
       },
     );
-    if (summary.recording !== null) {
-      void reportRecordingEnd(summary.recording, recInfo, {
+    if (recording !== null) {
+      void reportRecordingEnd(recording.close(), recInfo, {
         log: this.#o.log,
         sessionId: session.id,
         key: pub.key,

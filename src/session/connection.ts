@@ -25,7 +25,7 @@ import { createDispatch } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
 import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
-import type { StreamHub } from "./stream_hub.ts";
+import type { StreamHub } from "../stream/hub.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
 
 /** The socket a connection needs (`Deno.Conn` fits; tests pass an in-memory pair). */

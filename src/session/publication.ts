@@ -1,6 +1,6 @@
 /**
  * One live publish: counts frames and codec facts into the session, and hands every
- * audio/video tag to the recording.
+ * message, with its own copy of the body, to the live stream in the hub.
  * @module
  */
 
@@ -8,51 +8,47 @@ import { MediaError } from "../errors.ts";
 import { parseAudioTag } from "../media/audio_tag.ts";
 import { inbandAvcSize } from "../media/inband_sps.ts";
 import { parseVideoTag } from "../media/video_tag.ts";
-import type { Recording, RecordingResult } from "../record/recording.ts";
+import { encodeAmf0 } from "../rtmp/amf0.ts";
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
+import type { LiveStream } from "../stream/live_stream.ts";
 import type { AudioInfo, VideoInfo } from "./session_info.ts";
 
 /** What a publication reports when it ends. */
 export interface PublicationSummary {
   readonly videoFrames: number;
   readonly audioFrames: number;
-  /** The recording's end, settled once it is finalized off the event loop; null when none. */
-  readonly recording: Promise<RecordingResult> | null;
 }
 
 /** Options for {@linkcode Publication}. */
 export interface PublicationOptions {
-  /** `app/name`, the hub key. */
-  readonly key: string;
   /** Message stream id the publish came on. */
   readonly streamId: number;
   /** Where the counters go (the session's live objects). */
   readonly video: VideoInfo;
   readonly audio: AudioInfo;
-  readonly recording: Recording | null;
-  /** Called after each tag is recorded, with the bytes on disk so far. */
-  readonly onRecorded?: (bytes: number) => void;
+  /** The stream in the hub that takes every message. */
+  readonly stream: LiveStream;
 }
 
 /** A publish in progress on one message stream. */
 export class Publication {
-  readonly key: string;
   readonly streamId: number;
+  readonly stream: LiveStream;
   #video: VideoInfo;
   #audio: AudioInfo;
-  #recording: Recording | null;
-  #onRecorded: ((bytes: number) => void) | undefined;
   #firstVideoTs = -1;
-  #result: PublicationSummary | null = null;
 
   /** Starts a publication. */
   constructor(options: PublicationOptions) {
-    this.key = options.key;
     this.streamId = options.streamId;
+    this.stream = options.stream;
     this.#video = options.video;
     this.#audio = options.audio;
-    this.#recording = options.recording;
-    this.#onRecorded = options.onRecorded;
+  }
+
+  /** `app/name`, the hub key. */
+  get key(): string {
+    return this.stream.key;
   }
 
   /** Takes the client's onMetaData. */
@@ -62,12 +58,14 @@ export class Publication {
     if (typeof fps === "number" && fps > 0 && fps < 1000 && this.#video.fps === null) {
       this.#video.fps = fps;
     }
-    this.#recording?.writeMetadata(meta);
+    const body = encodeAmf0(["onMetaData", meta]);
+    this.stream.publish({ kind: "data", timestamp: 0, body, keyframe: false, config: false });
   }
 
   /** Takes one audio message. */
   audio(timestamp: number, body: Uint8Array): void {
     if (body.length === 0) return;
+    let config = false;
     try {
       const tag = parseAudioTag(body);
       const a = this.#audio;
@@ -77,16 +75,18 @@ export class Publication {
         a.channels = tag.config.channels;
       }
       if (tag.kind === "frame") a.frames++;
+      config = tag.kind === "sequence-header";
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.#recording?.writeAudio(timestamp, body);
-    this.#recorded();
+    this.stream.publish({ kind: "audio", timestamp, body: body.slice(), keyframe: false, config });
   }
 
   /** Takes one video message. */
   video(timestamp: number, body: Uint8Array): void {
     if (body.length === 0) return;
+    let config = false;
+    let keyframe = false;
     try {
       const tag = parseVideoTag(body);
       const v = this.#video;
@@ -95,8 +95,10 @@ export class Publication {
         v.width = tag.config.width;
         v.height = tag.config.height;
       }
+      config = tag.kind === "sequence-header";
       if (tag.kind === "frame") {
         v.frames++;
+        keyframe = tag.keyframe;
         if (tag.keyframe) {
           v.keyframes++;
           if (v.width === null && v.codec === "h264") {
@@ -109,27 +111,12 @@ export class Publication {
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.#recording?.writeVideo(timestamp, body);
-    this.#recorded();
+    this.stream.publish({ kind: "video", timestamp, body: body.slice(), keyframe, config });
   }
 
-  /** Makes what was recorded so far durable (called about once a second). */
-  sync(): void {
-    if (this.#result === null) this.#recording?.sync();
-  }
-
-  /** Ends the publication and starts finalizing its recording. Idempotent. */
-  close(): PublicationSummary {
-    this.#result ??= {
-      videoFrames: this.#video.frames,
-      audioFrames: this.#audio.frames,
-      recording: this.#recording?.close() ?? null,
-    };
-    return this.#result;
-  }
-
-  #recorded(): void {
-    if (this.#recording && this.#onRecorded) this.#onRecorded(this.#recording.bytes);
+  /** What the publication counted. */
+  summary(): PublicationSummary {
+    return { videoFrames: this.#video.frames, audioFrames: this.#audio.frames };
   }
 
   /** Frames per second over the timestamps seen (metadata's value until two frames exist). */

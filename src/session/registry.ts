@@ -11,7 +11,15 @@ import type { SessionInfo } from "./session_info.ts";
 export type SessionPatch = Partial<
   Pick<
     SessionInfo,
-    "state" | "app" | "streamName" | "tcUrl" | "encoder" | "publishStartedAt" | "recording"
+    | "state"
+    | "app"
+    | "streamName"
+    | "tcUrl"
+    | "encoder"
+    | "publishStartedAt"
+    | "recording"
+    | "role"
+    | "player"
   >
 >;
 
@@ -62,8 +70,10 @@ export interface SessionRegistryOptions {
 export interface SessionInit {
   /** "host:port" of the peer. */
   readonly remoteAddr: string;
-  /** Which chunk parser the connection uses. */
-  readonly parser: "js" | "wasm";
+  /** Which chunk parser the connection uses (null for HTTP). */
+  readonly parser: "js" | "wasm" | null;
+  /** The wire protocol (default `rtmp`). */
+  readonly protocol?: "rtmp" | "http-flv";
   /** Called by {@linkcode RegistryView.drop}; the connection should close itself. */
   readonly drop: (reason: string) => void;
 }
@@ -127,7 +137,9 @@ export class SessionRegistry {
       streamName: null,
       tcUrl: null,
       encoder: null,
+      protocol: init.protocol ?? "rtmp",
       parser: init.parser,
+      role: null,
       startedAt: new Date(this.#clock.now()).toISOString(),
       publishStartedAt: null,
       closedAt: null,
@@ -138,6 +150,9 @@ export class SessionRegistry {
       audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
       recording: null,
       unknownCommands: 0,
+      player: null,
+      relays: [],
+      players: 0,
     };
     const meter = new BitrateMeter({ clock: this.#clock });
     const entry: Entry = { info, meter, drop: init.drop, closed: false };
@@ -236,6 +251,8 @@ class Handle implements SessionHandle {
     if (patch.encoder !== undefined) info.encoder = patch.encoder;
     if (patch.publishStartedAt !== undefined) info.publishStartedAt = patch.publishStartedAt;
     if (patch.recording !== undefined) info.recording = patch.recording;
+    if (patch.role !== undefined) info.role = patch.role;
+    if (patch.player !== undefined) info.player = patch.player;
     if (patch.state === "closed") this.#close(this.#entry, "closed");
     else if (patch.state !== undefined) info.state = patch.state;
   }

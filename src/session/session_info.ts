@@ -41,6 +41,35 @@ export interface RecordingInfo {
   error: string | null;
 }
 
+/** What a session does once it has published or played. */
+export type SessionRole = "publisher" | "player";
+
+/** How a player is doing (RTMP or HTTP-FLV). */
+export interface PlayerStats {
+  /** `app/name` played. */
+  key: string;
+  /** Bytes written to the player. */
+  bytesOut: number;
+  /** Audio and video frames sent. */
+  framesSent: number;
+  /** Frames skipped because the player fell behind (it skips to the next key frame). */
+  framesSkipped: number;
+  /** Times the player started skipping. */
+  skipEpisodes: number;
+  /** Bytes queued for the player now. */
+  queuedBytes: number;
+}
+
+/** One relay of a publish to an origin (`--push`). */
+export interface RelayInfo {
+  /** The target as `rtmp://host:port/app/name`, without any query string. */
+  target: string;
+  state: "connecting" | "live" | "retrying" | "stopped";
+  bytesOut: number;
+  reconnects: number;
+  lastError: string | null;
+}
+
 /** One session as the HTTP API shows it. Times are ISO 8601 strings. */
 export interface SessionInfo {
   id: string;
@@ -51,7 +80,12 @@ export interface SessionInfo {
   tcUrl: string | null;
   /** The client's flashVer (or its connect `type`, or "unknown"). */
   encoder: string | null;
-  parser: "js" | "wasm";
+  /** The wire protocol of the session. */
+  protocol: "rtmp" | "http-flv";
+  /** The chunk parser (RTMP sessions), or null. */
+  parser: "js" | "wasm" | null;
+  /** `publisher` or `player` once it published or played, else null. */
+  role: SessionRole | null;
   startedAt: string;
   publishStartedAt: string | null;
   closedAt: string | null;
@@ -64,4 +98,10 @@ export interface SessionInfo {
   recording: RecordingInfo | null;
   /** Commands the server does not support that the client sent (each answered with _error). */
   unknownCommands: number;
+  /** A player's figures, or null. */
+  player: PlayerStats | null;
+  /** A publisher's relays to origins. */
+  relays: RelayInfo[];
+  /** A publisher's players now (RTMP and HTTP-FLV). */
+  players: number;
 }

@@ -41,12 +41,15 @@ Deno.test({
       stallLoop(2500);
       const results = await Promise.all(clients.map((c) => c.output()));
       await until(() => view.list().every((x) => x.state === "closed"));
-      const ended = view.list().map((x) => [x.streamName, x.closeReason, x.video.frames]);
+      const ended = view.list().map((x) => [x.streamName, x.video.frames]);
       ended.sort((x, y) => String(x[0]).localeCompare(String(y[0])));
-      assert.deepEqual(ended, [
-        ["a", "Client closed the connection", 150],
-        ["b", "Client closed the connection", 150],
-      ]);
+      assert.deepEqual(ended, [["a", 150], ["b", 150]]);
+      for (const x of view.list()) {
+        assert.match(
+          x.closeReason ?? "",
+          /^(Client closed the connection|Connection reset by peer)$/,
+        );
+      }
       for (const r of results) assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
     } finally {
       for (const c of clients) {

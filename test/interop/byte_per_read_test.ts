@@ -6,7 +6,7 @@ import { loadWasmParser } from "../../src/parser/wasm_parser.ts";
 import { RecordingFactory } from "../../src/record/recording.ts";
 import { type RtmpConn, serveConnection } from "../../src/session/connection.ts";
 import { SessionRegistry } from "../../src/session/registry.ts";
-import { StreamHub } from "../../src/session/stream_hub.ts";
+import { StreamHub } from "../../src/stream/hub.ts";
 import { countFrames, have, missing, recordings, run } from "./harness.ts";
 
 const noFfmpeg = missing(

@@ -37,7 +37,9 @@ Deno.test("open() registers a session in state handshake with empty facts", () =
     streamName: null,
     tcUrl: null,
     encoder: null,
+    protocol: "rtmp",
     parser: "js",
+    role: null,
     startedAt: "2024-01-01T12:00:00.000Z",
     publishStartedAt: null,
     closedAt: null,
@@ -48,6 +50,9 @@ Deno.test("open() registers a session in state handshake with empty facts", () =
     audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
     recording: null,
     unknownCommands: 0,
+    player: null,
+    relays: [],
+    players: 0,
   });
 });
 

@@ -1,0 +1,24 @@
+/**
+ * What every consumer of a live stream is to the hub: the recording, each relay, each RTMP
+ * and HTTP-FLV player. A consumer owns a bounded queue; taking a message never blocks and
+ * never throws, and a consumer that cannot keep up is its own problem.
+ * @module
+ */
+
+import type { MediaMessage } from "./media_message.ts";
+
+/** The kinds of consumer. */
+export type ConsumerKind = "recording" | "relay" | "rtmp-player" | "http-flv-player";
+
+/** One consumer of a live stream. */
+export interface StreamConsumer {
+  readonly kind: ConsumerKind;
+  /** Unique among the stream's consumers (a session id, a relay target). */
+  readonly id: string;
+  /** Bytes queued and not yet written out (for the API). */
+  readonly queuedBytes: number;
+  /** Takes one message in stream order; must not block or throw. */
+  take(msg: MediaMessage): void;
+  /** The stream ended (`reason` says why); the consumer finishes and lets go. Called once. */
+  end(reason: string): void;
+}

@@ -1,0 +1,187 @@
+/**
+ * One live publish in the hub: its metadata, sequence headers and GOP cache, and the
+ * consumers it feeds. One-way: the publication pushes messages in, each consumer takes
+ * them in order; a consumer that throws is cut off alone.
+ * @module
+ */
+
+import type { ConsumerKind, StreamConsumer } from "./consumer.ts";
+import { GopCache } from "./gop_cache.ts";
+import type { MediaMessage } from "./media_message.ts";
+
+/** Codec facts the API shows (the publisher's session keeps them up to date). */
+export interface StreamCodecs {
+  readonly video: { readonly codec: string | null };
+  readonly audio: { readonly codec: string | null };
+}
+
+/** What {@linkcode LiveStream} is made from. */
+export interface LiveStreamInit {
+  /** `app/name`. */
+  readonly key: string;
+  readonly app: string;
+  readonly name: string;
+  /** The publisher's session id. */
+  readonly publisherId: string;
+  /** ISO 8601. */
+  readonly startedAt: string;
+  /** GOP cache bound in bytes (0 turns it off). */
+  readonly gopCacheBytes: number;
+  /** Live codec facts. */
+  readonly codecs: StreamCodecs;
+  /** Told when a consumer threw and was cut off. */
+  readonly onConsumerError?: (consumer: StreamConsumer, error: unknown) => void;
+  /** Told after a consumer was attached or detached. */
+  readonly onConsumersChanged?: (stream: LiveStream) => void;
+}
+
+/** A live stream as the API shows it. */
+export interface StreamView {
+  readonly key: string;
+  readonly app: string;
+  readonly name: string;
+  readonly publisherId: string;
+  readonly startedAt: string;
+  readonly videoCodec: string | null;
+  readonly audioCodec: string | null;
+  readonly consumers: Record<ConsumerKind, number>;
+  readonly gopCacheBytes: number;
+}
+
+/** A live stream: what a new consumer needs first, and the consumers. */
+export class LiveStream {
+  readonly key: string;
+  readonly app: string;
+  readonly name: string;
+  readonly publisherId: string;
+  readonly startedAt: string;
+  #init: LiveStreamInit;
+  #metadata: MediaMessage | null = null;
+  #videoConfig: MediaMessage | null = null;
+  #audioConfig: MediaMessage | null = null;
+  #gop: GopCache;
+  #consumers = new Map<string, StreamConsumer>();
+  #ended: string | null = null;
+
+  /** Opens a stream with no consumers. */
+  constructor(init: LiveStreamInit) {
+    this.#init = init;
+    this.key = init.key;
+    this.app = init.app;
+    this.name = init.name;
+    this.publisherId = init.publisherId;
+    this.startedAt = init.startedAt;
+    this.#gop = new GopCache(init.gopCacheBytes);
+  }
+
+  /** Why the stream ended, or null while it is live. */
+  get ended(): string | null {
+    return this.#ended;
+  }
+
+  /** The consumers now attached. */
+  consumers(): IterableIterator<StreamConsumer> {
+    return this.#consumers.values();
+  }
+
+  /** How many consumers of `kind` are attached. */
+  count(kind: ConsumerKind): number {
+    let n = 0;
+    for (const c of this.#consumers.values()) if (c.kind === kind) n++;
+    return n;
+  }
+
+  /** Takes one message from the publisher and hands it to every consumer. */
+  publish(msg: MediaMessage): void {
+    if (this.#ended !== null) return;
+    if (msg.kind === "data") this.#metadata = msg;
+    else if (msg.config && msg.kind === "video") this.#videoConfig = msg;
+    else if (msg.config && msg.kind === "audio") this.#audioConfig = msg;
+    else this.#gop.push(msg);
+    for (const c of this.#consumers.values()) this.#give(c, msg);
+  }
+
+  /**
+   * Attaches a consumer: it gets the metadata, the sequence headers and the cached GOP at
+   * once, then every message as it comes. On an ended stream it is told the end at once.
+   */
+  attach(consumer: StreamConsumer): void {
+    if (this.#ended !== null) {
+      consumer.end(this.#ended);
+      return;
+    }
+    for (const m of this.startMessages()) if (!this.#give(consumer, m)) return;
+    this.#consumers.set(consumer.id, consumer);
+    this.#init.onConsumersChanged?.(this);
+  }
+
+  /**
+   * What a consumer starting now needs before live messages: the metadata, the sequence
+   * headers, then the cached GOP from its key frame (a relay that reconnects replays these).
+   */
+  startMessages(): MediaMessage[] {
+    const out: MediaMessage[] = [];
+    for (const m of [this.#metadata, this.#videoConfig, this.#audioConfig]) {
+      if (m !== null) out.push(m);
+    }
+    out.push(...this.#gop.messages);
+    return out;
+  }
+
+  /** Detaches a consumer (it is not told anything). */
+  detach(id: string): void {
+    if (this.#consumers.delete(id)) this.#init.onConsumersChanged?.(this);
+  }
+
+  /** Ends the stream: every consumer is told `reason` and detached. Idempotent. */
+  end(reason: string): void {
+    if (this.#ended !== null) return;
+    this.#ended = reason;
+    const all = [...this.#consumers.values()];
+    this.#consumers.clear();
+    for (const c of all) {
+      try {
+        c.end(reason);
+      } catch (e) {
+        this.#init.onConsumerError?.(c, e);
+      }
+    }
+  }
+
+  /** The stream as the API shows it. */
+  view(): StreamView {
+    const consumers: Record<ConsumerKind, number> = {
+      "recording": 0,
+      "relay": 0,
+      "rtmp-player": 0,
+      "http-flv-player": 0,
+    };
+    for (const c of this.#consumers.values()) consumers[c.kind]++;
+    return {
+      key: this.key,
+      app: this.app,
+      name: this.name,
+      publisherId: this.publisherId,
+      startedAt: this.startedAt,
+      videoCodec: this.#init.codecs.video.codec,
+      audioCodec: this.#init.codecs.audio.codec,
+      consumers,
+      gopCacheBytes: this.#gop.bytes,
+    };
+  }
+
+  /** Gives one message to one consumer; a consumer that throws is cut off. */
+  #give(c: StreamConsumer, msg: MediaMessage): boolean {
+    try {
+      c.take(msg);
+      return true;
+    } catch (e) {
+      if (this.#consumers.delete(c.id)) this.#init.onConsumersChanged?.(this);
+      this.#init.onConsumerError?.(c, e);
+      try {
+        c.end(`Consumer failed: ${e instanceof Error ? e.message : String(e)}`);
+      } catch { /* already reported */ }
+      return false;
+    }
+  }
+}
