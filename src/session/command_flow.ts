@@ -38,6 +38,7 @@ import {
 } from "./publish_recording.ts";
 import type { SessionHandle } from "./registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
+import type { LiveStream } from "../stream/live_stream.ts";
 import { RecordingConsumer } from "../record/recording_consumer.ts";
 import type { Recording } from "../record/recording.ts";
 
@@ -74,6 +75,8 @@ export interface CommandFlowOptions {
   readonly onRecordError?: RecordErrorPolicy;
   /** Ends the connection with `reason` once what is queued for the client is sent. */
   readonly end?: (reason: string) => void;
+  /** Called when a publish went live, after its recording was attached (relays attach here). */
+  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
 }
 
 /** Commands some clients send that need no answer worth logging above debug. */
@@ -364,6 +367,7 @@ export class CommandFlow {
     });
     status("status", "NetStream.Publish.Start", `Publishing ${name}`);
     this.#o.onPublished?.();
+    this.#o.onLive?.(stream, session);
     this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
       id: session.id,
       key,

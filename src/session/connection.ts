@@ -26,6 +26,7 @@ import { LoopMonitor } from "./loop_monitor.ts";
 import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
+import type { LiveStream } from "../stream/live_stream.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
 
 /** The socket a connection needs (`Deno.Conn` fits; tests pass an in-memory pair). */
@@ -67,6 +68,8 @@ export interface ConnectionDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly limits?: ConnectionLimits;
+  /** Called when a publish went live (relays attach here). */
+  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
 }
@@ -152,6 +155,7 @@ async function runConnection(
     log,
     onPublished: () => watchdog.published(),
     onRecordError: limits.onRecordError ?? "continue",
+    ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     end: (why) => {
       reason ??= why;
       void withTimeout(outbox.drained(), DROP_GRACE_MS).then(() => close(why));
