@@ -121,6 +121,9 @@ Deno.test({
     const files = await recordings(s.recordDir);
     assert.equal(files.length, 1);
     assert.equal((await countFrames(files[0]!)).video, 30);
+    const refused = s.server.registry.view().list().find((x) => x.role === null)!;
+    assert.equal(refused.streamName, "dup", "the refused session keeps the name it asked for");
+    assert.equal(refused.closeReason, "Publish refused: live/dup is already publishing");
   },
 });
 
