@@ -108,6 +108,14 @@ export class RtmpPublisher {
       });
     if (options.tls !== true) (conn as Deno.TcpConn).setNoDelay(true);
     const p = new RtmpPublisher(conn, options.keepControl ?? true);
+    // The handshake reads have no deadline of their own: a server that never answers is cut.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }, timeout);
     try {
       await p.#publish(u, options);
       return p;
@@ -117,7 +125,12 @@ export class RtmpPublisher {
         conn.close();
       } catch { /* closed */ }
       await p.#reading;
+      if (timedOut) {
+        throw new Error(`No publish reply from ${u.host}:${u.port} within ${timeout} ms`);
+      }
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
