@@ -18,6 +18,8 @@ import { serveConnection } from "./session/connection.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
+import { PlayerSlots } from "./stream/player_slots.ts";
+import { ChunkCache } from "./play/chunk_cache.ts";
 
 /** What {@linkcode startServer} needs besides the config. */
 export interface ServerDeps {
@@ -112,6 +114,8 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   const loopMonitor = new LoopMonitor({ clock });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
+  // One instance for RTMP and HTTP-FLV players.
+  const slots = new PlayerSlots(config);
   const connDeps = {
     registry,
     hub,
@@ -121,6 +125,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
+    slots,
+    chunks: new ChunkCache(),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
