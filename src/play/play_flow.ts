@@ -113,8 +113,11 @@ export class PlayFlow {
     return QUIET_COMMANDS.has(cmd.name);
   }
 
-  /** Stops the play on `streamId` (deleteStream, closeStream, a new play): no reply. */
-  stop(streamId: number, reason: string): void {
+  /**
+   * Stops the play on `streamId` (deleteStream, closeStream, a new play): no reply. Logged
+   * unless `quiet` (the connection's close line gives the reason).
+   */
+  stop(streamId: number, reason: string, quiet = false): void {
     const play = this.#plays.get(streamId);
     if (play === undefined) return;
     this.#forget(streamId, play);
@@ -122,6 +125,7 @@ export class PlayFlow {
     if (play.player !== null) {
       play.player.stop();
       play.stream?.detach(play.player.id);
+      if (quiet) return;
       this.#o.log.info("Session {id} stopped playing {key} ({reason})", {
         id: this.#o.session.id,
         key: play.key,
@@ -214,12 +218,7 @@ export class PlayFlow {
           queued,
         }),
       onDrop: (reason) => {
-        this.stop(streamId, reason);
-        o.log.warning("Session {id} dropped playing {key}: {reason}", {
-          id,
-          key: play.key,
-          reason,
-        });
+        this.stop(streamId, reason, true);
         o.end(reason);
       },
       onEnd: (reason) => this.#ended(streamId, play, reason),
