@@ -118,6 +118,11 @@ export class FileSink {
     return this.#durable;
   }
 
+  /** Bytes of the whole tags on disk so far: what stays when the file is cut back. */
+  get wholeBytes(): number {
+    return this.#wholeEnd;
+  }
+
   /** Bytes waiting for the disk. */
   get queuedBytes(): number {
     return this.#queued + this.#used;

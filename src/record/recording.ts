@@ -91,9 +91,9 @@ export class Recording {
     return this.#error;
   }
 
-  /** Bytes of the file on disk so far (or piped, with no file). */
+  /** Bytes of whole tags on disk so far (or piped, with no file). */
   get bytes(): number {
-    return this.#sink?.durableBytes ?? this.#pipeSink?.bytesWritten ?? 0;
+    return this.#sink?.wholeBytes ?? this.#pipeSink?.bytesWritten ?? 0;
   }
 
   /** Bytes waiting for the disk. */

@@ -59,7 +59,8 @@ export class PlayerGate {
     const now = this.#o.clock.now();
     if (this.#skippingSince >= 0) {
       if (now - this.#skippingSince > this.#o.maxLagMs) return "drop";
-      const drained = queuedBytes + msg.body.length <= this.#o.maxQueuedBytes / 2;
+      // Resume once the queue has drained to half, whatever the key frame's size.
+      const drained = queuedBytes <= this.#o.maxQueuedBytes / 2;
       if (msg.kind === "video" && msg.keyframe && drained) {
         this.#skippingSince = -1;
         return "send";

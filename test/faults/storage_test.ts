@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeFlvTags } from "../../src/record/flv.ts";
-import { countFrames, testServer, until } from "../interop/harness.ts";
+import { countFrames, recordings, testServer, until } from "../interop/harness.ts";
 import {
   assertGood,
   byName,
@@ -34,6 +34,7 @@ Deno.test({
         x.state === "closed" && (x.recording?.state === "done" || x.recording?.state === "failed")
       )
     );
+    await recordings(s.recordDir); // a failed recording is still being cut back: wait for it
     const list = view.list();
     await assertGood(byName(list, "g1"), SECONDS);
     await assertGood(byName(list, "g2"), SECONDS);
