@@ -1,5 +1,5 @@
 /**
- * Wiring: the RTMP listener, the HTTP API and what they share. `main.ts` calls this with
+ * Wiring: the RTMP listener, the HTTP API, the HTTP-FLV listener and what they share. `main.ts` calls this with
  * the parsed config; tests call it with port 0.
  * @module
  */
@@ -7,6 +7,7 @@
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
 import { listenHttp } from "./api/http_listener.ts";
+import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
@@ -18,6 +19,7 @@ import { serveConnection } from "./session/connection.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
+import { PlayerSlots } from "./stream/player_slots.ts";
 
 /** What {@linkcode startServer} needs besides the config. */
 export interface ServerDeps {
@@ -38,6 +40,8 @@ export interface RunningServer {
   readonly rtmpPort: number;
   /** The HTTP port actually bound. */
   readonly httpPort: number;
+  /** The HTTP-FLV port actually bound. */
+  readonly httpFlvPort: number;
   readonly registry: SessionRegistry;
   /** Stops accepting, tells publishers, finalizes recordings and stops the API. */
   close(): Promise<void>;
@@ -58,7 +62,7 @@ export function parserLimits(config: Config): ParserLimits {
   };
 }
 
-/** Starts the RTMP listener and the HTTP API; repairs recordings a crash left behind first. */
+/** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
   if (config.record) {
@@ -112,6 +116,10 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   const loopMonitor = new LoopMonitor({ clock });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
+  const slots = new PlayerSlots({
+    maxPlayers: config.maxPlayers,
+    maxPlayersPerStream: config.maxPlayersPerStream,
+  });
   const connDeps = {
     registry,
     hub,
@@ -187,17 +195,41 @@ export function startServer(deps: ServerDeps): RunningServer {
     handler: app.fetch,
     onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
   });
+  const flvApp = createHttpFlvApp({
+    hub,
+    registry,
+    slots,
+    clock,
+    log,
+    playerQueueBytes: config.playerQueueBytes,
+    playerMaxLagMs: config.playerMaxLagMs,
+  });
+  const flvHttp = listenHttp({
+    hostname: config.host,
+    port: config.httpFlvPort,
+    headerTimeoutMs: config.httpHeaderTimeoutMs,
+    maxPendingRequests: config.httpMaxPendingRequests,
+    handler: flvApp.fetch,
+    onLimit: (remote, reason) =>
+      log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
+  });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;
+  const httpFlvPort = flvHttp.addr.port;
   log.info("RTMP listening on {host}:{port}", { host: config.host, port: rtmpPort });
   log.info("HTTP API listening on http://{host}:{port}{auth}", {
     host: httpHost,
     port: httpPort,
     auth: config.apiToken === null ? " (no token: loopback only)" : " (bearer token required)",
   });
+  log.info("HTTP-FLV listening on http://{host}:{port}", {
+    host: config.host,
+    port: httpFlvPort,
+  });
   return {
     rtmpPort,
     httpPort,
+    httpFlvPort,
     registry,
     async close() {
       stopping = true;
@@ -208,7 +240,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       await Promise.all([...conns]);
       await recordings.settled();
       loopMonitor[Symbol.dispose]();
-      await http.shutdown();
+      await Promise.all([http.shutdown(), flvHttp.shutdown()]);
     },
   };
 }
