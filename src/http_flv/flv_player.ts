@@ -1,9 +1,11 @@
 /**
  * One HTTP-FLV player as a consumer of its live stream: each message becomes an FLV tag
- * (timestamps rebased so the first tag is at 0) in the response body's own queue, counted in
- * bytes. The body is a `ReadableStream` the HTTP server reads only as fast as the client takes
- * the bytes; a player that falls behind skips to the next key frame and is dropped when it
- * stays behind (see {@linkcode PlayerGate}).
+ * (timestamps rebased so the first tag is at 0) in the player's own queue, counted in bytes.
+ * The response body is a pull `ReadableStream`: the HTTP server takes a chunk only when it has
+ * written the one before, so the queue holds what the client has not taken. A player that
+ * falls behind skips to the next key frame and is dropped when it stays behind (see
+ * {@linkcode PlayerGate}); a drop discards the queue and ends the body (an errored body would
+ * make `Deno.serve` print the error).
  * @module
  */
 
@@ -44,6 +46,8 @@ export interface FlvPlayerOptions {
 /** Why a player whose client went away is closed. */
 export const CLIENT_CLOSED = "Client closed the connection";
 
+const EMPTY = new Uint8Array(0);
+
 /** Bodies up to this size are copied into one chunk with their tag header and trailer. */
 const SMALL_BODY = 512;
 
@@ -64,6 +68,14 @@ export class FlvPlayer implements StreamConsumer {
   #waitingForKey = true;
   #enqueued = 0;
   #closed: string | null = null;
+  /** Chunks not yet handed to the body, oldest first, and their bytes. */
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  #queued = 0;
+  /** Whether the body asked for a chunk and none was there. */
+  #wanted = false;
+  /** Whether the body closes once the queue is empty (the stream ended). */
+  #ending = false;
 
   /** Creates the player; its body starts with the FLV header. */
   constructor(options: FlvPlayerOptions) {
@@ -88,17 +100,20 @@ export class FlvPlayer implements StreamConsumer {
         start: (c) => {
           this.#controller = c;
         },
-        cancel: () => this.#finish(CLIENT_CLOSED),
+        pull: () => this.#pull(),
+        cancel: () => {
+          this.#discard();
+          this.#finish(CLIENT_CLOSED);
+        },
       },
       new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
     );
     this.#enqueue(encodeFlvHeader(options.tracks));
   }
 
-  /** Bytes in the body's queue, not yet taken by the HTTP server. */
+  /** Bytes queued, not yet taken by the HTTP server. */
   get queuedBytes(): number {
-    if (this.#closed !== null) return 0;
-    return Math.max(0, -(this.#controller.desiredSize ?? 0));
+    return this.#queued;
   }
 
   /** Why the player is over, or null while it plays. */
@@ -134,19 +149,52 @@ export class FlvPlayer implements StreamConsumer {
   /** The stream ended: the queued tags go out, then the response ends. */
   end(reason: string): void {
     if (this.#closed !== null) return;
-    try {
-      this.#controller.close();
-    } catch { /* the body was already cancelled */ }
+    this.#ending = true;
+    if (this.#wanted) this.#pull();
     this.#finish(reason);
   }
 
-  /** Ends the response at once, dropping what is queued (a too slow player, the API). */
+  /** Ends the response at once, discarding what is queued (a too slow player, the API). */
   drop(reason: string): void {
     if (this.#closed !== null) return;
-    try {
-      this.#controller.error(new Error(reason));
-    } catch { /* the body was already closed */ }
+    this.#discard();
+    this.#ending = true;
+    this.#close();
     this.#finish(reason);
+  }
+
+  /** Hands the body the oldest chunk, or closes it once the queue is empty and ending. */
+  #pull(): void {
+    const chunk = this.#chunks[this.#head];
+    if (chunk === undefined) {
+      if (this.#ending) this.#close();
+      else this.#wanted = true;
+      return;
+    }
+    this.#wanted = false;
+    this.#chunks[this.#head++] = EMPTY;
+    this.#queued -= chunk.length;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#controller.enqueue(chunk);
+  }
+
+  #discard(): void {
+    this.#chunks = [];
+    this.#head = 0;
+    this.#queued = 0;
+  }
+
+  #close(): void {
+    this.#wanted = false;
+    try {
+      this.#controller.close();
+    } catch { /* already closed or cancelled */ }
   }
 
   #writeTag(msg: MediaMessage): void {
@@ -188,8 +236,10 @@ export class FlvPlayer implements StreamConsumer {
   }
 
   #enqueue(bytes: Uint8Array): void {
-    this.#controller.enqueue(bytes);
+    this.#chunks.push(bytes);
+    this.#queued += bytes.length;
     this.#enqueued += bytes.length;
+    if (this.#wanted) this.#pull();
   }
 
   #refreshStats(): void {

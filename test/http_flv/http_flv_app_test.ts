@@ -148,7 +148,7 @@ Deno.test("dropping the session through the registry ends the response", async (
   const res = await app.request("/live/x.flv");
   const id = registry.view().list()[0]!.id;
   assert.ok(registry.view().drop(id));
-  await assert.rejects(res.bytes());
+  await res.bytes(); // ends
   assert.equal(registry.view().get(id)?.closeReason, "Dropped by API request");
   assert.equal(stream.count("http-flv-player"), 0);
   assert.equal(slots.total, 0);
