@@ -59,6 +59,8 @@ export async function startOurs(
       "0",
       "--http-port",
       "0",
+      "--http-flv-port",
+      "0",
       "--record-dir",
       opts.recordDir,
       "--parser",

@@ -1,5 +1,5 @@
 /**
- * Wiring: the RTMP listener, the HTTP API and what they share. `main.ts` calls this with
+ * Wiring: the RTMP listener, the HTTP API, the HTTP-FLV listener and what they share. `main.ts` calls this with
  * the parsed config; tests call it with port 0.
  * @module
  */
@@ -7,6 +7,7 @@
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
 import { listenHttp } from "./api/http_listener.ts";
+import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
@@ -41,6 +42,8 @@ export interface RunningServer {
   readonly rtmpPort: number;
   /** The HTTP port actually bound. */
   readonly httpPort: number;
+  /** The HTTP-FLV port actually bound. */
+  readonly httpFlvPort: number;
   readonly registry: SessionRegistry;
   /** Stops accepting, tells publishers, finalizes recordings and stops the API. */
   close(): Promise<void>;
@@ -61,7 +64,7 @@ export function parserLimits(config: Config): ParserLimits {
   };
 }
 
-/** Starts the RTMP listener and the HTTP API; repairs recordings a crash left behind first. */
+/** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
   if (config.record) {
@@ -201,17 +204,44 @@ export function startServer(deps: ServerDeps): RunningServer {
     handler: app.fetch,
     onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
   });
+  const flvApp = createHttpFlvApp({
+    hub,
+    registry,
+    slots,
+    clock,
+    log,
+    playerQueueBytes: config.playerQueueBytes,
+    playerMaxLagMs: config.playerMaxLagMs,
+  });
+  const flvHttp = listenHttp({
+    hostname: config.host,
+    port: config.httpFlvPort,
+    headerTimeoutMs: config.httpHeaderTimeoutMs,
+    maxPendingRequests: config.httpMaxPendingRequests,
+    handler: flvApp.fetch,
+    // The player gate drops a player behind for playerMaxLagMs; a client that takes no bytes at
+    // all for twice that long has its socket closed by the front as well.
+    writeStallMs: 2 * config.playerMaxLagMs,
+    onLimit: (remote, reason) =>
+      log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
+  });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;
+  const httpFlvPort = flvHttp.addr.port;
   log.info("RTMP listening on {host}:{port}", { host: config.host, port: rtmpPort });
   log.info("HTTP API listening on http://{host}:{port}{auth}", {
     host: httpHost,
     port: httpPort,
     auth: config.apiToken === null ? " (no token: loopback only)" : " (bearer token required)",
   });
+  log.info("HTTP-FLV listening on http://{host}:{port}", {
+    host: config.host,
+    port: httpFlvPort,
+  });
   return {
     rtmpPort,
     httpPort,
+    httpFlvPort,
     registry,
     async close() {
       stopping = true;
@@ -223,7 +253,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       await relays.settled();
       await recordings.settled();
       loopMonitor[Symbol.dispose]();
-      await http.shutdown();
+      await Promise.all([http.shutdown(), flvHttp.shutdown()]);
     },
   };
 }

@@ -22,6 +22,11 @@ export interface HttpListenerOptions {
   readonly handler: (req: Request) => Response | Promise<Response>;
   /** Told when a limit closes a connection. */
   readonly onLimit?: (remote: string, reason: string) => void;
+  /**
+   * Closes a connection whose client takes no bytes of an answer for this many ms (default:
+   * never), so that a client that stopped reading a long streaming answer lets its socket go.
+   */
+  readonly writeStallMs?: number;
 }
 
 /** A listening HTTP front. */
@@ -189,9 +194,21 @@ class FrontConnection {
       const n = await backend.read(buf).catch(() => null);
       if (n === null || this.#answering) break;
       this.#answered = true;
-      if (!await writeAll(this.#client, buf.subarray(0, n))) break;
+      if (!await this.#writeToClient(buf.subarray(0, n))) break;
     }
     if (!this.#answering) this.close();
+  }
+
+  /** Writes an answer's bytes to the client, closing the connection if it stalls too long. */
+  async #writeToClient(bytes: Uint8Array): Promise<boolean> {
+    const ms = this.#ctx.options.writeStallMs;
+    if (ms === undefined) return await writeAll(this.#client, bytes);
+    const timer = setTimeout(() => this.#limit(`Client took no bytes for ${ms} ms`), ms);
+    try {
+      return await writeAll(this.#client, bytes);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Starts the header timer and counts the connection as pending while a head arrives. */

@@ -17,6 +17,7 @@ import {
   FlvTagType,
   type FlvTagTypeNumber,
 } from "./flv.ts";
+import { TimestampRebase } from "./timestamp_rebase.ts";
 
 /** A byte sink for {@linkcode FlvWriter}: a recording file or the pipe. */
 export interface FlvOutput {
@@ -61,10 +62,7 @@ export class FlvWriter {
   #metaWritten = false;
   #durationAt = -1;
   #filesizeAt = -1;
-  #started = false;
-  #lastRaw = 0;
-  #time = 0;
-  #maxTime = 0;
+  #timeline = new TimestampRebase();
   #result: FlvWriterResult | null = null;
   /** FLV header flags of the tracks seen: 4 audio, 1 video. */
   #seen = 0;
@@ -105,7 +103,7 @@ export class FlvWriter {
   end(): FlvWriterResult {
     this.#result ??= {
       bytes: this.#out.bytesWritten,
-      durationMs: this.#maxTime,
+      durationMs: this.#timeline.maxTime,
       durationAt: this.#metaWritten ? this.#durationAt : -1,
       filesizeAt: this.#metaWritten ? this.#filesizeAt : -1,
       flags: this.#seen,
@@ -120,26 +118,7 @@ export class FlvWriter {
     }
     if (!this.#metaWritten) this.#writeMetadataTag(new AmfEcmaArray());
     this.#seen |= type === FlvTagType.Audio ? 4 : 1;
-    this.#writeTag(type, this.#rebase(timestamp) % 0x100000000, body);
-  }
-
-  /**
-   * Unwraps RTMP timestamps by adding signed 32-bit deltas (unsigned subtraction,
-   * read as signed), so a wrap past 2^32 keeps counting up and a tag slightly
-   * older than the one before (audio/video interleave) steps back a little.
-   * Anything before the first tag is written at 0.
-   */
-  #rebase(raw: number): number {
-    if (!this.#started) {
-      this.#started = true;
-      this.#lastRaw = raw;
-      return 0;
-    }
-    this.#time += (raw - this.#lastRaw) | 0;
-    this.#lastRaw = raw;
-    const time = Math.max(0, this.#time);
-    this.#maxTime = Math.max(this.#maxTime, time);
-    return time;
+    this.#writeTag(type, this.#timeline.rebase(timestamp) % 0x100000000, body);
   }
 
   #writeMetadataTag(meta: AmfObject | AmfEcmaArray): void {

@@ -233,3 +233,30 @@ Deno.test("listenHttp() refuses Content-Length beside Transfer-Encoding with 400
     await server.shutdown();
   }
 });
+
+Deno.test("a client that takes no bytes of an endless answer for writeStallMs is closed", async () => {
+  const limits: string[] = [];
+  const cancelled = Promise.withResolvers<void>();
+  const chunk = new Uint8Array(64 * 1024).fill(1);
+  await using server = listenHttp({
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 5_000,
+    maxPendingRequests: 64,
+    writeStallMs: 300,
+    handler: () =>
+      new Response(
+        new ReadableStream({ pull: (c) => c.enqueue(chunk), cancel: () => cancelled.resolve() }),
+      ),
+    onLimit: (_remote, reason) => limits.push(reason),
+  });
+  const conn = await connect(server.addr.port, "GET /endless HTTP/1.1\r\nHost: x\r\n\r\n");
+  try {
+    await cancelled.promise; // never read: the front cuts it off and the answer is cancelled
+    assert.deepEqual(limits, ["Client took no bytes for 300 ms"]);
+    const { ms } = await readToEnd(conn);
+    assert.ok(ms < 5_000, `ended after ${ms} ms`);
+  } finally {
+    conn.close();
+  }
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeFlvTags } from "../../src/record/flv.ts";
 import type { SessionInfo } from "../../src/session/session_info.ts";
-import { MAIN, until } from "../interop/harness.ts";
+import { loggedPorts, MAIN, until } from "../interop/harness.ts";
 import { assertGood, byName, FPS, noFfmpeg, publish } from "./fault_env.ts";
 
 const SECONDS = 4;
@@ -11,6 +11,7 @@ async function spawnPiped(recordDir: string) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       ...["run", "-A", MAIN, "--host", "127.0.0.1", "--rtmp-port", "0", "--http-port", "0"],
+      ...["--http-flv-port", "0"],
       ...["--pipe", "--pipe-queue-bytes", "65536", "--record-dir", recordDir],
     ],
     stdout: "piped",
@@ -21,13 +22,8 @@ async function spawnPiped(recordDir: string) {
   const logDone = (async () => {
     for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) log += text;
   })();
-  await until(
-    () => [...log.matchAll(/listening on (?:http:\/\/)?[\d.]+:\d+/g)].length >= 2,
-    20_000,
-  );
-  const [rtmp, http] = [...log.matchAll(/listening on (?:http:\/\/)?[\d.]+:(\d+)/g)].map((m) =>
-    Number(m[1])
-  );
+  await until(() => loggedPorts(log).httpFlv !== undefined, 20_000);
+  const { rtmp, http } = loggedPorts(log);
   return {
     child,
     rtmpUrl: `rtmp://127.0.0.1:${rtmp}`,

@@ -38,6 +38,8 @@ export interface TestServer extends AsyncDisposable {
   readonly recordDir: string;
   readonly rtmpUrl: string;
   readonly httpUrl: string;
+  /** `http://127.0.0.1:<HTTP-FLV port>`. */
+  readonly flvUrl: string;
 }
 
 /** Starts a server on 127.0.0.1 with ports 0 and a fresh record dir. */
@@ -55,6 +57,7 @@ export async function testServer(
     rtmpPort: 0,
     httpHost: "127.0.0.1",
     httpPort: 0,
+    httpFlvPort: 0,
     recordDir,
     parser: opts.parser ?? "wasm",
     ...opts.config,
@@ -71,6 +74,7 @@ export async function testServer(
     recordDir,
     rtmpUrl: `rtmp://127.0.0.1:${server.rtmpPort}`,
     httpUrl: `http://127.0.0.1:${server.httpPort}`,
+    flvUrl: `http://127.0.0.1:${server.httpFlvPort}`,
     async [Symbol.asyncDispose]() {
       await server.close();
       await Deno.remove(recordDir, { recursive: true });
@@ -159,6 +163,22 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 10_000
 /** Path of src/main.ts. */
 export const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
+/** The port each listener logged (`RTMP listening on …`), by label; missing ones absent. */
+export function loggedPorts(log: string): { rtmp?: number; http?: number; httpFlv?: number } {
+  const port = (label: string) => {
+    const m = new RegExp(`${label} listening on (?:http://)?[\\d.]+:(\\d+)`).exec(log);
+    return m === null ? undefined : Number(m[1]);
+  };
+  const out: { rtmp?: number; http?: number; httpFlv?: number } = {};
+  const rtmp = port("RTMP");
+  const http = port("HTTP API");
+  const httpFlv = port("HTTP-FLV");
+  if (rtmp !== undefined) out.rtmp = rtmp;
+  if (http !== undefined) out.http = http;
+  if (httpFlv !== undefined) out.httpFlv = httpFlv;
+  return out;
+}
+
 /** Starts `src/main.ts` as users do (127.0.0.1, ports 0), and reads the ports it logs. */
 export async function spawnServer(args: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
@@ -172,6 +192,8 @@ export async function spawnServer(args: string[]) {
       "0",
       "--http-port",
       "0",
+      "--http-flv-port",
+      "0",
       ...args,
     ],
     stdout: "piped",
@@ -181,16 +203,13 @@ export async function spawnServer(args: string[]) {
   const stdout = new Response(child.stdout).arrayBuffer();
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let log = "";
-  const ports: number[] = [];
+  let ports = loggedPorts(log);
   const deadline = Date.now() + 20_000;
-  while (ports.length < 2 && Date.now() < deadline) {
+  while (ports.httpFlv === undefined && Date.now() < deadline) {
     const { value, done } = await reader.read();
     if (done) break;
     log += value;
-    ports.length = 0;
-    for (const m of log.matchAll(/listening on (?:http:\/\/)?[\d.]+:(\d+)/g)) {
-      ports.push(Number(m[1]));
-    }
+    ports = loggedPorts(log);
   }
   const rest = (async () => {
     for (;;) {
@@ -199,6 +218,10 @@ export async function spawnServer(args: string[]) {
       log += value;
     }
   })();
-  assert.equal(ports.length, 2, `server did not log its ports:\n${log}`);
-  return { child, rtmpPort: ports[0]!, httpPort: ports[1]!, stdout, log: () => rest };
+  const { rtmp, http, httpFlv } = ports;
+  assert.ok(
+    rtmp !== undefined && http !== undefined && httpFlv !== undefined,
+    `server did not log its ports:\n${log}`,
+  );
+  return { child, rtmpPort: rtmp, httpPort: http, httpFlvPort: httpFlv, stdout, log: () => rest };
 }
