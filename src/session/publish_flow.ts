@@ -1,0 +1,254 @@
+/**
+ * The publishing half of a connection's command flow: publish (checks, recording, the
+ * stream in the hub), media and metadata into it, and unpublish with the recording's end.
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { Clock } from "../clock.ts";
+import type { MessageRecord } from "../parser/types.ts";
+import type { Recording, RecordingFactory } from "../record/recording.ts";
+import { RecordingConsumer } from "../record/recording_consumer.ts";
+import { validateName } from "../record/recording_path.ts";
+import type { AmfValue } from "../rtmp/amf_value.ts";
+import { type Command, metadataFromDataMessage, type StatusInfo } from "../rtmp/commands.ts";
+import { splitQuery, statusMessage, userControlMessage } from "../rtmp/command_messages.ts";
+import { MessageType, UserControlEvent } from "../rtmp/messages.ts";
+import type { StreamHub } from "../stream/hub.ts";
+import type { LiveStream } from "../stream/live_stream.ts";
+import type { Outbox } from "./outbox.ts";
+import { Publication } from "./publication.ts";
+import {
+  openPublishRecording,
+  type RecordErrorPolicy,
+  reportRecordingEnd,
+} from "./publish_recording.ts";
+import type { SessionHandle } from "./registry.ts";
+
+/** What the publish flow needs from its connection. */
+export interface PublishFlowOptions {
+  readonly session: SessionHandle;
+  readonly outbox: Outbox;
+  readonly hub: StreamHub;
+  readonly recordings: RecordingFactory;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Called when a publish starts (the connection's publish deadline ends). */
+  readonly onPublished?: () => void;
+  /** What a recording fault does to its publish (default `continue`). */
+  readonly onRecordError?: RecordErrorPolicy;
+  /** Ends the connection with `reason` once what is queued for the client is sent. */
+  readonly end?: (reason: string) => void;
+  /** Called when a publish went live, after its recording was attached (relays attach here). */
+  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+}
+
+/** What the connection's flow knows that a publish is checked against. */
+export interface PublishContext {
+  /** The app from connect, or null before it. */
+  readonly app: string | null;
+  /** Whether createStream made `streamId`. */
+  hasStream(streamId: number): boolean;
+}
+
+/** The publications of one connection. */
+export class PublishFlow {
+  #o: PublishFlowOptions;
+  #stopping = false;
+  #publications = new Map<number, Publication>();
+  #recordings = new Map<number, Recording>();
+  #refusal: string | null = null;
+
+  /** Creates the flow for one connection. */
+  constructor(options: PublishFlowOptions) {
+    this.#o = options;
+  }
+
+  /** Why the last publish of this connection was refused, while none has started since. */
+  get refusal(): string | null {
+    return this.#refusal;
+  }
+
+  /** Handles a data message: metadata of a live publication. */
+  data(values: AmfValue[], rec: MessageRecord): void {
+    const pub = this.#publications.get(rec.streamId);
+    const meta = metadataFromDataMessage(values);
+    if (pub && meta) pub.metadata(meta);
+  }
+
+  /** Handles audio/video; media on a stream that is not publishing is dropped. */
+  media(rec: MessageRecord, body: Uint8Array): void {
+    const pub = this.#publications.get(rec.streamId);
+    if (pub === undefined) return;
+    if (rec.type === MessageType.Audio) pub.audio(rec.timestamp, body);
+    else pub.video(rec.timestamp, body);
+  }
+
+  /** Makes every recording durable so far (called about once a second). */
+  sync(): void {
+    for (const rec of this.#recordings.values()) rec.sync();
+  }
+
+  /**
+   * Tells each publishing stream that the server is ending it, before the connection closes;
+   * frees their names at once (a new publisher may take them) and refuses new publishes.
+   */
+  notifyStop(description: string): void {
+    this.#stopping = true;
+    for (const [id, pub] of this.#publications) {
+      this.#o.hub.unlist(pub.stream);
+      this.#status(id, { level: "status", code: "NetStream.Unpublish.Success", description });
+    }
+  }
+
+  /** Ends every publication; their recordings finalize off the event loop. */
+  close(): void {
+    for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
+  }
+
+  /** Handles `publish` on the message stream of `rec`. */
+  publish(cmd: Command, rec: MessageRecord, ctx: PublishContext): void {
+    const streamId = rec.streamId;
+    const session = this.#o.session;
+    const status = (level: StatusInfo["level"], code: string, description: string) =>
+      this.#status(streamId, { level, code, description });
+    const raw = cmd.args[0];
+    const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
+    const app = ctx.app;
+    const refuse = (code: string, description: string) => {
+      this.#refusal = `Publish refused: ${description}`;
+      session.update({ streamName: name });
+      this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
+        id: session.id,
+        code,
+        why: description,
+      });
+      status("error", code, description);
+    };
+    if (this.#stopping) return refuse("NetStream.Publish.Failed", "The connection is being closed");
+    if (app === null) return refuse("NetStream.Publish.Failed", "Publish before connect");
+    if (streamId === 0 || !ctx.hasStream(streamId)) {
+      return refuse("NetStream.Publish.Failed", `Stream ${streamId} was not created`);
+    }
+    if (validateName(name) === null || validateName(app) === null) {
+      return refuse("NetStream.Publish.BadName", "Invalid stream name");
+    }
+    const key = `${app}/${name}`;
+    if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
+      return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
+    }
+    const startedAt = new Date(this.#o.clock.now());
+    const opened = openPublishRecording({
+      factory: this.#o.recordings,
+      app,
+      name,
+      key,
+      startedAt,
+      session,
+      log: this.#o.log,
+      policy: this.#o.onRecordError ?? "continue",
+      refuse: (code, reason) => this.#endFor(streamId, code, reason),
+    });
+    if (opened.refused) {
+      this.#refusal = opened.info?.error == null
+        ? "Publish refused: recording could not start"
+        : `Publish refused: recording of ${key} could not start: ${opened.info.error}`;
+      session.update({ streamName: name, recording: opened.info });
+      return;
+    }
+    const { recording, info: recInfo } = opened;
+    const stream = this.#o.hub.claim({
+      key,
+      app,
+      name,
+      publisherId: session.id,
+      startedAt: startedAt.toISOString(),
+      codecs: session.info,
+      onConsumersChanged: (st) => {
+        session.info.players = st.count("rtmp-player") + st.count("http-flv-player");
+      },
+      onConsumerError: (c, e) =>
+        this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
+          key,
+          consumer: c.id,
+          error: e,
+        }),
+    })!;
+    if (recording !== null) {
+      this.#recordings.set(streamId, recording);
+      stream.attach(
+        new RecordingConsumer(recording, {
+          id: `recording:${session.id}:${streamId}`,
+          onWritten: (bytes) => {
+            if (recInfo) recInfo.bytes = bytes;
+          },
+        }),
+      );
+    }
+    this.#refusal = null;
+    this.#publications.set(
+      streamId,
+      new Publication({ streamId, video: session.info.video, audio: session.info.audio, stream }),
+    );
+    session.update({
+      state: "publishing",
+      role: "publisher",
+      streamName: name,
+      publishStartedAt: startedAt.toISOString(),
+      recording: recInfo,
+    });
+    this.#o.outbox.send(userControlMessage(UserControlEvent.StreamBegin, streamId));
+    status("status", "NetStream.Publish.Start", `Publishing ${name}`);
+    this.#o.onPublished?.();
+    this.#o.onLive?.(stream, session);
+    this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
+      id: session.id,
+      key,
+      keyNote: query === null ? "" : " (with a query string)",
+      path: recording?.path ??
+        (recInfo?.state === "failed" ? "(recording failed)" : "(not recorded)"),
+    });
+  }
+
+  /** Sends an error onStatus on `streamId`, then ends the connection (policy `refuse`). */
+  #endFor(streamId: number, code: string, reason: string): void {
+    this.#status(streamId, { level: "error", code, description: reason });
+    this.#o.end?.(reason);
+  }
+
+  /** Ends the publication on `streamId`, if any; `reason` goes to the log line. */
+  unpublish(streamId: number, reason: string): void {
+    const pub = this.#publications.get(streamId);
+    if (pub === undefined) return;
+    this.#publications.delete(streamId);
+    const recording = this.#recordings.get(streamId) ?? null;
+    this.#recordings.delete(streamId);
+    const session = this.#o.session;
+    this.#o.hub.release(pub.stream, `Publisher ended (${reason})`);
+    const summary = pub.summary();
+    const recInfo = session.info.recording;
+    if (recording !== null && recInfo?.state === "recording") recInfo.state = "finalizing";
+    this.#o.log.info(
+      "Session {id} unpublished {key} ({reason}): {video} video frames, {audio} audio frames",
+      {
+        id: session.id,
+        key: pub.key,
+        reason,
+        video: summary.videoFrames,
+        audio: summary.audioFrames,
+      },
+    );
+    if (recording !== null) {
+      void reportRecordingEnd(recording.close(), recInfo, {
+        log: this.#o.log,
+        sessionId: session.id,
+        key: pub.key,
+      });
+    }
+    if (this.#publications.size === 0) session.update({ state: "connected" });
+  }
+
+  #status(streamId: number, info: StatusInfo): void {
+    this.#o.outbox.send(statusMessage(streamId, info));
+  }
+}
