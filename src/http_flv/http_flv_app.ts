@@ -145,7 +145,7 @@ function startPlayer(deps: HttpFlvDeps, stream: LiveStream): FlvPlayer {
     },
   });
   session.update({
-    state: "connected",
+    state: "playing",
     role: "player",
     app: stream.app,
     streamName: stream.name,

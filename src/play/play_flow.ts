@@ -40,6 +40,7 @@ export interface PlayLimits {
 export interface PlayerSession {
   readonly id: string;
   update(patch: {
+    readonly state?: "playing" | "connected";
     readonly role?: "player";
     readonly streamName?: string;
     readonly player?: PlayerStats;
@@ -178,7 +179,7 @@ export class PlayFlow {
       skipEpisodes: 0,
       queuedBytes: 0,
     };
-    o.session.update({ role: "player", streamName: name, player: stats });
+    o.session.update({ state: "playing", role: "player", streamName: name, player: stats });
     const stream = o.hub.get(key) ??
       await o.hub.waitFor(key, o.limits.playWaitMs, play.abort.signal);
     if (this.#plays.get(streamId) !== play) return; // stopped while waiting
@@ -254,5 +255,6 @@ export class PlayFlow {
     this.#plays.delete(streamId);
     this.#o.slots.release(play.key);
     this.#o.onPlaying?.(this.#plays.size > 0);
+    if (this.#plays.size === 0) this.#o.session.update({ state: "connected" });
   }
 }

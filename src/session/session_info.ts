@@ -4,7 +4,7 @@
  */
 
 /** Lifecycle of an RTMP session. */
-export type SessionState = "handshake" | "connected" | "publishing" | "closed";
+export type SessionState = "handshake" | "connected" | "publishing" | "playing" | "closed";
 
 /** Video facts, from the sequence header and the frames seen. */
 export interface VideoInfo {
