@@ -66,14 +66,8 @@ export class PipeSink {
   /** Takes one whole tag (or the file header) as parts, copied. Ignored once ended. */
   write(...parts: Uint8Array[]): void {
     if (this.#ended || this.#closing) return;
-    let total = 0;
-    for (const p of parts) total += p.length;
-    const copy = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      copy.set(p, at);
-      at += p.length;
-    }
+    const copy = concatBytes(parts);
+    const total = copy.length;
     this.#queue.push(copy);
     this.#queued += total;
     this.#accepted += total;

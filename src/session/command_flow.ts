@@ -5,9 +5,7 @@
  * @module
  */
 
-import type { Logger } from "@logtape/logtape";
 import type { MessageRecord } from "../parser/types.ts";
-import type { RecordingFactory } from "../record/recording.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
 import {
   type Command,
@@ -20,13 +18,7 @@ import {
 import { commandMessage, splitQuery } from "../rtmp/command_messages.ts";
 import { encodeSetPeerBandwidth, encodeU32Message, MessageType } from "../rtmp/messages.ts";
 import type { PlayContext, PlayFlow } from "../play/play_flow.ts";
-import type { Clock } from "../clock.ts";
-import type { Outbox } from "./outbox.ts";
-import { PublishFlow } from "./publish_flow.ts";
-import type { RecordErrorPolicy } from "./publish_recording.ts";
-import type { SessionHandle } from "./registry.ts";
-import type { StreamHub } from "../stream/hub.ts";
-import type { LiveStream } from "../stream/live_stream.ts";
+import { PublishFlow, type PublishFlowOptions } from "./publish_flow.ts";
 
 /** Window acknowledgement size and peer bandwidth we announce. */
 export const SERVER_WINDOW = 2_500_000;
@@ -35,22 +27,8 @@ export const SERVER_CHUNK_SIZE = 4096;
 /** Most message streams one connection may create. */
 export const MAX_STREAMS = 16;
 
-/** What the flow needs from its connection. */
-export interface CommandFlowOptions {
-  readonly session: SessionHandle;
-  readonly outbox: Outbox;
-  readonly hub: StreamHub;
-  readonly recordings: RecordingFactory;
-  readonly clock: Clock;
-  readonly log: Logger;
-  /** Called when a publish starts (the connection's publish deadline ends). */
-  readonly onPublished?: () => void;
-  /** What a recording fault does to its publish (default `continue`). */
-  readonly onRecordError?: RecordErrorPolicy;
-  /** Ends the connection with `reason` once what is queued for the client is sent. */
-  readonly end?: (reason: string) => void;
-  /** Called when a publish went live, after its recording was attached (relays attach here). */
-  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+/** What the flow needs from its connection: the publish flow's needs and the play flow. */
+export interface CommandFlowOptions extends PublishFlowOptions {
   /** The player commands (play, FCSubscribe, ...); without it they get `_error`. */
   readonly play?: PlayFlow;
 }
