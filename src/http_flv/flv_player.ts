@@ -9,6 +9,7 @@
  * @module
  */
 
+import { QueueLag } from "../stream/queue_lag.ts";
 import type { Clock } from "../clock.ts";
 import {
   encodeFlvHeader,
@@ -67,6 +68,7 @@ export class FlvPlayer implements StreamConsumer {
   #now = 0;
   #waitingForKey = true;
   #enqueued = 0;
+  #lag = new QueueLag();
   #closed: string | null = null;
   /** Chunks not yet handed to the body, oldest first, and their bytes. */
   #chunks: Uint8Array[] = [];
@@ -88,6 +90,7 @@ export class FlvPlayer implements StreamConsumer {
       framesSkipped: 0,
       skipEpisodes: 0,
       queuedBytes: 0,
+      lagMs: 0,
     };
     this.#gate = new PlayerGate({
       maxQueuedBytes: options.maxQueuedBytes,
@@ -142,7 +145,10 @@ export class FlvPlayer implements StreamConsumer {
       return;
     }
     this.#writeTag(msg);
-    if (msg.kind !== "data" && !msg.config) this.stats.framesSent++;
+    if (msg.kind !== "data" && !msg.config) {
+      this.stats.framesSent++;
+      this.#lag.push(this.#enqueued, msg.timestamp);
+    }
     this.#refreshStats();
   }
 
@@ -246,6 +252,7 @@ export class FlvPlayer implements StreamConsumer {
     const queued = this.queuedBytes;
     this.stats.queuedBytes = queued;
     this.stats.bytesOut = this.#enqueued - queued;
+    this.stats.lagMs = this.#lag.lagMs(this.stats.bytesOut);
   }
 
   #finish(reason: string): void {

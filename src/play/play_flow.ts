@@ -178,6 +178,7 @@ export class PlayFlow {
       framesSkipped: 0,
       skipEpisodes: 0,
       queuedBytes: 0,
+      lagMs: 0,
     };
     o.session.update({ state: "playing", role: "player", streamName: name, player: stats });
     const stream = o.hub.get(key) ??

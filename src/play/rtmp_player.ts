@@ -5,6 +5,7 @@
  * @module
  */
 
+import { QueueLag } from "../stream/queue_lag.ts";
 import type { Clock } from "../clock.ts";
 import type { PlayerStats } from "../session/session_info.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
@@ -44,6 +45,7 @@ export class RtmpPlayer implements StreamConsumer {
   #gate: PlayerGate;
   #keyframeSent = false;
   #enqueued = 0;
+  #lag = new QueueLag();
   #done = false;
 
   /** Creates the consumer; attach it to the stream to start. */
@@ -88,6 +90,7 @@ export class RtmpPlayer implements StreamConsumer {
     });
     out.sendRaw(bytes);
     this.#enqueued += bytes.length;
+    if (!msg.config && msg.kind !== "data") this.#lag.push(this.#enqueued, msg.timestamp);
     if (msg.kind === "video" && msg.keyframe) this.#keyframeSent = true;
     if (!msg.config && msg.kind !== "data") this.#o.stats.framesSent++;
     this.refresh();
@@ -113,6 +116,7 @@ export class RtmpPlayer implements StreamConsumer {
     const queued = this.#o.output.queuedBytes;
     s.queuedBytes = queued;
     s.bytesOut = Math.max(0, this.#enqueued - queued);
+    s.lagMs = this.#lag.lagMs(s.bytesOut);
     s.framesSkipped = this.#gate.skippedFrames;
     s.skipEpisodes = this.#gate.episodes;
   }

@@ -58,6 +58,8 @@ export interface PlayerStats {
   skipEpisodes: number;
   /** Bytes queued for the player now. */
   queuedBytes: number;
+  /** Media time queued for the player and not yet written out, in ms: how far behind live it is. */
+  lagMs: number;
 }
 
 /** One relay of a publish to an origin (`--push`). */
