@@ -219,9 +219,9 @@ export function startServer(deps: ServerDeps): RunningServer {
     headerTimeoutMs: config.httpHeaderTimeoutMs,
     maxPendingRequests: config.httpMaxPendingRequests,
     handler: flvApp.fetch,
-    // The player gate drops a player behind for playerMaxLagMs; a client that takes no bytes at
-    // all for twice that long has its socket closed by the front as well.
-    writeStallMs: 2 * config.playerMaxLagMs,
+    // The player gate drops a player behind for playerMaxLagMs (with its reason); a client that
+    // takes no bytes at all for four times that long has its socket closed by the front too.
+    writeStallMs: 4 * config.playerMaxLagMs,
     onLimit: (remote, reason) =>
       log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
   });

@@ -77,7 +77,10 @@ Deno.test({
     assert.notEqual(bad.code, 0, "FFmpeg sees the error status");
     const view = s.server.registry.view();
     await until(() =>
-      view.list().every((x) => x.state === "closed" && x.recording?.state !== "finalizing")
+      view.list().every((x) =>
+        x.state === "closed" && x.recording?.state !== "finalizing" &&
+        x.recording?.state !== "recording"
+      )
     );
     const list = view.list();
     await assertGood(byName(list, "g1"), SECONDS);
@@ -104,7 +107,10 @@ Deno.test({
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     const view = s.server.registry.view();
     await until(() =>
-      view.list().every((x) => x.state === "closed" && x.recording?.state !== "finalizing")
+      view.list().every((x) =>
+        x.state === "closed" && x.recording?.state !== "finalizing" &&
+        x.recording?.state !== "recording"
+      )
     );
     const list = view.list();
     await assertGood(byName(list, "g1"), SECONDS);
@@ -137,7 +143,12 @@ Deno.test({
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /NoAccess|Record|refused/i);
     const view = s.server.registry.view();
-    await until(() => view.list().every((x) => x.state === "closed"));
+    await until(() =>
+      view.list().every((x) =>
+        x.state === "closed" && x.recording?.state !== "finalizing" &&
+        x.recording?.state !== "recording"
+      )
+    );
     const list = view.list();
     await assertGood(byName(list, "g1"), SECONDS);
     const info = byName(list, "d")!;
