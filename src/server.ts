@@ -116,7 +116,10 @@ export function startServer(deps: ServerDeps): RunningServer {
       }
     },
   });
-  const loopMonitor = new LoopMonitor({ clock });
+  const loopMonitor = new LoopMonitor({
+    clock,
+    onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
+  });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
   const relays = new RelayManager({
     targets: config.push,
@@ -222,6 +225,9 @@ export function startServer(deps: ServerDeps): RunningServer {
     // The player gate drops a player behind for playerMaxLagMs (with its reason); a client that
     // takes no bytes at all for four times that long has its socket closed by the front too.
     writeStallMs: 4 * config.playerMaxLagMs,
+    // Players plus room for requests being turned away; per address as for RTMP.
+    maxConnections: config.maxPlayers + config.httpMaxPendingRequests,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
     onLimit: (remote, reason) =>
       log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
   });
@@ -250,8 +256,8 @@ export function startServer(deps: ServerDeps): RunningServer {
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
-      await relays.settled();
-      await recordings.settled();
+      // Recordings finalize while relays unpublish: a slow origin never delays the files.
+      await Promise.all([relays.settled(), recordings.settled()]);
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
     },

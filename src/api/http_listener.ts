@@ -7,6 +7,7 @@
  * @module
  */
 
+import { Admission } from "../session/admission.ts";
 import { type FramingError, RequestFraming } from "./request_framing.ts";
 
 /** Options for {@linkcode listenHttp}. */
@@ -22,6 +23,10 @@ export interface HttpListenerOptions {
   readonly handler: (req: Request) => Response | Promise<Response>;
   /** Told when a limit closes a connection. */
   readonly onLimit?: (remote: string, reason: string) => void;
+  /** Most connections open at once; past it a new one is closed at accept (default 1024). */
+  readonly maxConnections?: number;
+  /** Most connections open at once from one non-loopback address (default 16). */
+  readonly maxConnectionsPerIp?: number;
   /**
    * Closes a connection whose client takes no bytes of an answer for this many ms (default:
    * never), so that a client that stopped reading a long streaming answer lets its socket go.
@@ -53,6 +58,10 @@ export function listenHttp(options: HttpListenerOptions): HttpListener {
   const pending = new Set<FrontConnection>();
   const open = new Set<FrontConnection>();
   const ctx: FrontContext = { options, backendPath: path, pending };
+  const admission = new Admission({
+    maxConnections: options.maxConnections ?? 1024,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 16,
+  });
   const accepting = (async () => {
     for (;;) {
       let conn: Deno.TcpConn;
@@ -62,9 +71,19 @@ export function listenHttp(options: HttpListenerOptions): HttpListener {
         if (e instanceof Deno.errors.BadResource) return; // closed by shutdown
         continue; // a peer that reset before accept: that one only
       }
+      const host = conn.remoteAddr.hostname;
+      const refusal = admission.admit(host);
+      if (refusal !== null) {
+        options.onLimit?.(`${host}:${conn.remoteAddr.port}`, refusal);
+        conn.close();
+        continue;
+      }
       const front = new FrontConnection(conn, ctx);
       open.add(front);
-      front.run().finally(() => open.delete(front));
+      front.run().finally(() => {
+        open.delete(front);
+        admission.release(host);
+      });
     }
   })();
   let stopped: Promise<void> | undefined;

@@ -144,6 +144,10 @@ export class FlvPlayer implements StreamConsumer {
       this.#refreshStats();
       return;
     }
+    // Sequence headers and metadata always pass the gate: a hard bound keeps them in check.
+    if (queued + msg.body.length > 2 * this.#o.maxQueuedBytes) {
+      return this.drop(`Player too slow: ${queued} bytes queued, over twice the queue limit`);
+    }
     this.#writeTag(msg);
     if (msg.kind !== "data" && !msg.config) {
       this.stats.framesSent++;

@@ -183,7 +183,8 @@ export class Recording {
   #fail(error: Error): void {
     if (this.#error !== null) return;
     this.#error = error;
-    if (this.#state === "recording") this.#state = "failed";
+    if (this.#state !== "recording") return; // finalizing: the result reports it
+    this.#state = "failed";
     this.#setup.onFailed?.(error);
   }
 }

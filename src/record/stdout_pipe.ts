@@ -26,6 +26,10 @@ export function stdoutPipe(): PipeWriter {
 function releaseStdout(): void {
   const target = Deno.readLinkSync("/proc/self/fd/1");
   if (!target.startsWith("pipe:") && !target.startsWith("socket:")) return; // a file: no EOF due
+  if (Deno.readLinkSync("/proc/self/fd/2") === target) {
+    // `2>&1` or one journal socket: the logs hold the pipe open, and must not go to /dev/null.
+    throw new Error("stderr shares stdout's pipe, so the reader gets EOF only at exit");
+  }
   const libc = Deno.dlopen("libc.so.6", {
     open: { parameters: ["buffer", "i32"], result: "i32" },
     dup2: { parameters: ["i32", "i32"], result: "i32" },

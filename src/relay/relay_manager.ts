@@ -39,7 +39,14 @@ export class RelayManager {
   /** Parses the targets; throws on one that is not `rtmp[s]://host[:port]/app`. */
   constructor(options: RelayManagerOptions) {
     this.#o = options;
-    this.#targets = options.targets.map(parsePushTarget);
+    // The same origin given twice (or as `host` and `host:1935`) is pushed to once.
+    const seen = new Set<string>();
+    this.#targets = options.targets.map(parsePushTarget).filter((t) => {
+      const key = pushUrl(t, "");
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   }
 
   /** Relays running now. */

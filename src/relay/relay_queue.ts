@@ -19,6 +19,8 @@ export type PushResult =
 /** Queued messages in order, with their byte count. */
 export class RelayQueue {
   #max: number;
+  /** Bytes of the replayed start still queued: room on top of the bound. */
+  #startBytes = 0;
   #items: MediaMessage[] = [];
   #head = 0;
   #bytes = 0;
@@ -70,6 +72,7 @@ export class RelayQueue {
       this.#waitKey = true;
     }
     for (const m of start) this.#add(m);
+    this.#startBytes = this.#bytes;
   }
 
   /** Adds a live message, or drops it when skipping; see {@linkcode PushResult}. */
@@ -80,7 +83,7 @@ export class RelayQueue {
       return "queued";
     }
     let result: PushResult = "queued";
-    if (!this.#waitKey && this.#bytes + msg.body.length > this.#max) {
+    if (!this.#waitKey && this.#bytes + msg.body.length > this.#max + this.#startBytes) {
       this.#dropFrames();
       this.#waitKey = true;
       this.#episodes++;
@@ -103,6 +106,7 @@ export class RelayQueue {
     if (this.#head >= this.#items.length) return undefined;
     const m = this.#items[this.#head++]!;
     this.#bytes -= m.body.length;
+    this.#startBytes = Math.max(0, this.#startBytes - m.body.length);
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
@@ -115,6 +119,7 @@ export class RelayQueue {
     this.#items = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#startBytes = 0;
   }
 
   #add(msg: MediaMessage): void {

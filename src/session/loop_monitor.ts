@@ -16,6 +16,8 @@ export interface LoopMonitorOptions {
   readonly periodMs?: number;
   /** No timer: the owner calls {@linkcode LoopMonitor.tick} (tests with a fake clock). */
   readonly manual?: boolean;
+  /** Told when a watcher throws (the others still run; nothing is rethrown on the timer). */
+  readonly onWatcherError?: (error: unknown) => void;
 }
 
 /** Default tick period. */
@@ -52,12 +54,14 @@ export class LoopMonitor implements Disposable {
   #lastTickAt = 0;
   #stalledMs = 0;
   #healthy = true;
+  #onError: ((error: unknown) => void) | undefined;
 
   /** Makes a monitor; its timer starts with the first watcher. */
   constructor(options: LoopMonitorOptions) {
     this.#clock = options.clock;
     this.#periodMs = options.periodMs ?? LOOP_MONITOR_PERIOD_MS;
     this.#manual = options.manual ?? false;
+    this.#onError = options.onWatcherError;
     if (!(this.#periodMs > 0)) {
       throw new RangeError(`Loop monitor period must be positive: got ${this.#periodMs} ms`);
     }
@@ -100,15 +104,13 @@ export class LoopMonitor implements Disposable {
     this.#lastTickAt = now;
     if (late > 0) this.#stalledMs += late;
     this.#healthy = late <= this.#periodMs / 2;
-    let failed: { error: unknown } | null = null;
     for (const w of this.#watchers) {
       try {
         w();
       } catch (error) {
-        failed ??= { error }; // the other watchers still run
+        this.#onError?.(error); // the other watchers still run; a timer must not throw
       }
     }
-    if (failed !== null) throw failed.error;
   }
 
   /** Stops the timer; watchers are no longer called. */

@@ -139,6 +139,7 @@ export class LiveStream {
     this.#ended = reason;
     const all = [...this.#consumers.values()];
     this.#consumers.clear();
+    if (all.length > 0) this.#init.onConsumersChanged?.(this);
     for (const c of all) {
       try {
         c.end(reason);

@@ -26,6 +26,7 @@ export type GateDecision = "send" | "skip" | "drop";
 export class PlayerGate {
   #o: PlayerGateOptions;
   #skippingSince = -1;
+  #sawVideo = false;
   #skipped = 0;
   #episodes = 0;
 
@@ -55,16 +56,21 @@ export class PlayerGate {
    * headers and metadata are always sent.
    */
   admit(msg: MediaMessage, queuedBytes: number): GateDecision {
+    if (msg.kind === "video") this.#sawVideo = true;
     if (msg.config || msg.kind === "data") return "send";
     const now = this.#o.clock.now();
     if (this.#skippingSince >= 0) {
-      if (now - this.#skippingSince > this.#o.maxLagMs) return "drop";
-      // Resume once the queue has drained to half, whatever the key frame's size.
+      // Resume once the queue has drained to half, at a key frame (any audio frame when the
+      // stream has no video), whatever the key frame's size.
       const drained = queuedBytes <= this.#o.maxQueuedBytes / 2;
-      if (msg.kind === "video" && msg.keyframe && drained) {
+      const start = msg.kind === "video" ? msg.keyframe : !this.#sawVideo;
+      if (drained && start) {
         this.#skippingSince = -1;
         return "send";
       }
+      // Dropped only while still backed up: waiting for a key frame is not falling behind.
+      if (!drained && now - this.#skippingSince > this.#o.maxLagMs) return "drop";
+      if (drained) this.#skippingSince = now; // caught up: the lag clock starts again
       this.#skipped++;
       return "skip";
     }

@@ -260,3 +260,26 @@ Deno.test("a client that takes no bytes of an endless answer for writeStallMs is
     conn.close();
   }
 });
+
+Deno.test("listenHttp() closes a connection past maxConnections at accept", async () => {
+  const limits: string[] = [];
+  await using http = listenHttp({
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 5_000,
+    maxPendingRequests: 10,
+    maxConnections: 2,
+    handler: () => new Response("ok"),
+    onLimit: (_remote, reason) => limits.push(reason),
+  });
+  const held = [
+    await Deno.connect({ hostname: "127.0.0.1", port: http.addr.port }),
+    await Deno.connect({ hostname: "127.0.0.1", port: http.addr.port }),
+  ];
+  const third = await Deno.connect({ hostname: "127.0.0.1", port: http.addr.port });
+  const n = await third.read(new Uint8Array(16)).catch(() => null);
+  assert.equal(n, null, "the third connection is closed at once");
+  third.close();
+  assert.match(limits[0] ?? "", /^Limit max-connections/);
+  for (const c of held) c.close();
+});

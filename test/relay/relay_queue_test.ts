@@ -20,7 +20,8 @@ Deno.test("RelayQueue keeps messages in order and counts their bytes", () => {
 
 Deno.test("RelayQueue that overflows drops its frames and skips to the next key frame", () => {
   const q = new RelayQueue(100);
-  q.reset([msg("video", 0, { config: true }), msg("video", 0, { keyframe: true, size: 40 })]);
+  q.reset([msg("video", 0, { config: true })]);
+  assert.equal(q.push(msg("video", 0, { keyframe: true, size: 40 })), "queued");
   assert.equal(q.push(msg("video", 33, { size: 40 })), "queued");
   assert.equal(q.push(msg("video", 66, { size: 40 })), "overflow");
   assert.equal(q.push(msg("audio", 70)), "skipped");
@@ -44,9 +45,22 @@ Deno.test("RelayQueue waits for a key frame when the start has video but no key 
 
 Deno.test("RelayQueue of an audio-only stream never waits for a key frame", () => {
   const q = new RelayQueue(35);
-  q.reset([msg("audio", 0, { config: true })]);
+  q.reset([]);
+  assert.equal(q.push(msg("audio", 0, { config: true })), "queued");
   assert.equal(q.push(msg("audio", 21)), "queued");
   assert.equal(q.push(msg("audio", 42)), "queued");
   assert.equal(q.push(msg("audio", 63)), "overflow");
   assert.deepEqual(drain(q), ["a0", "a63"]);
+});
+
+Deno.test("RelayQueue does not count the replayed start against its bound", () => {
+  const q = new RelayQueue(100);
+  const gop = [msg("video", 0, { keyframe: true, size: 400 }), msg("video", 33, { size: 400 })];
+  q.reset([msg("video", 0, { config: true }), ...gop]);
+  assert.equal(
+    q.push(msg("video", 66, { size: 40 })),
+    "queued",
+    "a GOP over the bound is replayed",
+  );
+  assert.equal(q.push(msg("video", 99, { size: 70 })), "overflow", "live frames still are bounded");
 });

@@ -110,7 +110,7 @@ Deno.test("LiveStream shares one body among consumers and ends them all once", (
   assert.equal(a.ended, "Publisher ended");
   assert.equal(rec.ended, "Publisher ended");
   assert.equal(b.ended, null, "a detached consumer is not told");
-  assert.deepEqual(changes, [1, 2, 2, 1]);
+  assert.deepEqual(changes, [1, 2, 2, 1, 0]);
   const late = new Collect("late");
   s.attach(late);
   assert.equal(late.ended, "Publisher ended", "a consumer of an ended stream is told at once");

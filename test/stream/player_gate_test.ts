@@ -30,7 +30,25 @@ Deno.test("PlayerGate skips to the next key frame once the queue is over the lim
   assert.deepEqual(episodes, [950]);
   assert.equal(gate.admit(frame(200), 950), "skip");
   now = 5001;
-  assert.equal(gate.admit(frame(240, true), 0), "drop", "behind for longer than the lag limit");
+  assert.equal(gate.admit(frame(240), 950), "drop", "behind for longer than the lag limit");
+});
+
+Deno.test("PlayerGate does not drop a player that caught up and waits for a key frame", () => {
+  let now = 0;
+  const gate = new PlayerGate({ maxQueuedBytes: 1000, maxLagMs: 5000, clock: { now: () => now } });
+  assert.equal(gate.admit(frame(0), 950), "skip");
+  for (now = 1000; now <= 20_000; now += 1000) {
+    assert.equal(gate.admit(frame(now), 0), "skip", "drained, but no key frame yet");
+  }
+  assert.equal(gate.admit(frame(now, true), 0), "send");
+});
+
+Deno.test("PlayerGate resumes an audio-only player at any audio frame once drained", () => {
+  const gate = new PlayerGate({ maxQueuedBytes: 1000, maxLagMs: 5000, clock: { now: () => 0 } });
+  const audio = (t: number): MediaMessage => ({ ...frame(t), kind: "audio" });
+  assert.equal(gate.admit(audio(0), 950), "skip");
+  assert.equal(gate.admit(audio(20), 700), "skip");
+  assert.equal(gate.admit(audio(40), 100), "send");
 });
 
 Deno.test("PlayerSlots limits players per stream and in total, and gives slots back", () => {
