@@ -195,7 +195,7 @@ export class Relay implements StreamConsumer {
           this.#wake = null;
           continue;
         }
-        this.info.bytesOut += await link.send(msg);
+        this.info.bytesOut += await this.#sendWithin(link, msg);
       }
     } catch (e) {
       why = describe(e);
@@ -210,6 +210,27 @@ export class Relay implements StreamConsumer {
     this.#queue.clear();
     await link.close();
     return why;
+  }
+
+  /**
+   * Sends one message; an origin that takes nothing for {@linkcode SEND_STALL_MS} (it stopped
+   * reading with the connection still up) counts as lost, so the relay reconnects.
+   */
+  async #sendWithin(link: RelayLink, msg: MediaMessage): Promise<number> {
+    let cancel: (() => void) | null = null;
+    const stalled = new Promise<never>((_, reject) => {
+      cancel = this.#o.timers.set(
+        () => reject(new Error(`Origin took nothing for ${SEND_STALL_MS} ms`)),
+        SEND_STALL_MS,
+      );
+    });
+    const sending = link.send(msg);
+    sending.catch(() => {}); // after a stall the link is closed: its send may still fail
+    try {
+      return await Promise.race([sending, stalled]);
+    } finally {
+      (cancel as (() => void) | null)?.();
+    }
   }
 
   /** Waits out retry number `retry` (cut short when the stream ends). */
@@ -233,6 +254,9 @@ export class Relay implements StreamConsumer {
     if (this.#stopping === null) this.info.reconnects++;
   }
 }
+
+/** How long one send may wait on an origin that does not read. */
+export const SEND_STALL_MS = 10_000;
 
 /** A one-line reason for a network or protocol error (no stack). */
 function describe(e: unknown): string {

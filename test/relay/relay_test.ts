@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import { FakeClock } from "../../src/clock.ts";
-import { Relay } from "../../src/relay/relay.ts";
+import { Relay, SEND_STALL_MS } from "../../src/relay/relay.ts";
 import type { MediaMessage } from "../../src/stream/media_message.ts";
 import { FakeLink, FakeTimers, msg, settle } from "./fakes.ts";
 
@@ -173,6 +173,27 @@ Deno.test("a relay that stayed live a while retries from the first delay again",
   links[1]!.drop();
   await settle();
   assert.equal(timers.asked.at(-1), 1000, "after a minute live it starts over");
+  relay.end("done");
+  await relay.done;
+});
+
+Deno.test("a relay whose origin stops reading counts it as lost after the send stall and reconnects", async () => {
+  const first = new FakeLink();
+  const second = new FakeLink();
+  const { relay, timers } = setup([first, second]);
+  first.stall = Promise.withResolvers<void>();
+  relay.start();
+  await settle();
+  assert.equal(relay.info.state, "live");
+  timers.fire(SEND_STALL_MS);
+  await settle();
+  assert.equal(relay.info.state, "retrying");
+  assert.equal(relay.info.lastError, `Origin took nothing for ${SEND_STALL_MS} ms`);
+  assert.ok(first.closed);
+  timers.fire(1000);
+  await settle();
+  assert.equal(relay.info.state, "live");
+  assert.deepEqual(stamps(second), ["d0", "v0", "v1000", "a1010"]);
   relay.end("done");
   await relay.done;
 });
