@@ -21,7 +21,10 @@ Deno.test("an unknown command gets _error and the session keeps publishing", asy
   await pub.sendCommand({ name: "noSuchCall", transactionId: 9, commandObject: null, args: [] }, 0);
   const reply = await pub.expect((c) => c.transactionId === 9, "noSuchCall reply");
   assert.equal(reply.name, "_error");
-  await pub.sendCommand({ name: "noSuchCall", transactionId: 10, commandObject: null, args: [] }, 0);
+  await pub.sendCommand(
+    { name: "noSuchCall", transactionId: 10, commandObject: null, args: [] },
+    0,
+  );
   await pub.expect((c) => c.transactionId === 10, "second noSuchCall reply");
   assert.equal(s.server.registry.view().list()[0]!.unknownCommands, 2);
   for (let i = 0; i < 10; i++) await pub.sendMedia(9, i * 33, videoBody(i === 0, 500));
