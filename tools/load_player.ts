@@ -229,9 +229,8 @@ export class LoadPlayer {
       });
       this.#send(MessageType.UserControl, 2, 0, buffer);
     } else if (cmd.name === "_error") {
-      this.error ??= `${cmd.transactionId === 1 ? "connect" : "command"} refused: ${
-        describe(cmd.args[0])
-      }`;
+      const what = ["connect", "createStream", "", "play"][cmd.transactionId - 1] || "command";
+      this.error ??= `${what} refused: ${describe(cmd.args[0])}`;
       this.#started?.();
     } else if (cmd.name === "onStatus") {
       const code = describe(cmd.args[0]);
