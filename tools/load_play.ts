@@ -45,7 +45,7 @@ const START_TIMEOUT_MS = 10_000;
 const DRAIN_MS = 10_000;
 const QUIET_MS = 2_000;
 /** Allowance for the players' connects inside the publisher's sending time. */
-const JOIN_ALLOWANCE_S = 3;
+const JOIN_ALLOWANCE_S = 10;
 
 /** Runs players (and publishers); resolves once all are closed. */
 export async function runPlay(opts: PlayOptions): Promise<PlayReport> {
