@@ -13,8 +13,9 @@ import type { ChunkParser, ParserLimits } from "./parser/types.ts";
 import type { PipeWriter } from "./record/pipe_sink.ts";
 import { RecordingFactory } from "./record/recording.ts";
 import { repairRecordings } from "./record/repair.ts";
+import { RelayManager } from "./relay/relay_manager.ts";
 import { Admission, isLoopback } from "./session/admission.ts";
-import { serveConnection } from "./session/connection.ts";
+import { type ConnectionDeps, serveConnection } from "./session/connection.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
@@ -112,7 +113,13 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   const loopMonitor = new LoopMonitor({ clock });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
-  const connDeps = {
+  const relays = new RelayManager({
+    targets: config.push,
+    clock,
+    log,
+    maxQueueBytes: config.playerQueueBytes,
+  });
+  const connDeps: ConnectionDeps = {
     registry,
     hub,
     recordings,
@@ -121,6 +128,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
+    onLive: (stream, session) => relays.attach(stream, session.info.relays),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
@@ -206,6 +214,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
+      await relays.settled();
       await recordings.settled();
       loopMonitor[Symbol.dispose]();
       await http.shutdown();

@@ -1,6 +1,7 @@
 /**
  * A small RTMP publish client of our own: for edge cases real clients cannot produce in
- * tests, and for the load tool. Handshake, connect, createStream, publish, then media.
+ * tests, for the load tool, and for relays to origins (`src/relay/`). Handshake, connect,
+ * createStream, publish, then media; FCUnpublish and deleteStream to finish.
  * @module
  */
 
@@ -10,7 +11,13 @@ import type { AmfValue } from "../rtmp/amf_value.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { type Command, decodeCommand, encodeCommand } from "../rtmp/commands.ts";
 import { createC0C1, createC2, S0S1S2_SIZE } from "../rtmp/handshake.ts";
-import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
+import {
+  decodeUserControl,
+  encodeU32Message,
+  encodeUserControl,
+  MessageType,
+  UserControlEvent,
+} from "../rtmp/messages.ts";
 
 /** A parsed `rtmp://host:port/app/stream` URL. */
 export interface RtmpUrl {
@@ -47,8 +54,15 @@ export function parseRtmpUrl(url: string): RtmpUrl {
 export interface PublisherOptions {
   /** Chunk size to announce and send with (default 4096, as FFmpeg). */
   readonly chunkSize?: number;
-  /** Give up on a reply after this many ms (default 10 000). */
+  /** Give up on the TCP connect or a reply after this many ms (default 10 000). */
   readonly timeoutMs?: number;
+  /** Connect over TLS (`rtmps://`). */
+  readonly tls?: boolean;
+  /**
+   * Keep acknowledgements and user control messages for {@linkcode RtmpPublisher.received}
+   * (default true; a long-lived relay turns it off so nothing piles up).
+   */
+  readonly keepControl?: boolean;
 }
 
 interface Received {
@@ -66,10 +80,14 @@ export class RtmpPublisher {
   #reading: Promise<void> = Promise.resolve();
   #closed = false;
   #wake: (() => void) | null = null;
+  #writing: Promise<void> = Promise.resolve();
   #streamId = 0;
+  #stream = "";
+  #keepControl: boolean;
 
-  private constructor(conn: Deno.Conn) {
+  private constructor(conn: Deno.Conn, keepControl: boolean) {
     this.#conn = conn;
+    this.#keepControl = keepControl;
   }
 
   /** Message stream id the server gave us. */
@@ -79,10 +97,25 @@ export class RtmpPublisher {
 
   /** Connects, handshakes and publishes; resolves once the server says Publish.Start. */
   static async connect(url: string, options: PublisherOptions = {}): Promise<RtmpPublisher> {
-    const u = parseRtmpUrl(url);
-    const conn = await Deno.connect({ hostname: u.host, port: u.port });
-    conn.setNoDelay(true);
-    const p = new RtmpPublisher(conn);
+    const u = parseRtmpUrl(url.replace(/^rtmps:/, "rtmp:"));
+    const timeout = options.timeoutMs ?? 10_000;
+    const conn = options.tls === true
+      ? await Deno.connectTls({ hostname: u.host, port: u.port })
+      : await Deno.connect({
+        hostname: u.host,
+        port: u.port,
+        signal: AbortSignal.timeout(timeout),
+      });
+    if (options.tls !== true) (conn as Deno.TcpConn).setNoDelay(true);
+    const p = new RtmpPublisher(conn, options.keepControl ?? true);
+    // The handshake reads have no deadline of their own: a server that never answers is cut.
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }, timeout);
     try {
       await p.#publish(u, options);
       return p;
@@ -92,7 +125,12 @@ export class RtmpPublisher {
         conn.close();
       } catch { /* closed */ }
       await p.#reading;
+      if (timedOut) {
+        throw new Error(`No publish reply from ${u.host}:${u.port} within ${timeout} ms`);
+      }
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -140,6 +178,7 @@ export class RtmpPublisher {
       throw new Error(`createStream failed: ${created.name}`);
     }
     this.#streamId = id;
+    this.#stream = u.stream;
     await this.sendCommand({
       name: "publish",
       transactionId: 3,
@@ -155,8 +194,10 @@ export class RtmpPublisher {
   async #readLoop(): Promise<void> {
     const onMessage = (rec: MessageRecord, body: Uint8Array) => {
       const isCmd = rec.type === MessageType.CommandAmf0;
+      if (rec.type === MessageType.UserControl) this.#answerPing(body);
       if (
-        rec.type === MessageType.Acknowledgement || isCmd || rec.type === MessageType.UserControl
+        isCmd || (this.#keepControl &&
+          (rec.type === MessageType.Acknowledgement || rec.type === MessageType.UserControl))
       ) {
         this.#inbox.push({ rec, body: body.slice(), cmd: isCmd ? decodeCommand(body, 20) : null });
       }
@@ -177,23 +218,45 @@ export class RtmpPublisher {
     }
   }
 
+  /** Answers a server's ping request (servers may drop clients that do not). */
+  #answerPing(body: Uint8Array): void {
+    let uc;
+    try {
+      uc = decodeUserControl(body);
+    } catch {
+      return;
+    }
+    if (uc.event !== UserControlEvent.PingRequest) return;
+    const pong = encodeUserControl({ event: UserControlEvent.PingResponse, value: uc.value });
+    this.send({ type: MessageType.UserControl, csid: 2, streamId: 0, timestamp: 0, body: pong })
+      .catch(() => {/* the read loop sees the connection end */});
+  }
+
   /** Sends an audio (8) or video (9) message body at `timestamp`. */
-  sendMedia(type: 8 | 9, timestamp: number, body: Uint8Array): Promise<void> {
+  sendMedia(type: 8 | 9, timestamp: number, body: Uint8Array): Promise<number> {
     return this.send({ type, csid: type === 8 ? 4 : 6, streamId: this.#streamId, timestamp, body });
   }
 
   /** Sends a command, on this publisher's stream unless `streamId` is given. */
-  sendCommand(cmd: Command, streamId = this.#streamId): Promise<void> {
+  sendCommand(cmd: Command, streamId = this.#streamId): Promise<number> {
     return this.send({ type: 20, csid: 3, streamId, timestamp: 0, body: encodeCommand(cmd) });
   }
 
-  /** Encodes and sends one message. */
-  send(msg: OutgoingMessage): Promise<void> {
-    return this.write(this.#writer.encode(msg));
+  /** Encodes and sends one message; resolves to the bytes written. */
+  async send(msg: OutgoingMessage): Promise<number> {
+    const bytes = this.#writer.encode(msg);
+    await this.write(bytes);
+    return bytes.length;
   }
 
-  /** Writes raw bytes. */
-  async write(bytes: Uint8Array): Promise<void> {
+  /** Writes raw bytes. Writes are serialized: each starts once the one before has finished. */
+  write(bytes: Uint8Array): Promise<void> {
+    const next = this.#writing.then(() => this.#writeAll(bytes));
+    this.#writing = next.catch(() => {/* the caller of that write saw it */});
+    return next;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
     let o = 0;
     while (o < bytes.length) o += await this.#conn.write(bytes.subarray(o));
   }
@@ -226,6 +289,26 @@ export class RtmpPublisher {
   /** Whether the server has closed the connection. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Resolves once the connection has ended (the server closed it, or it failed). */
+  ended(): Promise<void> {
+    return this.#reading;
+  }
+
+  /** Ends the publish as encoders do: FCUnpublish, deleteStream, then closes. */
+  async unpublish(): Promise<void> {
+    if (!this.#closed) {
+      try {
+        await this.sendCommand({
+          name: "FCUnpublish",
+          transactionId: 0,
+          commandObject: null,
+          args: [this.#stream],
+        }, 0);
+      } catch { /* the server may be gone */ }
+    }
+    await this.close();
   }
 
   /** Sends deleteStream (unless `abrupt`) and closes the connection. */

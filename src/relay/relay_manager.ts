@@ -1,0 +1,80 @@
+/**
+ * Attaches a relay per `--push` target to each publish whose app is the target's app, and
+ * keeps track of them until they stop.
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { Clock } from "../clock.ts";
+import type { RelayInfo } from "../session/session_info.ts";
+import type { LiveStream } from "../stream/live_stream.ts";
+import type { BackoffPolicy } from "./backoff.ts";
+import { Relay } from "./relay.ts";
+import { type Dial, dialRtmp } from "./relay_link.ts";
+import { parsePushTarget, type PushTarget, pushUrl } from "./target.ts";
+import { systemTimers, type Timers } from "./timers.ts";
+
+/** What a {@linkcode RelayManager} needs. */
+export interface RelayManagerOptions {
+  /** `--push` targets, `rtmp[s]://host[:port]/app`. */
+  readonly targets: readonly string[];
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Queue bytes at which a relay starts skipping to the next key frame. */
+  readonly maxQueueBytes: number;
+  /** How relays connect (default: our RTMP client, 10 s timeout). */
+  readonly dial?: Dial;
+  readonly timers?: Timers;
+  /** In `[0, 1)` (default `Math.random`). */
+  readonly random?: () => number;
+  readonly backoff?: BackoffPolicy;
+}
+
+/** The relays of every live publish. */
+export class RelayManager {
+  #o: RelayManagerOptions;
+  #targets: PushTarget[];
+  #running = new Set<Promise<void>>();
+
+  /** Parses the targets; throws on one that is not `rtmp[s]://host[:port]/app`. */
+  constructor(options: RelayManagerOptions) {
+    this.#o = options;
+    this.#targets = options.targets.map(parsePushTarget);
+  }
+
+  /** Relays running now. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * Starts a relay of `stream` to each target of its app, adding each relay's live figures
+   * to `infos` (the publisher session's `relays`).
+   */
+  attach(stream: LiveStream, infos: RelayInfo[]): void {
+    for (const target of this.#targets) {
+      if (target.app !== stream.app) continue;
+      const relay = new Relay({
+        url: pushUrl(target, stream.name),
+        startMessages: () => stream.startMessages(),
+        dial: this.#o.dial ?? ((url) => dialRtmp(url, { timeoutMs: 10_000 })),
+        clock: this.#o.clock,
+        timers: this.#o.timers ?? systemTimers,
+        random: this.#o.random ?? Math.random,
+        log: this.#o.log,
+        maxQueueBytes: this.#o.maxQueueBytes,
+        ...(this.#o.backoff === undefined ? {} : { backoff: this.#o.backoff }),
+      });
+      infos.push(relay.info);
+      stream.attach(relay);
+      relay.start();
+      const done = relay.done.finally(() => this.#running.delete(done));
+      this.#running.add(done);
+    }
+  }
+
+  /** Resolves once every relay started so far has stopped (after their streams ended). */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
+  }
+}
