@@ -19,6 +19,8 @@ import { type ConnectionDeps, serveConnection } from "./session/connection.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
+import { PlayerSlots } from "./stream/player_slots.ts";
+import { ChunkCache } from "./play/chunk_cache.ts";
 
 /** What {@linkcode startServer} needs besides the config. */
 export interface ServerDeps {
@@ -119,6 +121,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     maxQueueBytes: config.playerQueueBytes,
   });
+  // One instance for RTMP and HTTP-FLV players.
+  const slots = new PlayerSlots(config);
   const connDeps: ConnectionDeps = {
     registry,
     hub,
@@ -129,6 +133,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     limits: config,
     loopMonitor,
     onLive: (stream, session) => relays.attach(stream, session.info.relays),
+    slots,
+    chunks: new ChunkCache(),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();

@@ -13,21 +13,25 @@ import {
   type Command,
   connectResult,
   createStreamResult,
-  encodeCommand,
   errorResult,
   metadataFromDataMessage,
   onFCPublish,
-  onStatus,
   resultNull,
   type StatusInfo,
 } from "../rtmp/commands.ts";
 import {
+  commandMessage,
+  splitQuery,
+  statusMessage,
+  userControlMessage,
+} from "../rtmp/command_messages.ts";
+import {
   encodeSetPeerBandwidth,
   encodeU32Message,
-  encodeUserControl,
   MessageType,
   UserControlEvent,
 } from "../rtmp/messages.ts";
+import type { PlayContext, PlayFlow } from "../play/play_flow.ts";
 import type { Clock } from "../clock.ts";
 import type { Outbox } from "./outbox.ts";
 import { Publication } from "./publication.ts";
@@ -49,18 +53,6 @@ export const SERVER_CHUNK_SIZE = 4096;
 /** Most message streams one connection may create. */
 export const MAX_STREAMS = 16;
 
-const CSID_RESULT = 3;
-const CSID_STATUS = 5;
-
-/** Splits `name?query` into its parts. */
-export function splitQuery(value: string): { name: string; query: string | null } {
-  const at = value.indexOf("?");
-  return at < 0 ? { name: value, query: null } : {
-    name: value.slice(0, at),
-    query: value.slice(at + 1),
-  };
-}
-
 /** What the flow needs from its connection. */
 export interface CommandFlowOptions {
   readonly session: SessionHandle;
@@ -77,6 +69,8 @@ export interface CommandFlowOptions {
   readonly end?: (reason: string) => void;
   /** Called when a publish went live, after its recording was attached (relays attach here). */
   readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+  /** The player commands (play, FCSubscribe, ...); without it they get `_error`. */
+  readonly play?: PlayFlow;
 }
 
 /** Commands some clients send that need no answer worth logging above debug. */
@@ -100,6 +94,10 @@ export class CommandFlow {
   #recordings = new Map<number, Recording>();
   #unknownLogged = new Set<string>();
   #refusal: string | null = null;
+  #playContext: PlayContext = {
+    app: null,
+    hasStream: (id) => this.#streams.has(id),
+  };
 
   /** Creates the flow for one connection. */
   constructor(options: CommandFlowOptions) {
@@ -113,6 +111,7 @@ export class CommandFlow {
 
   /** Handles one command. */
   command(cmd: Command, rec: MessageRecord): void {
+    if (this.#o.play?.command(cmd, rec, this.#playContext) === true) return;
     switch (cmd.name) {
       case "connect":
         return this.#connect(cmd);
@@ -126,6 +125,7 @@ export class CommandFlow {
           ? cmd.args[0]
           : rec.streamId;
         this.#unpublish(id, `${cmd.name} from client`);
+        this.#o.play?.stop(id, `${cmd.name} from client`);
         if (cmd.name === "deleteStream") this.#streams.delete(id);
         return;
       }
@@ -184,6 +184,7 @@ export class CommandFlow {
   /** Makes every recording durable so far (called about once a second). */
   sync(): void {
     for (const rec of this.#recordings.values()) rec.sync();
+    this.#o.play?.sync();
   }
 
   /**
@@ -204,6 +205,7 @@ export class CommandFlow {
    */
   close(): void {
     for (const id of [...this.#publications.keys()]) this.#unpublish(id, "connection ending");
+    this.#o.play?.close();
   }
 
   #connect(cmd: Command): void {
@@ -216,6 +218,7 @@ export class CommandFlow {
     const enc = obj.get("objectEncoding");
     const encoder = str("flashVer") ?? str("type") ?? "unknown";
     this.#app = app;
+    this.#playContext = { ...this.#playContext, app };
     this.#o.session.update({
       state: "connected",
       app,
@@ -358,13 +361,7 @@ export class CommandFlow {
       publishStartedAt: startedAt.toISOString(),
       recording: recInfo,
     });
-    this.#o.outbox.send({
-      type: MessageType.UserControl,
-      csid: 2,
-      streamId: 0,
-      timestamp: 0,
-      body: encodeUserControl({ event: UserControlEvent.StreamBegin, value: streamId }),
-    });
+    this.#o.outbox.send(userControlMessage(UserControlEvent.StreamBegin, streamId));
     status("status", "NetStream.Publish.Start", `Publishing ${name}`);
     this.#o.onPublished?.();
     this.#o.onLive?.(stream, session);
@@ -422,22 +419,10 @@ export class CommandFlow {
   /** Sends a reply on the command chunk stream; calls with transaction id 0 expect none. */
   #reply(cmd: Command, streamId = 0): void {
     if (cmd.transactionId === 0 && (cmd.name === "_result" || cmd.name === "_error")) return;
-    this.#o.outbox.send({
-      type: MessageType.CommandAmf0,
-      csid: CSID_RESULT,
-      streamId,
-      timestamp: 0,
-      body: encodeCommand(cmd),
-    });
+    this.#o.outbox.send(commandMessage(cmd, streamId));
   }
 
   #status(streamId: number, info: StatusInfo): void {
-    this.#o.outbox.send({
-      type: MessageType.CommandAmf0,
-      csid: CSID_STATUS,
-      streamId,
-      timestamp: 0,
-      body: encodeCommand(onStatus(info)),
-    });
+    this.#o.outbox.send(statusMessage(streamId, info));
   }
 }

@@ -20,6 +20,9 @@ import {
   MessageType,
   UserControlEvent,
 } from "../rtmp/messages.ts";
+import { ChunkCache } from "../play/chunk_cache.ts";
+import { PlayFlow } from "../play/play_flow.ts";
+import type { PlayerSlots } from "../stream/player_slots.ts";
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
@@ -45,6 +48,12 @@ export interface ConnectionLimits extends Timeouts {
   readonly amfMaxStringBytes: number;
   /** What a recording fault does to its publish (default `continue`). */
   readonly onRecordError?: "continue" | "refuse";
+  /** How long a play of a name that is not live waits for its publisher, in ms (default 5 000). */
+  readonly playWaitMs?: number;
+  /** Queue bytes at which a player skips to the next key frame (default 2 MiB). */
+  readonly playerQueueBytes?: number;
+  /** A player skipping for longer than this is dropped, in ms (default 10 000). */
+  readonly playerMaxLagMs?: number;
 }
 
 /** Defaults for {@linkcode ConnectionLimits}. */
@@ -72,6 +81,10 @@ export interface ConnectionDeps {
   readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
+  /** Player slots, shared with HTTP-FLV players; without them, this connection may not play. */
+  readonly slots?: PlayerSlots;
+  /** Media chunked once per format for every RTMP player (one per server). */
+  readonly chunks?: ChunkCache;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -146,6 +159,31 @@ async function runConnection(
     expire: close,
     tick: () => flow?.sync(),
   });
+  const endAfterDrain = (why: string) => {
+    reason ??= why;
+    void withTimeout(outbox.drained(), DROP_GRACE_MS).then(() => close(why));
+  };
+  const play = deps.slots === undefined ? undefined : new PlayFlow({
+    session,
+    output: outbox,
+    hub: deps.hub,
+    slots: deps.slots,
+    chunks: deps.chunks ?? new ChunkCache(),
+    limits: {
+      playWaitMs: limits.playWaitMs ?? 5_000,
+      playerQueueBytes: limits.playerQueueBytes ?? 2 * 1024 * 1024,
+      playerMaxLagMs: limits.playerMaxLagMs ?? 10_000,
+    },
+    clock,
+    log,
+    end: endAfterDrain,
+    onPlaying: (on) => {
+      watchdog.playing(on);
+      // Room above the skip threshold: the gate skips before the outbox gives up.
+      const room = 2 * (limits.playerQueueBytes ?? 0);
+      if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, room);
+    },
+  });
   flow = new CommandFlow({
     session,
     outbox,
@@ -156,10 +194,8 @@ async function runConnection(
     onPublished: () => watchdog.published(),
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
-    end: (why) => {
-      reason ??= why;
-      void withTimeout(outbox.drained(), DROP_GRACE_MS).then(() => close(why));
-    },
+    ...(play === undefined ? {} : { play }),
+    end: endAfterDrain,
   });
   try {
     await handshake(conn, outbox, clock, watchdog);

@@ -45,12 +45,30 @@ export class Outbox {
     return this.#queued;
   }
 
+  /** The outgoing chunk size now. */
+  get chunkSize(): number {
+    return this.#writer.chunkSize;
+  }
+
+  /** Most bytes waiting before the peer counts as not reading. */
+  get maxQueuedBytes(): number {
+    return this.#maxQueued;
+  }
+
+  /** Changes the queue limit (a player gets room above its skip threshold). */
+  set maxQueuedBytes(bytes: number) {
+    this.#maxQueued = bytes;
+  }
+
   /** Encodes `msg` at the current outgoing chunk size and queues it. */
   send(msg: OutgoingMessage): void {
     this.sendRaw(this.#writer.encode(msg));
   }
 
-  /** Queues bytes as they are (the handshake). */
+  /**
+   * Queues bytes as they are (the handshake, or media chunks shared by players). Chunks
+   * sent raw must use chunk streams that `send()` does not, with a type-0 first header.
+   */
   sendRaw(bytes: Uint8Array): void {
     if (this.#failed) return;
     this.#queue.push(bytes);

@@ -49,6 +49,7 @@ export class Watchdog implements Disposable {
   #lastReadStalledMs: number;
   #handshakeDone: Mark | null = null;
   #published = false;
+  #playing = false;
   #expired = false;
   #nextTickAt: number;
   #watching: Disposable;
@@ -77,6 +78,16 @@ export class Watchdog implements Disposable {
   /** Notes that the client published; the publish deadline no longer applies. */
   published(): void {
     this.#published = true;
+  }
+
+  /**
+   * Notes whether the client plays (or waits to play) now: a player has started, like a
+   * publisher, and is not idle while it plays, since players rarely send anything.
+   */
+  playing(on: boolean): void {
+    if (on) this.#published = true;
+    else if (this.#playing) this.read(this.#o.clock.now());
+    this.#playing = on;
   }
 
   /** Checks every deadline now (the monitor calls this on each tick). */
@@ -110,6 +121,7 @@ export class Watchdog implements Disposable {
     } else if (!this.#published && this.#elapsed(this.#handshakeDone, now) >= t.publishTimeoutMs) {
       return `Limit publish-timeout: no publish within ${t.publishTimeoutMs} ms of the handshake`;
     }
+    if (this.#playing) return null;
     const stalled = this.#o.monitor.stalledMs - this.#lastReadStalledMs;
     if (now - this.#lastReadAt - stalled >= t.idleTimeoutMs) {
       return `Limit idle-timeout: no data for ${t.idleTimeoutMs} ms`;

@@ -36,6 +36,10 @@ export interface HostileLimits {
   readonly maxConnections?: number;
   readonly maxConnectionsPerIp?: number;
   readonly maxOutgoingBytes?: number;
+  readonly playWaitMs?: number;
+  readonly maxPlayersPerStream?: number;
+  readonly playerQueueBytes?: number;
+  readonly playerMaxLagMs?: number;
 }
 
 /** What a case's `run` gets. */

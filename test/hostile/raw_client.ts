@@ -53,6 +53,8 @@ export class RawClient {
   readonly commands: Command[] = [];
   /** Whether this client reads everything the server sends (and so notices a close). */
   readonly readsAll: boolean;
+  /** Audio and video messages received (a player's media). */
+  readonly received: { video: number; audio: number } = { video: 0, audio: 0 };
   /** Message stream id from the last createStream `_result`. */
   streamId = 0;
   #conn: Deno.Conn;
@@ -180,6 +182,24 @@ export class RawClient {
     return this.statusCodes()[before]!;
   }
 
+  /**
+   * Sends `play` with `name` (any AMF value) as FFmpeg does (start -2000) and returns the
+   * first onStatus code it gets after `Play.Reset`, waiting up to `ms`.
+   */
+  async play(name: AmfValue, streamId = this.streamId, ms = REPLY_TIMEOUT_MS): Promise<string> {
+    const before = this.statusCodes().length;
+    await this.command({
+      name: "play",
+      transactionId: 4,
+      commandObject: null,
+      args: [name, -2000],
+    }, streamId);
+    const code = () => this.statusCodes().slice(before).find((c) => c !== "NetStream.Play.Reset");
+    const ok = await this.until(() => code() !== undefined, ms);
+    if (!ok) throw new Error(`No onStatus for play within ${ms} ms`);
+    return code()!;
+  }
+
   /** Handshake, SetChunkSize, connect, createStream, publish; throws unless Publish.Start. */
   async startPublish(name: string, options: StartPublishOptions = {}): Promise<void> {
     await this.handshake();
@@ -281,6 +301,8 @@ export class RawClient {
 
   #take(bytes: Uint8Array): void {
     const onMessage = (rec: MessageRecord, body: Uint8Array) => {
+      if (rec.type === MessageType.Video) this.received.video++;
+      if (rec.type === MessageType.Audio) this.received.audio++;
       if (rec.type !== MessageType.CommandAmf0) return;
       try {
         this.commands.push(decodeCommand(body, 20));

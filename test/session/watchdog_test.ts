@@ -166,3 +166,21 @@ Deno.test("Watchdogs share the monitor's ticker, tick about once a second and st
   assert.deepEqual(a.expired, []);
   assert.equal(a.ticks(), 5);
 });
+
+Deno.test("Watchdog does not idle-drop a player that sends nothing, and counts idle again once it stops", () => {
+  const clock = new FakeClock(0);
+  const { dog, expired } = watch(clock);
+  using _ = dog;
+  dog.handshakeDone();
+  dog.playing(true);
+  clock.advance(10_000);
+  dog.check();
+  assert.deepEqual(expired, [], "neither publish-timeout nor idle-timeout while playing");
+  dog.playing(false);
+  clock.advance(1_400);
+  dog.check();
+  assert.deepEqual(expired, [], "idle counts from the end of the play");
+  clock.advance(100);
+  dog.check();
+  assert.match(expired[0]!, /^Limit idle-timeout/);
+});

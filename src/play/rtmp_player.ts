@@ -1,0 +1,119 @@
+/**
+ * The RTMP player as a consumer of a live stream: each message passes the player gate
+ * (skip to a key frame when the connection's queue is over the limit, drop when behind for
+ * too long), then its shared chunk bytes are queued raw in the connection's outbox.
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { PlayerStats } from "../session/session_info.ts";
+import type { StreamConsumer } from "../stream/consumer.ts";
+import type { MediaMessage } from "../stream/media_message.ts";
+import { PlayerGate } from "../stream/player_gate.ts";
+import { type ChunkCache, PLAYER_CSID } from "./chunk_cache.ts";
+import type { PlayerOutput } from "./player_output.ts";
+
+/** Options for {@linkcode RtmpPlayer}. */
+export interface RtmpPlayerOptions {
+  /** Unique among the stream's consumers. */
+  readonly id: string;
+  /** The message stream the client plays on. */
+  readonly streamId: number;
+  readonly output: PlayerOutput;
+  readonly chunks: ChunkCache;
+  /** Queue bytes at which the player skips to the next key frame. */
+  readonly maxQueuedBytes: number;
+  /** A player skipping for longer than this is dropped, in ms. */
+  readonly maxLagMs: number;
+  readonly clock: Clock;
+  /** The live figures (the session's `player` object), updated in place. */
+  readonly stats: PlayerStats;
+  /** Told once at the start of each skipping episode. */
+  readonly onSkipStart?: (queuedBytes: number) => void;
+  /** The player fell behind for too long: the caller detaches it and ends the connection. */
+  readonly onDrop: (reason: string) => void;
+  /** The stream ended (the publisher left). */
+  readonly onEnd: (reason: string) => void;
+}
+
+/** One RTMP client playing one stream. */
+export class RtmpPlayer implements StreamConsumer {
+  readonly kind = "rtmp-player" as const;
+  readonly id: string;
+  #o: RtmpPlayerOptions;
+  #gate: PlayerGate;
+  #keyframeSent = false;
+  #enqueued = 0;
+  #done = false;
+
+  /** Creates the consumer; attach it to the stream to start. */
+  constructor(options: RtmpPlayerOptions) {
+    this.#o = options;
+    this.id = options.id;
+    this.#gate = new PlayerGate({
+      maxQueuedBytes: options.maxQueuedBytes,
+      maxLagMs: options.maxLagMs,
+      clock: options.clock,
+      ...(options.onSkipStart === undefined ? {} : { onSkipStart: options.onSkipStart }),
+    });
+  }
+
+  /** Bytes queued in the connection's outbox. */
+  get queuedBytes(): number {
+    return this.#o.output.queuedBytes;
+  }
+
+  /** Takes one message: send its shared chunks, skip it, or drop the player. */
+  take(msg: MediaMessage): void {
+    if (this.#done) return;
+    // The first video frame a player decodes is a key frame.
+    if (!this.#keyframeSent && msg.kind === "video" && !msg.config && !msg.keyframe) return;
+    const out = this.#o.output;
+    const decision = this.#gate.admit(msg, out.queuedBytes);
+    if (decision === "drop") {
+      this.#done = true;
+      this.refresh();
+      this.#o.onDrop(`Player fell behind: skipping for over ${this.#o.maxLagMs} ms`);
+      return;
+    }
+    if (decision === "skip") {
+      this.#o.stats.framesSkipped = this.#gate.skippedFrames;
+      this.#o.stats.skipEpisodes = this.#gate.episodes;
+      return;
+    }
+    const bytes = this.#o.chunks.chunks(msg, {
+      chunkSize: out.chunkSize,
+      csid: PLAYER_CSID[msg.kind],
+      streamId: this.#o.streamId,
+    });
+    out.sendRaw(bytes);
+    this.#enqueued += bytes.length;
+    if (msg.kind === "video" && msg.keyframe) this.#keyframeSent = true;
+    if (!msg.config && msg.kind !== "data") this.#o.stats.framesSent++;
+    this.refresh();
+  }
+
+  /** The stream ended; called once by the stream. */
+  end(reason: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.refresh();
+    this.#o.onEnd(reason);
+  }
+
+  /** Stops taking messages (the client stopped playing). */
+  stop(): void {
+    this.#done = true;
+    this.refresh();
+  }
+
+  /** Brings the queue and byte figures up to date. */
+  refresh(): void {
+    const s = this.#o.stats;
+    const queued = this.#o.output.queuedBytes;
+    s.queuedBytes = queued;
+    s.bytesOut = Math.max(0, this.#enqueued - queued);
+    s.framesSkipped = this.#gate.skippedFrames;
+    s.skipEpisodes = this.#gate.episodes;
+  }
+}
