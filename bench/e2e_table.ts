@@ -47,6 +47,10 @@ const FANOUT_ROWS: readonly Row[] = [
       `${num(r.play?.lagP50Ms, 1)} / ${num(r.play?.lagP99Ms, 1)} / ${num(r.play?.lagMaxMs, 0)}`,
   ],
   [
+    "loader event loop delay p99 / max ms",
+    (r) => `${num(r.play?.loopDelayP99Ms, 1)} / ${num(r.play?.loopDelayMaxMs, 0)}`,
+  ],
+  [
     "play → first keyframe p50 / p99 ms",
     (r) => `${num(r.play?.firstKeyP50Ms, 1)} / ${num(r.play?.firstKeyP99Ms, 1)}`,
   ],

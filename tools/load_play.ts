@@ -18,7 +18,8 @@ import { LagHistogram } from "./lag_histogram.ts";
 import { LoadPlayer } from "./load_player.ts";
 import { type LoadReport, runLoad } from "./load_run.ts";
 import { SendLog } from "./load_send_log.ts";
-import { type PlayReport, playReport } from "./load_play_report.ts";
+import { LoopDelay } from "./loop_delay.ts";
+import { type PlayReport, playReport, type WindowResult } from "./load_play_report.ts";
 
 export type { PlayerSummary, PlayReport } from "./load_play_report.ts";
 
@@ -110,6 +111,7 @@ class Window {
   #b1 = 0;
   #c0 = 0;
   #c1 = 0;
+  #delay = new LoopDelay();
 
   constructor(players: readonly LoadPlayer[]) {
     this.#players = players;
@@ -117,6 +119,7 @@ class Window {
 
   open(onPhase: PlayOptions["onPhase"]): void {
     [this.#t0, this.#b0, this.#c0] = [performance.now(), this.#bytes(), cpuSeconds()];
+    this.#delay.start();
     const ok = this.#players.filter((p) => p.error === null).length;
     onPhase?.("playing", `${ok} of ${this.#players.length} players started`);
   }
@@ -124,14 +127,18 @@ class Window {
   close(onPhase: PlayOptions["onPhase"]): void {
     if (Number.isNaN(this.#t0) || !Number.isNaN(this.#t1)) return;
     [this.#t1, this.#b1, this.#c1] = [performance.now(), this.#bytes(), cpuSeconds()];
+    this.#delay.stop();
     onPhase?.("stopped", `after ${((this.#t1 - this.#t0) / 1000).toFixed(1)} s of playing`);
   }
 
-  result(): { seconds: number; bytes: number; toolCpuPercent: number | null } {
+  result(): WindowResult {
+    this.#delay.stop();
     const seconds = (this.#t1 - this.#t0) / 1000;
-    if (!(seconds > 0)) return { seconds: 0, bytes: 0, toolCpuPercent: null };
+    const delay = this.#delay.histogram;
+    if (!(seconds > 0)) return { seconds: 0, bytes: 0, toolCpuPercent: null, delay };
     return {
       seconds,
+      delay,
       bytes: this.#b1 - this.#b0,
       toolCpuPercent: (100 * (this.#c1 - this.#c0)) / seconds,
     };

@@ -50,8 +50,20 @@ export interface PlayReport {
   readonly windowSeconds: number;
   /** This process's CPU over the window; 100 = one core. */
   readonly toolCpuPercent: number | null;
+  /** How late this process's event loop ran a 10 ms timer over the window: p99 and max. */
+  readonly loopDelayP99Ms: number | null;
+  readonly loopDelayMaxMs: number | null;
   readonly errors: readonly string[];
   readonly perPlayer: readonly PlayerSummary[];
+}
+
+/** The playing window's figures. */
+export interface WindowResult {
+  readonly seconds: number;
+  readonly bytes: number;
+  readonly toolCpuPercent: number | null;
+  /** The loader's event loop delay over the window. */
+  readonly delay: LagHistogram;
 }
 
 /** Builds the report from the closed players. */
@@ -60,7 +72,7 @@ export function playReport(run: {
   logs: readonly SendLog[];
   lag: LagHistogram;
   publish: LoadReport | null;
-  window: { seconds: number; bytes: number; toolCpuPercent: number | null };
+  window: WindowResult;
 }): PlayReport {
   const perPlayer = run.players.map((p, j) => summarize(p, run.logs[j % run.logs.length] ?? null));
   const ok = perPlayer.filter((p) => p.error === null);
@@ -91,6 +103,8 @@ export function playReport(run: {
     windowBytes: run.window.bytes,
     windowSeconds: round(run.window.seconds),
     toolCpuPercent: run.window.toolCpuPercent === null ? null : round(run.window.toolCpuPercent),
+    loopDelayP99Ms: run.window.delay.percentile(0.99),
+    loopDelayMaxMs: run.window.delay.max === null ? null : round(run.window.delay.max),
     errors: perPlayer.flatMap((p, j) => p.error === null ? [] : [`player ${j + 1}: ${p.error}`]),
     perPlayer,
   };
@@ -135,7 +149,8 @@ export function formatPlayReport(r: PlayReport): string {
     `${r.windowSeconds.toFixed(1)} s window = ${
       (r.windowBytes / 1e6 / Math.max(r.windowSeconds, 1e-9)).toFixed(1)
     } MB/s`,
-    `Tool CPU: ${r.toolCpuPercent === null ? "n/a" : `${r.toolCpuPercent.toFixed(0)}%`}`,
+    `Tool CPU: ${r.toolCpuPercent === null ? "n/a" : `${r.toolCpuPercent.toFixed(0)}%`}; ` +
+    `its event loop delay p99 ${ms(r.loopDelayP99Ms)}, max ${ms(r.loopDelayMaxMs)}`,
     `Errors: ${r.errors.length}${
       r.errors.length ? "\n  " + r.errors.slice(0, 10).join("\n  ") : ""
     }`,
