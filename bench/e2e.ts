@@ -4,11 +4,14 @@
  * For each server: one publisher flooding (CPU seconds per GB ingested, recording on), then
  * 10 / 50 / 100 / 200 publishers in real time at about 4 Mbit/s each (CPU %, RSS, capture %,
  * connect-to-Publish.Start latency). Every recording is checked with ffprobe against the
- * frames sent. A fresh server per scenario; every process started here is stopped here.
+ * frames sent. With `--fanout`, one real-time publisher and N players of its stream (CPU per
+ * delivered GB, frames delivered to every player, delivery lag, play → first keyframe). A fresh
+ * server per scenario; every process started here is stopped here.
  *
  * ```sh
  * deno task bench:e2e
  * deno task bench:e2e --steps 10,50 --seconds 10 --server ours --parser js
+ * deno task bench:e2e --fanout 100,300,500 --seconds 20 --server both
  * ```
  * @module
  */
@@ -22,9 +25,10 @@ import { formatTable } from "./e2e_table.ts";
 
 const USAGE = `Usage: deno task bench:e2e [options]
 
-  --steps N,N,...      real-time publisher counts (default 10,50,100,200)
-  --seconds S          sending time per step (default 20)
-  --flood-seconds S    sending time of the flood run (default 10; 0 skips it)
+  --steps N,N,...      real-time publisher counts (default 10,50,100,200; none with --fanout)
+  --fanout N,N,...     1 publisher and N players each (default none)
+  --seconds S          sending (fan-out: playing) time per step (default 20)
+  --flood-seconds S    sending time of the flood run (default 10, 0 with --fanout; 0 skips it)
   --server W           ours | nginx | both (default both)
   --parser P           js | wasm, for our server (default wasm)
   --flv FILE           test file (default: a 720p30 ~4 Mbit/s H.264/AAC file made once)
@@ -32,6 +36,7 @@ const USAGE = `Usage: deno task bench:e2e [options]
 
 interface Options {
   readonly steps: readonly number[];
+  readonly fanout: readonly number[];
   readonly seconds: number;
   readonly floodSeconds: number;
   readonly servers: readonly ("ours" | "nginx")[];
@@ -72,16 +77,29 @@ export async function main(args: string[]): Promise<number> {
         }
       }
     }
-    const plan: { publishers: number; seconds: number; flood: boolean }[] = [
+    const plan: { publishers: number; players: number; seconds: number; flood: boolean }[] = [
       ...(opts.floodSeconds > 0
-        ? [{ publishers: 1, seconds: opts.floodSeconds, flood: true }]
+        ? [{ publishers: 1, players: 0, seconds: opts.floodSeconds, flood: true }]
         : []),
-      ...opts.steps.map((n) => ({ publishers: n, seconds: opts.seconds, flood: false })),
+      ...opts.steps.map((n) => ({
+        publishers: n,
+        players: 0,
+        seconds: opts.seconds,
+        flood: false,
+      })),
+      ...opts.fanout.map((n) => ({
+        publishers: 1,
+        players: n,
+        seconds: opts.seconds,
+        flood: false,
+      })),
     ];
     for (const step of plan) {
       for (const start of starters) {
         const sc: Scenario = { ...step, start, flv, tmpRoot, ticks };
-        const what = `${step.flood ? "flood" : "real time"}, ${step.publishers} publishers`;
+        const what = step.players > 0
+          ? `fan-out, 1 publisher, ${step.players} players`
+          : `${step.flood ? "flood" : "real time"}, ${step.publishers} publishers`;
         log(`${what}, ${step.seconds} s ...`);
         const r = await runScenario(sc);
         results.push(r);
@@ -108,6 +126,11 @@ export async function main(args: string[]): Promise<number> {
 function summary(r: ScenarioResult): string {
   if (r.error !== null) return `failed: ${r.error.split("\n")[0]}`;
   const pct = (x: number | null) => x === null ? "-" : x.toFixed(0);
+  const p = r.play;
+  if (p !== null) {
+    return `CPU ${pct(r.cpuPercent)}%, ${p.complete}/${p.players} players complete, ` +
+      `lag p99 ${p.lagP99Ms} ms, first key p50 ${p.firstKeyP50Ms} ms, errors ${p.errors.length}`;
+  }
   return `CPU ${pct(r.cpuPercent)}%, ${r.load?.mbPerSecond.toFixed(1)} MB/s, ` +
     `capture ${r.capture?.percent.toFixed(2)}%, errors ${r.load?.errors.length}`;
 }
@@ -118,9 +141,10 @@ function parseOptions(args: string[]): Options | string {
     values = parseArgs({
       args,
       options: {
-        steps: { type: "string", default: "10,50,100,200" },
+        steps: { type: "string" },
+        fanout: { type: "string", default: "" },
         seconds: { type: "string", default: "20" },
-        "flood-seconds": { type: "string", default: "10" },
+        "flood-seconds": { type: "string" },
         server: { type: "string", default: "both" },
         parser: { type: "string", default: "wasm" },
         flv: { type: "string" },
@@ -132,12 +156,18 @@ function parseOptions(args: string[]): Options | string {
     return `${e instanceof Error ? e.message : String(e)}\n${USAGE}`;
   }
   if (values.help) return USAGE;
-  const steps = values.steps.split(",").filter((s) => s !== "").map(Number);
+  const fanning = values.fanout !== "";
+  const counts = (text: string) => text.split(",").filter((s) => s !== "").map(Number);
+  const steps = counts(values.steps ?? (fanning ? "" : "10,50,100,200"));
   if (steps.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) {
     return `--steps must be integers in 1..1000: got ${values.steps}`;
   }
+  const fanout = counts(values.fanout);
+  if (fanout.some((n) => !Number.isInteger(n) || n < 1 || n > 2000)) {
+    return `--fanout must be integers in 1..2000: got ${values.fanout}`;
+  }
   const seconds = Number(values.seconds);
-  const floodSeconds = Number(values["flood-seconds"]);
+  const floodSeconds = Number(values["flood-seconds"] ?? (fanning ? "0" : "10"));
   if (!(seconds > 0 && seconds <= 600)) {
     return `--seconds must be in (0, 600]: got ${values.seconds}`;
   }
@@ -152,6 +182,7 @@ function parseOptions(args: string[]): Options | string {
   if (parser !== "js" && parser !== "wasm") return `--parser must be js or wasm: got ${parser}`;
   return {
     steps,
+    fanout,
     seconds,
     floodSeconds,
     servers: server === "both" ? ["ours", "nginx"] : [server],

@@ -29,6 +29,42 @@ const STEP_ROWS: readonly Row[] = [
   ["MB/s sent / errors", (r) => `${num(r.load?.mbPerSecond, 1)} / ${r.load?.errors.length ?? "-"}`],
 ];
 
+const FANOUT_ROWS: readonly Row[] = [
+  ["server CPU % / loader CPU %", (r) => `${num(r.cpuPercent, 0)} / ${num(r.loaderCpuPercent, 0)}`],
+  ["server CPU-s per delivered GB", (r) => num(r.cpuSecondsPerGB, 2)],
+  ["RSS idle → peak MB", (r) => `${num(r.rssIdleMB, 0)} → ${num(r.rssPeakMB, 0)}`],
+  ["RSS per player MB", (r) => num(r.rssPerSessionMB, 3)],
+  [
+    "delivered % min / median (players at 100 %)",
+    (r) =>
+      `${floor(r.play?.deliveredMinPercent)} / ${floor(r.play?.deliveredMedianPercent)} (${
+        r.play?.complete ?? "-"
+      }/${r.play?.players ?? "-"})`,
+  ],
+  [
+    "delivery lag p50 / p99 / max ms",
+    (r) =>
+      `${num(r.play?.lagP50Ms, 1)} / ${num(r.play?.lagP99Ms, 1)} / ${num(r.play?.lagMaxMs, 0)}`,
+  ],
+  [
+    "loader event loop delay p99 / max ms",
+    (r) => `${num(r.play?.loopDelayP99Ms, 1)} / ${num(r.play?.loopDelayMaxMs, 0)}`,
+  ],
+  [
+    "play → first keyframe p50 / p99 ms",
+    (r) => `${num(r.play?.firstKeyP50Ms, 1)} / ${num(r.play?.firstKeyP99Ms, 1)}`,
+  ],
+  [
+    "MB/s delivered / errors",
+    (r) => {
+      const p = r.play;
+      if (!p) return "-";
+      const mbs = p.windowSeconds > 0 ? p.windowBytes / 1e6 / p.windowSeconds : null;
+      return `${num(mbs, 1)} / ${p.errors.length + (r.load?.errors.length ?? 0)}`;
+    },
+  ],
+];
+
 /** Formats results (any order) as a Markdown table with one column per server. */
 export function formatTable(results: readonly ScenarioResult[]): string {
   const servers = [...new Set(results.map((r) => r.server))];
@@ -39,7 +75,8 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   ];
   for (const sc of scenarios) {
     const some = results.find((r) => label(r) === sc)!;
-    for (const [name, cell] of some.flood ? FLOOD_ROWS : STEP_ROWS) {
+    const rows = some.players > 0 ? FANOUT_ROWS : some.flood ? FLOOD_ROWS : STEP_ROWS;
+    for (const [name, cell] of rows) {
       const cells = servers.map((s) => {
         const r = results.find((x) => x.server === s && label(x) === sc);
         if (r === undefined) return "-";
@@ -58,10 +95,16 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       ...p.capture!.problems.map((x) => `  ${x}`),
     );
   }
+  for (const r of results.filter((x) => (x.play?.errors.length ?? 0) > 0)) {
+    const errors = r.play!.errors;
+    lines.push("", `${r.server}, ${label(r)}: ${errors.length} player errors, the first:`);
+    lines.push(...errors.slice(0, 3).map((e) => `  ${e}`));
+  }
   return lines.join("\n");
 }
 
 function label(r: ScenarioResult): string {
+  if (r.players > 0) return `1 → ${r.players} players`;
   return r.flood
     ? `flood, ${r.publishers} publisher${r.publishers === 1 ? "" : "s"}`
     : `${r.publishers} × real time`;
@@ -80,6 +123,11 @@ function realtime(r: ScenarioResult): number | null {
   const l = r.load;
   if (l === null) return null;
   return l.framesDue === 0 ? 100 : (100 * (l.video + l.audio)) / l.framesDue;
+}
+
+/** Floored to 2 decimals, so that a lost frame never prints as 100. */
+function floor(x: number | null | undefined): string {
+  return x === null || x === undefined ? "-" : (Math.floor(x * 100) / 100).toString();
 }
 
 function num(x: number | null | undefined, digits: number): string {

@@ -6,26 +6,38 @@
  * deno task load --url rtmp://127.0.0.1:1935/live/load --flv test.flv --publishers 1 --seconds 10 --flood --json
  * ```
  *
+ * deno task load --play --url rtmp://127.0.0.1:1935/live/load --flv test.flv --publishers 1 --players 100 --seconds 20
+ * deno task load --play --url rtmp://127.0.0.1:1935/live/somestream --players 10 --seconds 10
+ * ```
+ *
  * Publisher i publishes `load-i`: `@setDataFrame onMetaData`, the sequence headers, then the
  * file's frames in a loop with timestamps carrying on, in real time or (`--flood`) as fast as
- * the server reads. Stops by itself after `--seconds`.
+ * the server reads. Stops by itself after `--seconds`. With `--play`, N players join after the
+ * publishers start (player j plays `load-(j mod P + 1)`) and count frames, delivery lag against
+ * the publisher's write times and play → first keyframe; without `--flv` they play NAME as is.
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { runPlay } from "./load_play.ts";
+import { formatPlayReport } from "./load_play_report.ts";
 import { type LoadReport, runLoad } from "./load_run.ts";
 
 export { type LoadOptions, type LoadReport, type PublisherReport, runLoad } from "./load_run.ts";
+export { type PlayOptions, type PlayReport, runPlay } from "./load_play.ts";
 
 const USAGE = `Usage: deno task load --url rtmp://HOST:PORT/APP/NAME --flv FILE [options]
 
   --url URL            base URL; publisher i publishes NAME-i
   --flv FILE           FLV file to loop (H.264/AAC or any codec the server takes)
+  --play               player mode: --players N play; with --flv, publishers run here too
+  --players N          players (default 1; --play only)
+  --join-ms MS         from the start of sending to the players' connects (default 1000)
   --publishers N       publishers to open (default 1)
-  --seconds S          sending time once connected (default 10)
+  --seconds S          sending time once connected; with --play, playing time (default 10)
   --flood              send as fast as the server reads, not in real time
   --tick-ms MS         real-time tick (default 20)
-  --connect-parallel N publishers connecting at once (default 10)
+  --connect-parallel N publishers (players: twice that) connecting at once (default 10)
   --json               print the report as JSON on stdout (progress goes to stderr)`;
 
 /** Runs the CLI with `args`; resolves to the exit code. */
@@ -39,11 +51,27 @@ export async function main(args: string[]): Promise<number> {
     console.error(parsed);
     return 2;
   }
-  const flv = await Deno.readFile(parsed.flv);
+  const onPhase = (phase: string, detail: string) => console.error(`load: ${phase}: ${detail}`);
+  if (parsed.play) {
+    const report = await runPlay({
+      url: parsed.url,
+      players: parsed.players,
+      seconds: parsed.seconds,
+      flv: parsed.flv === undefined ? null : await Deno.readFile(parsed.flv),
+      publishers: parsed.publishers,
+      joinAfterMs: parsed.joinMs,
+      connectParallel: 2 * parsed.connectParallel,
+      onPhase,
+    });
+    if (parsed.json) console.log(JSON.stringify(report));
+    else console.log(formatPlayReport(report));
+    return report.started === 0 ? 1 : 0;
+  }
+  const flv = await Deno.readFile(parsed.flv!);
   const report = await runLoad({
     ...parsed,
     flv,
-    onPhase: (phase, detail) => console.error(`load: ${phase}: ${detail}`),
+    onPhase,
   });
   if (parsed.json) console.log(JSON.stringify(report));
   else console.log(formatReport(report));
@@ -52,8 +80,11 @@ export async function main(args: string[]): Promise<number> {
 
 interface Cli {
   readonly url: string;
-  readonly flv: string;
+  readonly flv: string | undefined;
   readonly publishers: number;
+  readonly play: boolean;
+  readonly players: number;
+  readonly joinMs: number;
   readonly seconds: number;
   readonly flood: boolean;
   readonly tickMs: number;
@@ -75,19 +106,31 @@ function parseCli(args: string[]): Cli | string {
         "tick-ms": { type: "string", default: "20" },
         "connect-parallel": { type: "string", default: "10" },
         json: { type: "boolean", default: false },
+        play: { type: "boolean", default: false },
+        players: { type: "string", default: "1" },
+        "join-ms": { type: "string", default: "1000" },
         help: { type: "boolean", default: false },
       },
     }).values;
   } catch (e) {
     return `${e instanceof Error ? e.message : String(e)}\n${USAGE}`;
   }
-  if (values.help || values.url === undefined || values.flv === undefined) return USAGE;
+  if (values.help || values.url === undefined) return USAGE;
+  if (values.flv === undefined && !values.play) return USAGE;
   const publishers = Number(values.publishers);
   const seconds = Number(values.seconds);
   const tickMs = Number(values["tick-ms"]);
   const connectParallel = Number(values["connect-parallel"]);
   if (!Number.isInteger(publishers) || publishers < 1 || publishers > 10_000) {
     return `--publishers must be an integer in 1..10000: got ${values.publishers}`;
+  }
+  const players = Number(values.players);
+  const joinMs = Number(values["join-ms"]);
+  if (!Number.isInteger(players) || players < 1 || players > 10_000) {
+    return `--players must be an integer in 1..10000: got ${values.players}`;
+  }
+  if (!(joinMs >= 0 && joinMs <= 60_000)) {
+    return `--join-ms must be in 0..60000: got ${values["join-ms"]}`;
   }
   if (!(seconds > 0 && seconds <= 3600)) {
     return `--seconds must be in (0, 3600]: got ${values.seconds}`;
@@ -102,6 +145,9 @@ function parseCli(args: string[]): Cli | string {
     url: values.url,
     flv: values.flv,
     publishers,
+    play: values.play,
+    players,
+    joinMs,
     seconds,
     flood: values.flood,
     tickMs,

@@ -5,6 +5,7 @@
  */
 
 import { RtmpPublisher } from "../src/client/publisher.ts";
+import type { SendLog } from "./load_send_log.ts";
 import { Sender } from "./load_sender.ts";
 import { encodeLoadStream, type LoadStream, planFlv } from "./load_stream.ts";
 
@@ -23,6 +24,10 @@ export interface LoadOptions {
   readonly tickMs?: number;
   /** Publishers connecting at once (default 10). */
   readonly connectParallel?: number;
+  /** Send-time logs, one per publisher (index i for publisher i + 1), for players to match. */
+  readonly sendLogs?: readonly SendLog[];
+  /** Stops sending before `seconds` are up once it settles (real time only). */
+  readonly stop?: Promise<void>;
   /** Called when sending starts and when it stops, for a driver to sample around. */
   readonly onPhase?: (phase: "sending" | "stopped", detail: string) => void;
 }
@@ -71,6 +76,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   }
   const plan = planFlv(opts.flv);
   const senders = makeSenders(opts.url, opts.publishers);
+  senders.forEach((s, i) => s.log = opts.sendLogs?.[i] ?? null);
   await connectAll(senders, opts.connectParallel ?? 10);
   const streams = new Map<number, LoadStream>();
   for (const s of senders) {
@@ -83,11 +89,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   const live = senders.filter((s) => s.pub !== null);
   opts.onPhase?.("sending", `${live.length} of ${senders.length} publishers connected`);
   const t0 = performance.now();
-  const endMs = t0 + opts.seconds * 1000;
+  let endMs = t0 + opts.seconds * 1000;
   const stagger = Math.min(MAX_STAGGER_MS, (opts.seconds * 1000) / 4);
   live.forEach((s, i) => s.startMs = opts.flood ? t0 : t0 + (i * stagger) / live.length);
   if (live.length > 0 && opts.flood) await flood(live, endMs);
-  else if (live.length > 0) await realtime(live, endMs, opts.tickMs ?? 20);
+  else if (live.length > 0) {
+    endMs = await realtime(live, endMs, { tickMs: opts.tickMs ?? 20, stop: opts.stop });
+  }
   const stopMs = performance.now();
   opts.onPhase?.("stopped", `after ${((stopMs - t0) / 1000).toFixed(1)} s`);
   const stuck = !(await within(Promise.all(live.map((s) => s.pending)), DRAIN_MS));
@@ -136,23 +144,35 @@ async function connectAll(senders: readonly Sender[], parallel: number): Promise
   await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
 }
 
-async function realtime(live: readonly Sender[], endMs: number, tickMs: number): Promise<void> {
+async function realtime(
+  live: readonly Sender[],
+  endMs: number,
+  opts: { tickMs: number; stop: Promise<void> | undefined },
+): Promise<number> {
+  let end = endMs;
   const tick = () => {
-    const now = Math.min(performance.now(), endMs);
+    const now = Math.min(performance.now(), end);
     for (const s of live) {
       if (!s.ready || now < s.startMs) continue;
       const to = s.dueIndex(now - s.startMs);
       if (to > s.next) s.send(to);
     }
   };
-  const timer = setInterval(tick, tickMs);
+  const timer = setInterval(tick, opts.tickMs);
+  let sleep: ReturnType<typeof setTimeout> | undefined;
   try {
     tick();
-    await new Promise((r) => setTimeout(r, Math.max(0, endMs - performance.now())));
+    const due = new Promise<void>((r) =>
+      sleep = setTimeout(r, Math.max(0, end - performance.now()))
+    );
+    await (opts.stop === undefined ? due : Promise.race([due, opts.stop]));
+    end = Math.min(end, performance.now());
     tick(); // what fell due since the last tick, so a publisher keeping up sends all that is due
   } finally {
     clearInterval(timer);
+    clearTimeout(sleep);
   }
+  return end;
 }
 
 async function flood(live: readonly Sender[], endMs: number): Promise<void> {

@@ -5,6 +5,7 @@
  */
 
 import type { RtmpPublisher } from "../src/client/publisher.ts";
+import type { SendLog } from "./load_send_log.ts";
 import type { LoadStream, Segment } from "./load_stream.ts";
 
 /** Bytes a flood write aims for; it ends on the next message boundary after this. */
@@ -32,6 +33,8 @@ export class Sender {
   error: string | null = null;
   /** The write in flight, if any. */
   pending: Promise<void> | null = null;
+  /** Where each frame's send time goes, for players in the same process; null when none. */
+  log: SendLog | null = null;
   #stream: LoadStream | null = null;
   #seg: Segment | null = null;
   #pass = 0;
@@ -89,6 +92,10 @@ export class Sender {
   send(to: number): void {
     const seg = this.#seg!;
     this.#to = to;
+    this.log?.sent(
+      { seg, pass: this.#pass, periodMs: this.#stream!.periodMs, from: this.#next, to },
+      performance.now(),
+    );
     this.pending = this.pub!.write(seg.bytes.subarray(this.#from(), seg.ends[to - 1]))
       .then(this.#done, this.#fail);
   }
