@@ -1,6 +1,6 @@
 /**
  * The HTTP front: a TCP listener that times request headers and caps connections whose headers
- * are still arriving, then hands each connection to `Deno.serve` on a private unix socket and
+ * are still arriving, then hands each connection to `Deno.serve` on a private loopback port and
  * copies bytes both ways. Deno 2.9's `Deno.serve` has neither a header timeout nor such a cap
  * (a half-sent request holds its socket for good) and closes a malformed chunked body without an
  * answer; `node:http` under Deno ignores `headersTimeout` and `requestTimeout`.
@@ -21,6 +21,11 @@ export interface HttpListenerOptions {
   readonly maxPendingRequests: number;
   /** Answers requests. */
   readonly handler: (req: Request) => Response | Promise<Response>;
+  /**
+   * The request header that carries the client's `host:port` to the handler (default
+   * `x-rtmp-edge-peer`); a value the client sent itself is replaced.
+   */
+  readonly peerHeader?: string;
   /** Told when a limit closes a connection. */
   readonly onLimit?: (remote: string, reason: string) => void;
   /** Most connections open at once; past it a new one is closed at accept (default 1024). */
@@ -42,6 +47,9 @@ export interface HttpListener extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
+/** The default header that carries the client's address to the handler. */
+export const PEER_HEADER = "x-rtmp-edge-peer";
+
 /** Bytes read at once, each way, per connection. */
 const COPY_BUFFER_BYTES = 16 * 1024;
 
@@ -51,13 +59,24 @@ const COPY_BUFFER_BYTES = 16 * 1024;
  * 64 KiB 431 JSON, and a first request whose head times out 408 JSON.
  */
 export function listenHttp(options: HttpListenerOptions): HttpListener {
-  const dir = Deno.makeTempDirSync({ prefix: "rtmp-edge-http-" });
-  const path = `${dir}/api.sock`;
-  const backend = Deno.serve({ path, onListen: () => {} }, options.handler);
+  // The handler runs on a loopback port only the front connects to; the front's local port
+  // of each backend connection names the client it carries.
+  const peers = new Map<number, string>();
+  const peerHeader = options.peerHeader ?? PEER_HEADER;
+  const backend = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req, info) => {
+      const peer = peers.get(info.remoteAddr.port);
+      const headers = new Headers(req.headers);
+      if (peer === undefined) headers.delete(peerHeader);
+      else headers.set(peerHeader, peer);
+      return options.handler(new Request(req, { headers }));
+    },
+  );
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const pending = new Set<FrontConnection>();
   const open = new Set<FrontConnection>();
-  const ctx: FrontContext = { options, backendPath: path, pending };
+  const ctx: FrontContext = { options, backendPort: backend.addr.port, pending, peers };
   const admission = new Admission({
     maxConnections: options.maxConnections ?? 1024,
     maxConnectionsPerIp: options.maxConnectionsPerIp ?? 16,
@@ -94,7 +113,6 @@ export function listenHttp(options: HttpListenerOptions): HttpListener {
       for (const front of open) if (!front.handedOver) front.close();
       await backend.shutdown();
       await Promise.all([...open].map((f) => f.done));
-      await Deno.remove(dir, { recursive: true });
     })();
   return {
     addr: listener.addr,
@@ -105,7 +123,10 @@ export function listenHttp(options: HttpListenerOptions): HttpListener {
 
 interface FrontContext {
   readonly options: HttpListenerOptions;
-  readonly backendPath: string;
+  /** The handler's loopback port. */
+  readonly backendPort: number;
+  /** Backend connections' local ports → the clients they carry. */
+  readonly peers: Map<number, string>;
   /** Connections whose request head is arriving, oldest first. */
   readonly pending: Set<FrontConnection>;
 }
@@ -117,7 +138,7 @@ class FrontConnection {
   readonly #remote: string;
   readonly #framing = new RequestFraming();
   readonly #done = Promise.withResolvers<void>();
-  #backend: Deno.UnixConn | null = null;
+  #backend: Deno.TcpConn | null = null;
   /** Bytes of the first request, held until its head is complete. */
   #early: Uint8Array[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -160,6 +181,10 @@ class FrontConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#untrack();
+    if (this.#backend !== null) {
+      const port = this.#backend.localAddr.port;
+      if (this.#ctx.peers.get(port) === this.#remote) this.#ctx.peers.delete(port);
+    }
     for (const c of [this.#client, this.#backend]) {
       try {
         c?.close();
@@ -191,7 +216,9 @@ class FrontConnection {
 
   async #connectBackend(): Promise<boolean> {
     try {
-      this.#backend = await Deno.connect({ transport: "unix", path: this.#ctx.backendPath });
+      this.#backend = await Deno.connect({ hostname: "127.0.0.1", port: this.#ctx.backendPort });
+      this.#backend.setNoDelay(true);
+      this.#ctx.peers.set(this.#backend.localAddr.port, this.#remote);
     } catch {
       this.close();
       return false;
@@ -207,7 +234,7 @@ class FrontConnection {
     return true;
   }
 
-  async #backendToClient(backend: Deno.UnixConn): Promise<void> {
+  async #backendToClient(backend: Deno.TcpConn): Promise<void> {
     const buf = new Uint8Array(COPY_BUFFER_BYTES);
     for (;;) {
       const n = await backend.read(buf).catch(() => null);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { PEER_HEADER } from "../api/http_listener.ts";
 import type { Logger } from "@logtape/logtape";
 import { type Context, Hono } from "hono";
 import type { Clock } from "../clock.ts";
@@ -72,7 +73,8 @@ export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
     if (method === "HEAD") return c.body(null, 200, FLV_HEADERS);
     const refusal = deps.slots.take(path.key);
     if (refusal !== null) return c.json({ error: refusal }, 503, CORS);
-    const player = startPlayer(deps, stream);
+    // The HTTP front tells the client's address (requests reach the app from the front).
+    const player = startPlayer(deps, stream, c.req.header(PEER_HEADER) ?? "unknown");
     return c.body(player.body, 200, FLV_HEADERS);
   });
   app.onError((err, c) => {
@@ -102,13 +104,12 @@ function preflight(c: Context): Response {
  * Opens the player's session, attaches the player to `stream` (its slot is taken), and
  * wires its end: detach, give the slot back, close the session with the reason.
  */
-function startPlayer(deps: HttpFlvDeps, stream: LiveStream): FlvPlayer {
+function startPlayer(deps: HttpFlvDeps, stream: LiveStream, remoteAddr: string): FlvPlayer {
   const { log, registry } = deps;
   const key = stream.key;
   let player: FlvPlayer | null = null;
-  // The client's address stays with the HTTP front (requests reach us over a unix socket).
   const session = registry.open({
-    remoteAddr: "unknown",
+    remoteAddr,
     parser: null,
     protocol: "http-flv",
     drop: (reason) => player?.drop(reason),

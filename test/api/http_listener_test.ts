@@ -283,3 +283,20 @@ Deno.test("listenHttp() closes a connection past maxConnections at accept", asyn
   assert.match(limits[0] ?? "", /^Limit max-connections/);
   for (const c of held) c.close();
 });
+
+Deno.test("listenHttp() tells the handler the client's address in the peer header", async () => {
+  await using http = listenHttp({
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 5_000,
+    maxPendingRequests: 10,
+    peerHeader: "x-peer-test",
+    handler: (req) => new Response(req.headers.get("x-peer-test") ?? "none"),
+  });
+  for (let i = 0; i < 2; i++) { // the second request rides the same keep-alive connection
+    const res = await fetch(`http://127.0.0.1:${http.addr.port}/`, {
+      headers: { "X-Peer-Test": "6.6.6.6:1" }, // a client cannot pose as another
+    });
+    assert.match(await res.text(), /^127\.0\.0\.1:\d+$/);
+  }
+});

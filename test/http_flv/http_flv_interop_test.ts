@@ -145,7 +145,10 @@ Deno.test({
       assert.ok(ffExpected >= (SECONDS - 4) * FPS, `FFmpeg player: ${ffExpected} frames`);
 
       assert.equal(flv.length, 3);
-      for (const p of flv) assert.equal(p.protocol, "http-flv");
+      for (const p of flv) {
+        assert.equal(p.protocol, "http-flv");
+        assert.match(p.remoteAddr, /^127\.0\.0\.1:\d+$/, "the client's own address");
+      }
       const slow = flv.filter((p) => p.player!.framesSkipped > 0);
       assert.equal(slow.length, 1, "only the stuck player skipped");
       assert.ok(slow[0]!.player!.skipEpisodes >= 1);
