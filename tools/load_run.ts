@@ -19,6 +19,11 @@ export interface LoadOptions {
   readonly seconds: number;
   /** Write as fast as the sockets take it instead of in real time. */
   readonly flood?: boolean;
+  /**
+   * Real time: write what is due on each tick even while earlier writes wait (no
+   * backpressure), like one Node process writing to 1000 sockets from one timer.
+   */
+  readonly eager?: boolean;
   /** Real-time tick (default 20 ms). */
   readonly tickMs?: number;
   /** Publishers connecting at once (default 10). */
@@ -87,7 +92,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   const stagger = Math.min(MAX_STAGGER_MS, (opts.seconds * 1000) / 4);
   live.forEach((s, i) => s.startMs = opts.flood ? t0 : t0 + (i * stagger) / live.length);
   if (live.length > 0 && opts.flood) await flood(live, endMs);
-  else if (live.length > 0) await realtime(live, endMs, opts.tickMs ?? 20);
+  else if (live.length > 0) await realtime(live, endMs, opts.tickMs ?? 20, opts.eager ?? false);
   const stopMs = performance.now();
   opts.onPhase?.("stopped", `after ${((stopMs - t0) / 1000).toFixed(1)} s`);
   const stuck = !(await within(Promise.all(live.map((s) => s.pending)), DRAIN_MS));
@@ -136,13 +141,20 @@ async function connectAll(senders: readonly Sender[], parallel: number): Promise
   await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
 }
 
-async function realtime(live: readonly Sender[], endMs: number, tickMs: number): Promise<void> {
+async function realtime(
+  live: readonly Sender[],
+  endMs: number,
+  tickMs: number,
+  eager: boolean,
+): Promise<void> {
   const tick = () => {
     const now = Math.min(performance.now(), endMs);
     for (const s of live) {
-      if (!s.ready || now < s.startMs) continue;
+      if (!(eager ? s.open : s.ready) || now < s.startMs) continue;
       const to = s.dueIndex(now - s.startMs);
-      if (to > s.next) s.send(to);
+      if (to <= s.next) continue;
+      if (eager) s.queue(to);
+      else s.send(to);
     }
   };
   const timer = setInterval(tick, tickMs);
