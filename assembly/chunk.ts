@@ -8,6 +8,7 @@
 //                            type | csid | streamId | timestamp | body pointer | length
 //   RING      64 KiB         socket input (ring.ts)
 //   ARENA     __heap_base .. memory end: bodies of messages spanning chunks, bump allocated,
+//             grown (memory.grow) only when compacting cannot make room, up to maxPartial,
 //             reclaimed when a batch ends with no message in progress, else compacted once
 //             the dead bytes exceed SLACK and what compacting moves
 //
@@ -130,7 +131,22 @@ export function configure(maxMessageSize: u32, maxChunkStreams: u32, maxPartialB
   const end = <usize> memory.size() << 16;
   arenaSize = end > arenaBase ? <u32> (end - arenaBase) : 0;
   resetChunks();
-  return arenaSize < maxPartial ? -E_MEMORY : 0;
+  return end <= arenaBase ? -E_MEMORY : 0;
+}
+
+/**
+ * Grows memory so the arena holds at least `need` bytes: to twice its size at least, at most
+ * maxPartial and a page of slack (what it may ever need). Returns false when memory cannot grow.
+ * The host sees the new memory.buffer after parse() returns and renews its views.
+ */
+function growArena(need: u64): bool {
+  const cap = (<u64> maxPartial + 0x1ffff) & ~(<u64> 0xffff);
+  let want = max<u64>(need, min<u64>(<u64> arenaSize << 1, cap));
+  const end = <u64> memory.size() << 16;
+  const pages = <i32> ((<u64> arenaBase + want - end + 0xffff) >> 16);
+  if (pages > 0 && memory.grow(pages) < 0) return false;
+  arenaSize = <u32> ((<u64> memory.size() << 16) - <u64> arenaBase);
+  return true;
 }
 
 /** Forgets every chunk stream and message in progress. */
@@ -386,13 +402,15 @@ function run(): i32 {
         if (partialBytes + length > maxPartial) {
           return fail(E_PARTIAL_LIMIT, length, csid, partialBytes + length, maxPartial);
         }
-        if (arenaTop + length > arenaSize) {
-          // Leave the header unread; the next parse() compacts the arena first, which leaves
-          // exactly the partial bytes in flight: only when those and this message do not fit
-          // can compacting not help (never, while the arena holds maxPartial).
-          if (<u64> partialBytes + length > arenaSize) return fail(E_ARENA, length, 0, 0, 0);
-          needCompact = true;
-          return <i32> outCount | MORE;
+        if (<u64> arenaTop + length > arenaSize) {
+          if (arenaTop > partialBytes) {
+            // Leave the header unread; the next parse() compacts first, which leaves exactly the
+            // partial bytes in flight, and comes back here with no dead bytes.
+            needCompact = true;
+            return <i32> outCount | MORE;
+          }
+          // The arena starts small and grows on demand, up to what maxPartial needs.
+          if (!growArena(<u64> arenaTop + length)) return fail(E_ARENA, length, 0, 0, 0);
         }
       }
       store<u32>(s + S_TS, ts);

@@ -72,3 +72,25 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+Deno.test("wasm parser memory starts small and grows for a large message", async () => {
+  const make = await loadWasmParser();
+  using parser = make();
+  const start = parser.writable().buffer.byteLength;
+  assert.ok(start <= 6 * 65536, `starts with ${start} bytes`);
+  const writer = new ChunkWriter({ chunkSize: 128 });
+  const body = new Uint8Array(3_000_000).map((_, i) => i & 0xff);
+  const bytes = writer.encode({ type: 9, csid: 6, streamId: 1, timestamp: 0, body });
+  const got: Uint8Array[] = [];
+  for (let o = 0; o < bytes.length;) {
+    const w = parser.writable();
+    const n = Math.min(w.length, bytes.length - o, 8192);
+    w.set(bytes.subarray(o, o + n));
+    parser.commit(n);
+    o += n;
+    parser.drain((_rec, b) => got.push(b.slice()));
+  }
+  assert.equal(got.length, 1);
+  assert.deepEqual(got[0], body);
+  assert.ok(parser.writable().buffer.byteLength >= 3_000_000);
+});
