@@ -53,10 +53,14 @@ export async function main(args: string[]): Promise<number> {
   const ticks = clockTicks();
   const results: ScenarioResult[] = [];
   try {
-    const starters: ((dir: string) => Promise<ServerProcess>)[] = [];
+    const starters: ((dir: string, publishers: number) => Promise<ServerProcess>)[] = [];
     for (const kind of opts.servers) {
       if (kind === "ours") {
-        starters.push((recordDir) => startOurs({ recordDir, parser: opts.parser, record: false }));
+        // Room for every publisher above the default --max-connections (1000).
+        const args = (n: number) => ["--max-connections", String(Math.max(1000, n + 100))];
+        starters.push((recordDir, n) =>
+          startOurs({ recordDir, parser: opts.parser, record: false, args: args(n) })
+        );
         continue;
       }
       const install = await ensureNginx(log);
@@ -76,7 +80,7 @@ export async function main(args: string[]): Promise<number> {
       for (const start of starters) {
         log(`${publishers} publishers, ${opts.seconds} s ...`);
         const r = await runScenario({
-          start,
+          start: (dir) => start(dir, publishers),
           publishers,
           seconds: opts.seconds,
           flood: false,

@@ -48,7 +48,13 @@ export async function ensureNginx(log: (line: string) => void): Promise<NginxIns
 
 /** Starts our server from this repo; the ports come from its log. */
 export async function startOurs(
-  opts: { recordDir: string; parser: "js" | "wasm"; record?: boolean },
+  opts: {
+    recordDir: string;
+    parser: "js" | "wasm";
+    record?: boolean;
+    /** More server flags, e.g. `--max-connections 2100`. */
+    args?: readonly string[];
+  },
 ): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -68,6 +74,7 @@ export async function startOurs(
       "--parser",
       opts.parser,
       ...(opts.record === false ? ["--no-record"] : []),
+      ...(opts.args ?? []),
     ],
     cwd: REPO,
     stdin: "null",
