@@ -8,7 +8,9 @@
 //                            type | csid | streamId | timestamp | body pointer | length
 //   RING      64 KiB         socket input (ring.ts)
 //   ARENA     __heap_base .. memory end: bodies of messages spanning chunks, bump allocated,
-//             reclaimed when a batch ends with no message in progress, else compacted
+//             grown (memory.grow) only when compacting cannot make room, up to maxPartial,
+//             reclaimed when a batch ends with no message in progress, else compacted once
+//             the dead bytes exceed SLACK and what compacting moves
 //
 // A slot (48 B):
 //   0 csid  4 streamId  8 timestamp  12 length  16 type  20 tsField  24 extended
@@ -26,8 +28,13 @@ const SLOT_SIZE: u32 = 48;
 const OUT_CAP: u32 = 1024;
 const RECORD_SIZE: u32 = 24;
 const EXTENDED: u32 = 0xffffff;
-/** Arena bytes beyond twice the partial bytes in flight before parse() compacts. */
-const SLACK: u64 = 256 << 10;
+/**
+ * Dead arena bytes (bodies of finished messages below the top) tolerated before parse()
+ * compacts, at least; also at least the bytes compacting would move, so each byte copied is
+ * paid for by a dead byte reclaimed. The arena a session touches is then about its largest
+ * message in flight plus this, not a fixed window.
+ */
+const SLACK: u32 = 16 << 10;
 /** Set in parse()'s result when it stopped before the input was exhausted. */
 export const MORE: i32 = 0x40000000;
 /** Set in parse()'s result when an error follows the records it returns. */
@@ -124,7 +131,22 @@ export function configure(maxMessageSize: u32, maxChunkStreams: u32, maxPartialB
   const end = <usize> memory.size() << 16;
   arenaSize = end > arenaBase ? <u32> (end - arenaBase) : 0;
   resetChunks();
-  return arenaSize < maxPartial ? -E_MEMORY : 0;
+  return end <= arenaBase ? -E_MEMORY : 0;
+}
+
+/**
+ * Grows memory so the arena holds at least `need` bytes: to twice its size at least, at most
+ * maxPartial and a page of slack (what it may ever need). Returns false when memory cannot grow.
+ * The host sees the new memory.buffer after parse() returns and renews its views.
+ */
+function growArena(need: u64): bool {
+  const cap = (<u64> maxPartial + 0x1ffff) & ~(<u64> 0xffff);
+  let want = max<u64>(need, min<u64>(<u64> arenaSize << 1, cap));
+  const end = <u64> memory.size() << 16;
+  const pages = <i32> ((<u64> arenaBase + want - end + 0xffff) >> 16);
+  if (pages > 0 && memory.grow(pages) < 0) return false;
+  arenaSize = <u32> ((<u64> memory.size() << 16) - <u64> arenaBase);
+  return true;
 }
 
 /** Forgets every chunk stream and message in progress. */
@@ -158,24 +180,29 @@ export function errorArg(i: u32): u32 {
 export function parse(): i32 {
   if (failed != 0) return failed;
   outCount = 0;
-  // The arena is tight (no holes) after a reset or a compaction; a message within the
-  // partial limit then always fits.
-  let tight = true;
   if (partialCount == 0) {
     arenaTop = 0;
-  } else if (needCompact || <u64> arenaTop > (<u64> partialBytes << 1) + SLACK) {
-    // Also compact when the arena runs well past what is in flight, so the pages a session
-    // touches follow its messages in flight, not its whole history.
+  } else if (needCompact || (arenaTop - partialBytes > SLACK && arenaTop - partialBytes > received())) {
+    // Also compact when the dead bytes outgrow both the slack and what would move, so the pages
+    // a session touches follow its messages in flight, not its whole history.
     compact();
-  } else {
-    tight = false;
   }
   needCompact = false;
-  const r = run(tight ? <i64> arenaTop : -1);
+  const r = run();
   if (r >= 0) return r;
   failed = r;
   // Hand out the messages completed before the error first; the next call reports it.
   return outCount > 0 ? <i32> outCount | FAILED : r;
+}
+
+/** Bytes received so far of the messages in progress: what compact() would move. */
+function received(): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < slotCount; i++) {
+    const r = load<i32>(SLOTS + i * SLOT_SIZE + S_RECV);
+    if (r > 0) n += <u32> r;
+  }
+  return n;
 }
 
 /** Moves the bodies of messages in progress to the front of the arena, in offset order. */
@@ -243,7 +270,7 @@ function control(s: usize, body: usize): i32 {
   return 0;
 }
 
-function run(tightTop: i64): i32 {
+function run(): i32 {
   for (;;) {
     const p = readAt;
     const avail = writeAt - p;
@@ -375,12 +402,15 @@ function run(tightTop: i64): i32 {
         if (partialBytes + length > maxPartial) {
           return fail(E_PARTIAL_LIMIT, length, csid, partialBytes + length, maxPartial);
         }
-        if (arenaTop + length > arenaSize) {
-          // Leave the header unread; the next parse() compacts the arena first. Only when
-          // nothing was allocated since the arena was tight can compacting not help.
-          if (<i64> arenaTop == tightTop) return fail(E_ARENA, length, 0, 0, 0);
-          needCompact = true;
-          return <i32> outCount | MORE;
+        if (<u64> arenaTop + length > arenaSize) {
+          if (arenaTop > partialBytes) {
+            // Leave the header unread; the next parse() compacts first, which leaves exactly the
+            // partial bytes in flight, and comes back here with no dead bytes.
+            needCompact = true;
+            return <i32> outCount | MORE;
+          }
+          // The arena starts small and grows on demand, up to what maxPartial needs.
+          if (!growArena(<u64> arenaTop + length)) return fail(E_ARENA, length, 0, 0, 0);
         }
       }
       store<u32>(s + S_TS, ts);

@@ -5,12 +5,16 @@
 //
 // Chunk payload is copied out as soon as it arrives, so the unparsed part is never more
 // than one incomplete chunk header (at most 18 bytes). The wrap therefore moves at most
-// those few bytes to the front instead of splitting a header across the end.
+// those few bytes to the front instead of splitting a header across the end. It does so
+// before every read, so reads land at the front and the pages past the largest read are
+// never touched (a thousand quiet sessions then cost a few KiB of ring each, not 64).
 
 /** Bytes in the ring. */
 export const RING_SIZE: u32 = 64 * 1024;
 /** Below this much free space at the end, the ring wraps before the next read. */
 const MIN_FREE: u32 = 16 * 1024;
+/** Unparsed bytes that always move to the front before a read (a header is at most 18). */
+const SMALL_TAIL: u32 = 64;
 
 /** Start of the ring in linear memory. */
 export const RING: usize = memory.data(RING_SIZE, 16);
@@ -32,12 +36,16 @@ export function seek(pos: u32): void {
   readAt = pos;
 }
 
-/** Wraps the ring when little space is left; returns the offset where the next read lands. */
+/**
+ * Moves the unparsed bytes to the front of the ring; returns the offset where the next read
+ * lands. Between drains they are at most one incomplete header, so every read lands near the
+ * front and a session touches only the ring pages its largest read needs.
+ */
 export function prepareWrite(): u32 {
   if (readAt == writeAt) {
     readAt = 0;
     writeAt = 0;
-  } else if (RING_SIZE - writeAt < MIN_FREE && readAt > 0) {
+  } else if (readAt > 0 && (writeAt - readAt <= SMALL_TAIL || RING_SIZE - writeAt < MIN_FREE)) {
     const n = writeAt - readAt;
     memory.copy(RING, RING + readAt, n);
     readAt = 0;

@@ -30,6 +30,8 @@ export interface LoaderOptions {
   readonly flood: boolean;
   readonly flv: string;
   readonly ticks: number;
+  /** More arguments for the load tool (e.g. `--eager`). */
+  readonly loadArgs?: readonly string[];
   /** The repo, where `tools/load.ts` is. */
   readonly cwd: string;
 }
@@ -56,6 +58,7 @@ export async function runLoader(sc: LoaderOptions, server: ServerProcess): Promi
     "--json",
     ...(sc.flood ? ["--flood"] : []),
     ...(sc.players > 0 ? ["--play", "--players", String(sc.players)] : []),
+    ...(sc.loadArgs ?? []),
   ];
   const opens = sc.players > 0 ? "load: playing" : "load: sending";
   const child = new Deno.Command(Deno.execPath(), {

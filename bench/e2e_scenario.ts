@@ -22,6 +22,10 @@ export interface Scenario {
   readonly seconds: number;
   readonly flood: boolean;
   readonly flv: string;
+  /** Whether the server records (default true); without recordings there is no capture check. */
+  readonly record?: boolean;
+  /** More arguments for the load tool (e.g. `--eager`). */
+  readonly loadArgs?: readonly string[];
   /** Parent of the temp dirs this run makes (removed by the caller). */
   readonly tmpRoot: string;
   readonly ticks: number;
@@ -50,6 +54,8 @@ export interface ScenarioResult {
   /** (peak − idle) / (publishers + players). */
   readonly rssPerSessionMB: number | null;
   readonly capture: Capture | null;
+  /** Sessions the server closed for a limit (ours; 0 for nginx-rtmp, which logs none). */
+  readonly limitCloses: number | null;
 }
 
 const REPO = new URL("..", import.meta.url).pathname;
@@ -70,7 +76,7 @@ export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
     // Stopping drops clients: first let the server read what the publishers sent before closing.
     await settle(server.pid, idleSockets ?? 0);
     await server.stop();
-    const capture = await checkCapture(recordDir, m.load);
+    const capture = sc.record === false ? null : await checkCapture(recordDir, m.load);
     const cpu = (a: ProcSample | null, b: ProcSample | null) =>
       a && b && b.atMs > a.atMs
         ? (100 * (b.cpuSeconds - a.cpuSeconds)) / ((b.atMs - a.atMs) / 1000)
@@ -98,6 +104,7 @@ export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
         ? null
         : Math.max(0, peakMB - idleMB) / (sc.publishers + sc.players),
       capture,
+      limitCloses: server.limitCloses(),
     };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
@@ -114,6 +121,7 @@ export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
       rssPeakMB: null,
       rssPerSessionMB: null,
       capture: null,
+      limitCloses: null,
     };
   } finally {
     await server?.stop();

@@ -13,6 +13,8 @@ export interface ServerProcess {
   readonly rtmpPort: number;
   /** The last lines it logged, for error messages. */
   tail(): string;
+  /** Sessions it closed for a limit (idle, handshake, publish timeouts), from its log; ours only. */
+  limitCloses(): number;
   /** Stops it (SIGTERM, then SIGKILL after `graceMs`); resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -46,7 +48,13 @@ export async function ensureNginx(log: (line: string) => void): Promise<NginxIns
 
 /** Starts our server from this repo; the ports come from its log. */
 export async function startOurs(
-  opts: { recordDir: string; parser: "js" | "wasm" },
+  opts: {
+    recordDir: string;
+    parser: "js" | "wasm";
+    record?: boolean;
+    /** More server flags, e.g. `--max-connections 2100`. */
+    args?: readonly string[];
+  },
 ): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -65,14 +73,22 @@ export async function startOurs(
       opts.recordDir,
       "--parser",
       opts.parser,
+      ...(opts.record === false ? ["--no-record"] : []),
+      ...(opts.args ?? []),
     ],
     cwd: REPO,
     stdin: "null",
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const lines = new LineTail(child.stderr);
-  const server = wrap(`ours (${opts.parser})`, child, 0, lines);
+  const limits = { closes: 0 };
+  const lines = new LineTail(child.stderr, (line) => {
+    if (/ closed \(Limit /.test(line)) limits.closes++;
+  });
+  const server = {
+    ...wrap(`ours (${opts.parser})`, child, 0, lines),
+    limitCloses: () => limits.closes,
+  };
   try {
     const rtmp = await lines.waitFor(/RTMP listening on 127\.0\.0\.1:(\d+)/, START_TIMEOUT_MS);
     await lines.waitFor(/HTTP API listening on http:\/\/127\.0\.0\.1:(\d+)/, START_TIMEOUT_MS);
@@ -86,7 +102,7 @@ export async function startOurs(
 /** Starts nginx-rtmp in the foreground as one process with a config written to `workDir`. */
 export async function startNginx(
   install: NginxInstall,
-  opts: { recordDir: string; workDir: string },
+  opts: { recordDir: string; workDir: string; record?: boolean },
 ): Promise<ServerProcess> {
   const port = freePort();
   const conf = `${opts.workDir}/nginx.conf`;
@@ -120,8 +136,11 @@ export async function startNginx(
 export function nginxConf(
   module: string,
   port: number,
-  opts: { recordDir: string; workDir: string },
+  opts: { recordDir: string; workDir: string; record?: boolean },
 ): string {
+  const record = opts.record === false ? "record off;" : `record all;
+      record_path ${opts.recordDir};
+      record_unique off;`;
   return `load_module ${module};
 daemon off;
 master_process off;
@@ -135,9 +154,7 @@ rtmp {
     chunk_size 4096;
     application live {
       live on;
-      record all;
-      record_path ${opts.recordDir};
-      record_unique off;
+      ${record}
     }
   }
 }
@@ -152,6 +169,7 @@ function wrap(name: string, child: Deno.ChildProcess, rtmpPort: number, lines: L
     pid: child.pid,
     rtmpPort,
     tail: () => lines.tail(),
+    limitCloses: () => 0,
     async stop(graceMs = 15_000) {
       if (!exited) {
         try {

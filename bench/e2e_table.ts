@@ -27,6 +27,7 @@ const STEP_ROWS: readonly Row[] = [
     (r) => `${num(r.load?.connectMedianMs, 1)} / ${num(r.load?.connectP99Ms, 1)}`,
   ],
   ["MB/s sent / errors", (r) => `${num(r.load?.mbPerSecond, 1)} / ${r.load?.errors.length ?? "-"}`],
+  ["sessions closed by a limit", (r) => num(r.limitCloses, 0)],
 ];
 
 const FANOUT_ROWS: readonly Row[] = [

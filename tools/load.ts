@@ -37,6 +37,8 @@ const USAGE = `Usage: deno task load --url rtmp://HOST:PORT/APP/NAME --flv FILE 
   --seconds S          sending time once connected; with --play, playing time (default 10)
   --flood              send as fast as the server reads, not in real time
   --tick-ms MS         real-time tick (default 20)
+  --eager              real time without backpressure: each tick writes what is due even
+                       while earlier writes wait (like one Node process, socket.write)
   --connect-parallel N publishers (players: twice that) connecting at once (default 10)
   --json               print the report as JSON on stdout (progress goes to stderr)`;
 
@@ -88,6 +90,7 @@ interface Cli {
   readonly seconds: number;
   readonly flood: boolean;
   readonly tickMs: number;
+  readonly eager: boolean;
   readonly connectParallel: number;
   readonly json: boolean;
 }
@@ -104,6 +107,7 @@ function parseCli(args: string[]): Cli | string {
         seconds: { type: "string", default: "10" },
         flood: { type: "boolean", default: false },
         "tick-ms": { type: "string", default: "20" },
+        eager: { type: "boolean", default: false },
         "connect-parallel": { type: "string", default: "10" },
         json: { type: "boolean", default: false },
         play: { type: "boolean", default: false },
@@ -151,6 +155,7 @@ function parseCli(args: string[]): Cli | string {
     seconds,
     flood: values.flood,
     tickMs,
+    eager: values.eager,
     connectParallel,
     json: values.json,
   };

@@ -20,6 +20,11 @@ export interface LoadOptions {
   readonly seconds: number;
   /** Write as fast as the sockets take it instead of in real time. */
   readonly flood?: boolean;
+  /**
+   * Real time: write what is due on each tick even while earlier writes wait (no
+   * backpressure), like one Node process writing to 1000 sockets from one timer.
+   */
+  readonly eager?: boolean;
   /** Real-time tick (default 20 ms). */
   readonly tickMs?: number;
   /** Publishers connecting at once (default 10). */
@@ -94,7 +99,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   live.forEach((s, i) => s.startMs = opts.flood ? t0 : t0 + (i * stagger) / live.length);
   if (live.length > 0 && opts.flood) await flood(live, endMs);
   else if (live.length > 0) {
-    endMs = await realtime(live, endMs, { tickMs: opts.tickMs ?? 20, stop: opts.stop });
+    endMs = await realtime(live, endMs, {
+      tickMs: opts.tickMs ?? 20,
+      stop: opts.stop,
+      eager: opts.eager ?? false,
+    });
   }
   const stopMs = performance.now();
   opts.onPhase?.("stopped", `after ${((stopMs - t0) / 1000).toFixed(1)} s`);
@@ -147,15 +156,18 @@ async function connectAll(senders: readonly Sender[], parallel: number): Promise
 async function realtime(
   live: readonly Sender[],
   endMs: number,
-  opts: { tickMs: number; stop: Promise<void> | undefined },
+  opts: { tickMs: number; stop: Promise<void> | undefined; eager: boolean },
 ): Promise<number> {
   let end = endMs;
+  const eager = opts.eager;
   const tick = () => {
     const now = Math.min(performance.now(), end);
     for (const s of live) {
-      if (!s.ready || now < s.startMs) continue;
+      if (!(eager ? s.open : s.ready) || now < s.startMs) continue;
       const to = s.dueIndex(now - s.startMs);
-      if (to > s.next) s.send(to);
+      if (to <= s.next) continue;
+      if (eager) s.queue(to);
+      else s.send(to);
     }
   };
   const timer = setInterval(tick, opts.tickMs);

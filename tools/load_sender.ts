@@ -100,6 +100,31 @@ export class Sender {
       .then(this.#done, this.#fail);
   }
 
+  /** Whether it can queue a write now (eager mode): connected, attached, no error. */
+  get open(): boolean {
+    return this.#seg !== null && this.error === null;
+  }
+
+  /**
+   * Queues messages next..to-1 behind any writes still in flight and counts them as sent at
+   * once, the way a client that buffers in user space (Node's `socket.write`) does.
+   */
+  queue(to: number): void {
+    const seg = this.#seg!;
+    this.#to = to;
+    const write = this.pub!.write(seg.bytes.subarray(this.#from(), seg.ends[to - 1]));
+    const pending: Promise<void> = write.then(
+      () => {
+        if (this.pending === pending) this.pending = null;
+      },
+      (e) => {
+        this.#failed(e);
+      },
+    );
+    this.pending = pending;
+    this.#advance();
+  }
+
   /** How far behind media time `dueMs` it is, and how many frames are due but unsent. */
   behind(dueMs: number): { lagMs: number; frames: number } {
     const stream = this.#stream;
@@ -133,6 +158,11 @@ export class Sender {
   }
 
   #written(): void {
+    this.#advance();
+    this.pending = null;
+  }
+
+  #advance(): void {
     const seg = this.#seg!;
     const to = this.#to;
     this.bytes += seg.ends[to - 1]! - this.#from();
@@ -144,7 +174,6 @@ export class Sender {
       this.#pass++;
       this.#next = 0;
     }
-    this.pending = null;
   }
 
   #failed(e: unknown): void {

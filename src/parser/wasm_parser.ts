@@ -1,6 +1,8 @@
 /**
  * The WASM chunk parser: the AssemblyScript core in `assembly/`, one instance per
- * connection, socket reads landing straight in the instance's linear memory.
+ * connection, socket reads landing straight in the instance's linear memory. Memory starts
+ * at the static regions and one arena page; the core grows it only for a message that does
+ * not fit, so a thousand quiet sessions do not each hold `maxPartialBytes` of memory.
  * @module
  */
 
@@ -43,6 +45,9 @@ interface CoreExports {
 /** Makes parsers from one compiled module. */
 export type ParserFactory = (limits?: Partial<ParserLimits>) => ChunkParser;
 
+/** Largest memory of an instance that goes back to the pool: static regions and 4 arena pages. */
+const POOLED_BYTES = (STATIC_PAGES + 4) * PAGE;
+
 /** Most idle instances a factory keeps for reuse, per set of limits. */
 const MAX_IDLE = 32;
 
@@ -63,7 +68,8 @@ export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promi
     const idle = pool;
     const core = idle.pop() ?? new Core(module, full);
     return new WasmParser(core, (c) => {
-      if (idle.length < MAX_IDLE) idle.push(c);
+      // A core that grew for a large message keeps that memory: let it go instead.
+      if (idle.length < MAX_IDLE && c.memory.buffer.byteLength <= POOLED_BYTES) idle.push(c);
     });
   };
 }
@@ -71,20 +77,26 @@ export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promi
 /** One instance of the core with its memory and the views JS keeps on it. */
 class Core {
   readonly exports: CoreExports;
-  readonly u8: Uint8Array;
+  readonly memory: WebAssembly.Memory;
+  u8: Uint8Array;
   readonly ring: number;
   readonly ringEnd: number;
   readonly out: number;
   readonly more: number;
   readonly failedFlag: number;
   /** The whole ring, the usual answer of writable() (the ring is empty after each drain). */
-  readonly wholeRing: Uint8Array;
+  wholeRing: Uint8Array;
   /** Memory as u32s, to read records (OUT is 16-byte aligned, records are 24 bytes). */
-  readonly u32: Uint32Array;
+  u32: Uint32Array;
 
   constructor(module: WebAssembly.Module, limits: ParserLimits) {
     const arenaPages = Math.ceil(limits.maxPartialBytes / PAGE) + 1;
-    const memory = new WebAssembly.Memory({ initial: STATIC_PAGES + arenaPages });
+    // One arena page to start; the core grows memory when a message needs it, up to maximum.
+    const memory = new WebAssembly.Memory({
+      initial: STATIC_PAGES + 1,
+      maximum: STATIC_PAGES + arenaPages,
+    });
+    this.memory = memory;
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as CoreExports;
     const rc = this.exports.configure(
@@ -93,15 +105,26 @@ class Core {
       limits.maxPartialBytes,
     );
     if (rc < 0) throw chunkError(-rc, []);
-    // Memory never grows after this, so these views stay valid.
-    this.u8 = new Uint8Array(memory.buffer);
     this.ring = this.exports.RING.value;
     this.ringEnd = this.ring + this.exports.RING_SIZE.value;
     this.out = this.exports.OUT.value;
     this.more = this.exports.MORE.value;
     this.failedFlag = this.exports.FAILED.value;
+    this.u8 = new Uint8Array(memory.buffer);
     this.wholeRing = this.u8.subarray(this.ring, this.ringEnd);
     this.u32 = new Uint32Array(memory.buffer);
+  }
+
+  /**
+   * Renews the views after the core grew memory (which detaches the old buffer). Only parse()
+   * grows it, so this runs after each parse() and before writable() hands out a view.
+   */
+  refresh(): void {
+    if (this.u8.byteLength !== 0) return;
+    const buffer = this.memory.buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.wholeRing = this.u8.subarray(this.ring, this.ringEnd);
+    this.u32 = new Uint32Array(buffer);
   }
 
   reset(): void {
@@ -127,6 +150,7 @@ class WasmParser implements ChunkParser {
 
   writable(): Uint8Array {
     const c = this.#c;
+    c.refresh();
     const at = c.exports.prepareWrite();
     return at === 0 ? c.wholeRing : c.u8.subarray(c.ring + at, c.ringEnd);
   }
@@ -145,8 +169,6 @@ class WasmParser implements ChunkParser {
     if (this.#failed) throw this.#failed;
     const c = this.#c;
     const core = c.exports;
-    const u32 = c.u32;
-    const u8 = c.u8;
     const more = c.more;
     for (;;) {
       let r: number;
@@ -162,6 +184,9 @@ class WasmParser implements ChunkParser {
         this.#failed = chunkError(-r, args);
         throw this.#failed;
       }
+      c.refresh();
+      const u32 = c.u32;
+      const u8 = c.u8;
       const count = r & (c.failedFlag - 1);
       let o = c.out >>> 2;
       for (let i = 0; i < count; i++, o += RECORD_WORDS) {

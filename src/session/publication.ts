@@ -79,7 +79,7 @@ export class Publication {
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.stream.publish({ kind: "audio", timestamp, body: body.slice(), keyframe: false, config });
+    this.stream.publish({ kind: "audio", timestamp, body, keyframe: false, config });
   }
 
   /** Takes one video message. */
@@ -111,7 +111,7 @@ export class Publication {
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.stream.publish({ kind: "video", timestamp, body: body.slice(), keyframe, config });
+    this.stream.publish({ kind: "video", timestamp, body, keyframe, config });
   }
 
   /** What the publication counted. */

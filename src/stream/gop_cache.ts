@@ -28,6 +28,13 @@ export class GopCache {
     return this.#messages;
   }
 
+  /** Whether {@linkcode push} would keep `msg` (so its body must be owned). */
+  keeps(msg: MediaMessage): boolean {
+    if (this.#max === 0 || msg.config || msg.kind === "data") return false;
+    if (msg.kind === "video" && msg.keyframe) return msg.body.length <= this.#max;
+    return this.#open && this.#bytes + msg.body.length <= this.#max;
+  }
+
   /** Takes one audio or video message (not sequence headers or data). */
   push(msg: MediaMessage): void {
     if (this.#max === 0 || msg.config || msg.kind === "data") return;

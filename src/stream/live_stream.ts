@@ -7,7 +7,7 @@
 
 import type { ConsumerKind, StreamConsumer } from "./consumer.ts";
 import { GopCache } from "./gop_cache.ts";
-import type { MediaMessage } from "./media_message.ts";
+import { type MediaMessage, ownedMessage } from "./media_message.ts";
 
 /** Codec facts the API shows (the publisher's session keeps them up to date). */
 export interface StreamCodecs {
@@ -91,9 +91,20 @@ export class LiveStream {
     return n;
   }
 
-  /** Takes one message from the publisher and hands it to every consumer. */
-  publish(msg: MediaMessage): void {
+  /**
+   * Takes one message from the publisher and hands it to every consumer. Its body may be a
+   * parser's view, valid only during the call: it is copied once, and only when something
+   * keeps it (a consumer, the GOP cache, the stream's metadata or sequence headers).
+   */
+  publish(view: MediaMessage): void {
     if (this.#ended !== null) return;
+    const kept = view.kind === "data" || view.config || this.#consumers.size > 0 ||
+      this.#gop.keeps(view);
+    if (!kept) {
+      this.#gop.push(view); // a key frame over the bound still closes the cache
+      return;
+    }
+    const msg = ownedMessage(view);
     if (msg.kind === "data") this.#metadata = msg;
     else if (msg.config && msg.kind === "video") this.#videoConfig = msg;
     else if (msg.config && msg.kind === "audio") this.#audioConfig = msg;

@@ -94,8 +94,9 @@ Deno.test("LiveStream shares one body among consumers and ends them all once", (
   s.attach(rec);
   const m = msg("video", 0, { key: true });
   s.publish(m);
-  assert.equal(a.got[0]!.body, m.body);
-  assert.equal(b.got[0]!.body, m.body);
+  assert.equal(a.got[0]!.body, b.got[0]!.body, "one body shared by every consumer");
+  assert.notEqual(a.got[0]!.body, m.body, "copied from the publisher's view once");
+  assert.deepEqual(a.got[0]!.body, m.body);
   assert.deepEqual(s.view().consumers, {
     "recording": 1,
     "relay": 0,
@@ -170,4 +171,18 @@ Deno.test("StreamHub refuses a second claim, frees a key on release, and wakes w
   hub.unlist(again);
   assert.equal(hub.isLive("live/a"), false, "unlisted: the key is free");
   assert.equal(again.ended, null, "but the stream goes on until released");
+});
+
+Deno.test("LiveStream copies a body only when a consumer or the GOP cache keeps it", () => {
+  const s = stream(1 << 20);
+  const view = msg("video", 0, { key: true });
+  s.publish(view);
+  const cached = s.startMessages().at(-1)!;
+  assert.notEqual(cached.body, view.body, "the GOP cache keeps its own copy");
+  view.body.fill(7);
+  assert.deepEqual(cached.body, new Uint8Array(10), "later writes to the view do not reach it");
+  const off = stream(0);
+  const frame = msg("video", 0);
+  off.publish(frame);
+  assert.deepEqual(off.startMessages(), [], "nothing kept, nothing copied");
 });

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { loadWasmParser } from "../../src/parser/wasm_parser.ts";
+import { encodeU32Message, MessageType } from "../../src/rtmp/messages.ts";
+import { ChunkWriter } from "../../src/rtmp/chunk_writer.ts";
+
+/** OS pages (4 KiB) of `mem` holding any non-zero byte: what a session has touched. */
+function touchedPages(mem: Uint8Array): number {
+  let pages = 0;
+  for (let p = 0; p < mem.length; p += 4096) {
+    const page = mem.subarray(p, p + 4096);
+    if (page.some((b) => b !== 0)) pages++;
+  }
+  return pages;
+}
+
+Deno.test("wasm parser touches about its largest message of memory, not its history", async () => {
+  const make = await loadWasmParser();
+  using parser = make();
+  const memory = new Uint8Array(parser.writable().buffer);
+  const before = touchedPages(memory);
+  const writer = new ChunkWriter({ chunkSize: 128 });
+  const parts: Uint8Array[] = [
+    writer.encode({
+      type: MessageType.SetChunkSize,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: encodeU32Message(4096),
+    }),
+  ];
+  writer.chunkSize = 4096;
+  // About 1 Mbit/s for 10 s: 30 video frames a second (a 40 KB key frame every 60), audio
+  // between them; bodies filled with non-zero bytes so touched pages show.
+  let largest = 0;
+  for (let i = 0; i < 300; i++) {
+    const size = i % 60 === 0 ? 40_000 : 3_000 + (i * 7919) % 2_000;
+    largest = Math.max(largest, size);
+    const ts = Math.round(i * 33.3);
+    parts.push(writer.encode({ type: 9, csid: 6, streamId: 1, timestamp: ts, body: fill(size) }));
+    parts.push(writer.encode({ type: 8, csid: 4, streamId: 1, timestamp: ts, body: fill(400) }));
+  }
+  const stream = concat(parts);
+  let messages = 0;
+  // Reads of up to 3 000 bytes, splitting chunks anywhere (a few KB per 20 ms tick).
+  for (let o = 0, k = 0; o < stream.length; k++) {
+    const n = Math.min(stream.length - o, 500 + (k * 2654435761 % 2500));
+    const w = parser.writable();
+    w.set(stream.subarray(o, o + n));
+    parser.commit(n);
+    o += n;
+    parser.drain(() => messages++);
+  }
+  assert.equal(messages, 601);
+  const grownKiB = (touchedPages(memory) - before) * 4;
+  // The ring's first few KiB, the largest message and the compaction slack (16 KiB).
+  assert.ok(
+    grownKiB <= Math.ceil(largest / 1024) + 16 + 8 + 8,
+    `touched ${grownKiB} KiB for a largest message of ${largest} bytes`,
+  );
+});
+
+function fill(n: number): Uint8Array {
+  return new Uint8Array(n).fill(0x5a);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+Deno.test("wasm parser memory starts small and grows for a large message", async () => {
+  const make = await loadWasmParser();
+  using parser = make();
+  const start = parser.writable().buffer.byteLength;
+  assert.ok(start <= 6 * 65536, `starts with ${start} bytes`);
+  const writer = new ChunkWriter({ chunkSize: 128 });
+  const body = new Uint8Array(3_000_000).map((_, i) => i & 0xff);
+  const bytes = writer.encode({ type: 9, csid: 6, streamId: 1, timestamp: 0, body });
+  const got: Uint8Array[] = [];
+  for (let o = 0; o < bytes.length;) {
+    const w = parser.writable();
+    const n = Math.min(w.length, bytes.length - o, 8192);
+    w.set(bytes.subarray(o, o + n));
+    parser.commit(n);
+    o += n;
+    parser.drain((_rec, b) => got.push(b.slice()));
+  }
+  assert.equal(got.length, 1);
+  assert.deepEqual(got[0], body);
+  assert.ok(parser.writable().buffer.byteLength >= 3_000_000);
+});
