@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeFlvTags } from "../../src/record/flv.ts";
-import { countFrames, recordings, testServer, until } from "../interop/harness.ts";
+import type { SessionInfo } from "../../src/session/session_info.ts";
+import { countFrames, recordings, type TestServer, testServer, until } from "../interop/harness.ts";
 import {
   assertGood,
   byName,
@@ -12,6 +13,19 @@ import {
 } from "./fault_env.ts";
 
 const SECONDS = 4;
+
+/** The sessions once every one is closed and its recording finalized (or it had none). */
+async function settled(s: TestServer): Promise<SessionInfo[]> {
+  const view = s.server.registry.view();
+  await until(() =>
+    view.list().every((x) =>
+      x.state === "closed" && x.recording?.state !== "finalizing" &&
+      x.recording?.state !== "recording"
+    )
+  );
+  await recordings(s.recordDir); // a failed recording may still be being cut back
+  return view.list();
+}
 
 Deno.test({
   name: "a full disk fails only the recordings on it; they keep whole tags; publishes go on",
@@ -28,14 +42,7 @@ Deno.test({
       publish(`${url}/full/b`, SECONDS),
     ]);
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    const view = s.server.registry.view();
-    await until(() =>
-      view.list().every((x) =>
-        x.state === "closed" && (x.recording?.state === "done" || x.recording?.state === "failed")
-      )
-    );
-    await recordings(s.recordDir); // a failed recording is still being cut back: wait for it
-    const list = view.list();
+    const list = await settled(s);
     await assertGood(byName(list, "g1"), SECONDS);
     await assertGood(byName(list, "g2"), SECONDS);
     let kept = 0;
@@ -75,14 +82,7 @@ Deno.test({
     ]);
     assert.equal(good.code, 0, good.stderr);
     assert.notEqual(bad.code, 0, "FFmpeg sees the error status");
-    const view = s.server.registry.view();
-    await until(() =>
-      view.list().every((x) =>
-        x.state === "closed" && x.recording?.state !== "finalizing" &&
-        x.recording?.state !== "recording"
-      )
-    );
-    const list = view.list();
+    const list = await settled(s);
     await assertGood(byName(list, "g1"), SECONDS);
     const info = byName(list, "a")!;
     assert.match(info.closeReason ?? "", /^Recording of full\/a failed: No space left on device/);
@@ -105,14 +105,7 @@ Deno.test({
       ...(mount === null ? [] : [publish(`${url}/ro/d`, SECONDS)]),
     ]);
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    const view = s.server.registry.view();
-    await until(() =>
-      view.list().every((x) =>
-        x.state === "closed" && x.recording?.state !== "finalizing" &&
-        x.recording?.state !== "recording"
-      )
-    );
-    const list = view.list();
+    const list = await settled(s);
     await assertGood(byName(list, "g1"), SECONDS);
     for (const [name, error] of [["c", /directory|exists/i], ["d", /read-only/i]] as const) {
       if (name === "d" && mount === null) continue;
@@ -142,14 +135,7 @@ Deno.test({
     assert.equal(good.code, 0, good.stderr);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /NoAccess|Record|refused/i);
-    const view = s.server.registry.view();
-    await until(() =>
-      view.list().every((x) =>
-        x.state === "closed" && x.recording?.state !== "finalizing" &&
-        x.recording?.state !== "recording"
-      )
-    );
-    const list = view.list();
+    const list = await settled(s);
     await assertGood(byName(list, "g1"), SECONDS);
     const info = byName(list, "d")!;
     assert.equal(info.video.frames, 0);
