@@ -80,6 +80,10 @@ export interface Config {
   readonly httpFlvPort: number;
   /** Origins every publish is pushed to, as `rtmp://host[:port]/app` (repeatable `--push`). */
   readonly push: readonly string[];
+  /** Who may publish: anyone (`open`), or only holders of a signed stream name (`hmac`). */
+  readonly publishAuth: "open" | "hmac";
+  /** The key publish signatures are made with (`--publish-auth hmac`); null for none. */
+  readonly hmacSecret: string | null;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -126,11 +130,14 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   playerMaxLagMs: 10_000,
   httpFlvPort: 8081,
   push: [],
+  publishAuth: "open",
+  hmacSecret: null,
 });
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 const PARSERS: readonly Config["parser"][] = ["js", "wasm"];
 const RECORD_ERROR_POLICIES: readonly Config["onRecordError"][] = ["continue", "refuse"];
+const PUBLISH_AUTHS: readonly Config["publishAuth"][] = ["open", "hmac"];
 const MAX_MESSAGE_SIZE = 0xffffff;
 const ENV_PREFIX = "RTMP_EDGE_";
 
@@ -446,12 +453,30 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     check: integer(0, 65535),
     help: "HTTP-FLV listen port (on --host); 0 picks a free one",
   }),
+  spec({
+    key: "publishAuth",
+    flag: "publish-auth",
+    arg: "<open|hmac>",
+    check: oneOf(PUBLISH_AUTHS),
+    help: "Who may publish: anyone, or only stream names signed with --hmac-secret\n" +
+      "      (deno task sign <app>/<name> makes one)",
+  }),
+  spec({
+    key: "hmacSecret",
+    flag: "hmac-secret",
+    arg: "<secret>",
+    check: nonEmpty,
+    secret: true,
+    help: "Key of publish signatures (--publish-auth hmac).\n" +
+      "      Prefer the variable or --hmac-secret-file: a flag shows in ps and in task logs",
+  }),
 ]);
 
 function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "record") return "recording on";
   if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
   if (s.key === "apiToken") return "none (the API then listens on loopback only)";
+  if (s.key === "hmacSecret") return "none";
   return String(DEFAULT_CONFIG[s.key]);
 }
 
@@ -555,6 +580,12 @@ export function parseConfig(
   const push = pushTargets(values.push, env[PUSH_ENV]);
   if ("error" in push) return push;
   config.push = push.targets;
+  if (config.publishAuth === "hmac" && config.hmacSecret === null) {
+    return {
+      error: "--publish-auth hmac needs a secret: give --hmac-secret-file, " +
+        "RTMP_EDGE_HMAC_SECRET or RTMP_EDGE_HMAC_SECRET_FILE (or --hmac-secret)",
+    };
+  }
   return { config };
 }
 

@@ -6,6 +6,8 @@
 
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
+import type { PublishAuthorizer } from "./auth/authorizer.ts";
+import { hmacAuthorizer } from "./auth/hmac.ts";
 import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
@@ -62,6 +64,21 @@ export function parserLimits(config: Config): ParserLimits {
     maxChunkStreams: config.maxChunkStreams,
     maxPartialBytes: config.maxPartialBytes,
   };
+}
+
+/** The publish authorizer the config asks for, logging which one is in force. */
+function publishAuth(
+  config: Config,
+  clock: Clock,
+  log: Logger,
+): { authorize?: PublishAuthorizer } {
+  if (config.publishAuth === "hmac") {
+    if (config.hmacSecret === null) throw new Error("--publish-auth hmac needs --hmac-secret");
+    log.info("Publish auth: hmac");
+    return { authorize: hmacAuthorizer(config.hmacSecret, clock) };
+  }
+  log.warning("Publish auth: open (anyone may publish)");
+  return {};
 }
 
 /** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
@@ -141,6 +158,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     onLive: (stream, session) => relays.attach(stream, session.info.relays),
     slots,
     chunks: new ChunkCache(),
+    ...publishAuth(config, clock, log),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();

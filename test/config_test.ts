@@ -165,6 +165,18 @@ const SETTINGS: {
     env: { RTMP_EDGE_MAX_CHUNK_STREAMS: "255" },
     expect: { maxChunkStreams: 255 },
   },
+  {
+    name: "publish auth",
+    args: ["--publish-auth", "hmac", "--hmac-secret", "k3y"],
+    env: { RTMP_EDGE_PUBLISH_AUTH: "hmac", RTMP_EDGE_HMAC_SECRET: "k3y" },
+    expect: { publishAuth: "hmac", hmacSecret: "k3y" },
+  },
+  {
+    name: "publish auth open",
+    args: ["--publish-auth=open"],
+    env: { RTMP_EDGE_PUBLISH_AUTH: "open" },
+    expect: { publishAuth: "open" },
+  },
 ];
 
 Deno.test("parseConfig() gives the defaults with no flags and no environment", () => {
@@ -204,6 +216,8 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     playerMaxLagMs: 10_000,
     httpFlvPort: 8081,
     push: [],
+    publishAuth: "open",
+    hmacSecret: null,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });
@@ -425,4 +439,42 @@ Deno.test("parseConfig() takes repeated --push targets, or RTMP_EDGE_PUSH separa
   ]);
   assert.match(error(["--push", "http://a/live"]), /Invalid --push: expected rtmp:\/\/host/);
   assert.match(error([], { RTMP_EDGE_PUSH: "rtmp://a/live/extra" }), /Invalid RTMP_EDGE_PUSH/);
+});
+
+Deno.test("parseConfig() reads the HMAC secret from --hmac-secret-file or RTMP_EDGE_HMAC_SECRET_FILE", () => {
+  const io = { readTextFile: files({ "/run/secrets/hmac": "k3y\n" }) };
+  const byFlag = parseConfig(
+    ["--publish-auth", "hmac", "--hmac-secret-file", "/run/secrets/hmac"],
+    {},
+    io,
+  );
+  assert.ok("config" in byFlag);
+  assert.equal(byFlag.config.hmacSecret, "k3y");
+  const byEnv = parseConfig([], {
+    RTMP_EDGE_PUBLISH_AUTH: "hmac",
+    RTMP_EDGE_HMAC_SECRET_FILE: "/run/secrets/hmac",
+  }, io);
+  assert.ok("config" in byEnv);
+  assert.equal(byEnv.config.publishAuth, "hmac");
+  assert.equal(byEnv.config.hmacSecret, "k3y");
+  assert.match(
+    error(["--hmac-secret", "a", "--hmac-secret-file", "/f"]),
+    /^Give --hmac-secret or --hmac-secret-file, not both$/,
+  );
+});
+
+Deno.test("parseConfig() refuses --publish-auth hmac without a secret, naming the flags", () => {
+  const e = error(["--publish-auth", "hmac"]);
+  assert.match(e, /--publish-auth hmac/);
+  assert.match(e, /--hmac-secret-file/);
+  assert.match(e, /RTMP_EDGE_HMAC_SECRET/);
+  assert.match(error([], { RTMP_EDGE_PUBLISH_AUTH: "hmac" }), /needs a secret/);
+});
+
+Deno.test("parseConfig() accepts only open and hmac as --publish-auth", () => {
+  assert.match(
+    error(["--publish-auth", "webhook"]),
+    /^Invalid --publish-auth: expected one of open, hmac, got "webhook"$/,
+  );
+  assert.match(error([], { RTMP_EDGE_PUBLISH_AUTH: "none" }), /^Invalid RTMP_EDGE_PUBLISH_AUTH/);
 });

@@ -6,6 +6,7 @@
  */
 
 import type { Logger } from "@logtape/logtape";
+import type { PublishAuthorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../clock.ts";
 import { RtmpError } from "../errors.ts";
 import type { ChunkParser, MessageHandler } from "../parser/types.ts";
@@ -85,6 +86,8 @@ export interface ConnectionDeps {
   readonly slots?: PlayerSlots;
   /** Media chunked once per format for every RTMP player (one per server). */
   readonly chunks?: ChunkCache;
+  /** Decides each publish after its name checks; without it, anyone may publish. */
+  readonly authorize?: PublishAuthorizer;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -194,6 +197,7 @@ async function runConnection(
     onPublished: () => watchdog.published(),
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
+    ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
     ...(play === undefined ? {} : { play }),
     end: endAfterDrain,
   });

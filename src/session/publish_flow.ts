@@ -5,6 +5,7 @@
  */
 
 import type { Logger } from "@logtape/logtape";
+import type { PublishAuthorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../clock.ts";
 import type { MessageRecord } from "../parser/types.ts";
 import type { Recording, RecordingFactory } from "../record/recording.ts";
@@ -41,6 +42,8 @@ export interface PublishFlowOptions {
   readonly end?: (reason: string) => void;
   /** Called when a publish went live, after its recording was attached (relays attach here). */
   readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+  /** Asked after the name checks, before anything is claimed; without it, anyone may publish. */
+  readonly authorize?: PublishAuthorizer;
 }
 
 /** What the connection's flow knows that a publish is checked against. */
@@ -133,6 +136,10 @@ export class PublishFlow {
     if (validateName(name) === null || validateName(app) === null) {
       return refuse("NetStream.Publish.BadName", "Invalid stream name");
     }
+    // Before the live check, so an unauthorized client does not learn which names are live.
+    // The query may carry a signature: it goes to the authorizer only, never to a log.
+    const denied = this.#o.authorize?.({ app, name, query }) ?? null;
+    if (denied !== null) return refuse("NetStream.Publish.BadName", denied);
     const key = `${app}/${name}`;
     if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);

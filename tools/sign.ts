@@ -1,0 +1,117 @@
+/**
+ * `deno task sign`: a signed stream name for `--publish-auth hmac`.
+ *
+ * ```sh
+ * RTMP_EDGE_HMAC_SECRET="$(cat /run/secrets/hmac)" deno task sign live/cam --ttl 3600
+ * deno task sign live/cam --hmac-secret-file /run/secrets/hmac --url rtmp://example.com:1935
+ * ```
+ *
+ * Prints `<name>?exp=<unix seconds>&sig=<hex>`, or with `--url` the whole publish URL. The
+ * secret comes from `RTMP_EDGE_HMAC_SECRET` or `--hmac-secret-file`, never from a plain flag,
+ * so it stays out of `ps` and shell history.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { signName } from "../src/auth/hmac.ts";
+
+const USAGE = `Usage: deno task sign <app>/<name> [--ttl S] [--url rtmp://host:port]
+
+  --ttl S                    seconds the signature is good for (default 3600)
+  --url rtmp://host[:port]   print the whole publish URL, not just the stream name
+  --hmac-secret-file FILE    read the secret from FILE (else RTMP_EDGE_HMAC_SECRET)
+`;
+
+/** What {@linkcode signCommand} reads besides its arguments. */
+export interface SignIo {
+  readonly env: (name: string) => string | undefined;
+  readonly readTextFile: (path: string) => string;
+  /** Milliseconds since the Unix epoch. */
+  readonly now: () => number;
+}
+
+/**
+ * Runs the command: the line to print, or the error (with usage) to show.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signCommand } from "./sign.ts";
+ *
+ * const io = { env: () => "s", readTextFile: () => "", now: () => 0 };
+ * const r = signCommand(["live/cam", "--ttl", "60"], io);
+ * assert.ok("line" in r);
+ * assert.match(r.line, /^cam\?exp=60&sig=[0-9a-f]{64}$/);
+ * ```
+ */
+export function signCommand(args: string[], io: SignIo): { line: string } | { error: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        ttl: { type: "string" },
+        url: { type: "string" },
+        "hmac-secret-file": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    return { error: `${e instanceof Error ? e.message.split("\n")[0] : e}\n\n${USAGE}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return { error: USAGE };
+  const target = positionals.length === 1 ? positionals[0] : undefined;
+  const m = target === undefined ? null : /^([^/?\s]+)\/([^/?\s]+)$/.exec(target);
+  if (m === null || m[1] === undefined || m[2] === undefined) {
+    return { error: `Give one <app>/<name>\n\n${USAGE}` };
+  }
+  const ttl = values.ttl === undefined ? 3600 : /^\d+$/.test(values.ttl) ? Number(values.ttl) : NaN;
+  if (!Number.isSafeInteger(ttl) || ttl < 1) {
+    return { error: `Invalid --ttl: expected a whole number of seconds >= 1, got "${values.ttl}"` };
+  }
+  const url = values.url?.replace(/\/$/, "");
+  if (url !== undefined && !/^rtmps?:\/\/[^/\s?#]+$/.test(url)) {
+    return { error: `Invalid --url: expected rtmp://host[:port], got "${values.url}"` };
+  }
+  const secret = readSecret(values["hmac-secret-file"], io);
+  if ("error" in secret) return secret;
+  const exp = Math.floor(io.now() / 1000) + ttl;
+  const name = signName(secret.secret, { app: m[1], name: m[2], exp });
+  return { line: url === undefined ? name : `${url}/${m[1]}/${name}` };
+}
+
+function readSecret(file: string | undefined, io: SignIo): { secret: string } | { error: string } {
+  let raw: string;
+  if (file !== undefined) {
+    try {
+      raw = io.readTextFile(file).replace(/\r?\n$/, "");
+    } catch (e) {
+      return {
+        error: `Cannot read --hmac-secret-file "${file}": ${e instanceof Error ? e.message : e}`,
+      };
+    }
+  } else {
+    raw = io.env("RTMP_EDGE_HMAC_SECRET") ?? "";
+  }
+  if (raw.trim() === "") {
+    return { error: "No secret: set RTMP_EDGE_HMAC_SECRET or give --hmac-secret-file FILE" };
+  }
+  return { secret: raw };
+}
+
+if (import.meta.main) {
+  const r = signCommand(Deno.args, {
+    env: (name) => Deno.env.get(name),
+    readTextFile: Deno.readTextFileSync,
+    now: Date.now,
+  });
+  if ("line" in r) {
+    console.log(r.line);
+  } else {
+    console.error(r.error);
+    Deno.exit(2);
+  }
+}
