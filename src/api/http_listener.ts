@@ -70,7 +70,14 @@ export function listenHttp(options: HttpListenerOptions): HttpListener {
       const headers = new Headers(req.headers);
       if (peer === undefined) headers.delete(peerHeader);
       else headers.set(peerHeader, peer);
-      return options.handler(new Request(req, { headers }));
+      // A new request from parts: copying `req` itself would touch its signal, which makes
+      // Deno print a warning about its legacy abort behaviour.
+      const init: RequestInit & { duplex?: "half" } = { method: req.method, headers };
+      if (req.body !== null) {
+        init.body = req.body;
+        init.duplex = "half";
+      }
+      return options.handler(new Request(req.url, init));
     },
   );
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
