@@ -78,6 +78,11 @@ export interface Config {
   readonly playerMaxLagMs: number;
   /** HTTP-FLV listen port (on `host`); 0 picks a free one. */
   readonly httpFlvPort: number;
+  /**
+   * A publish of a live name takes it over when its publisher has sent nothing for this many ms
+   * (an encoder reconnecting after a network drop); 0 always refuses the second publisher.
+   */
+  readonly takeoverAfterMs: number;
   /** Origins every publish is pushed to, as `rtmp://host[:port]/app` (repeatable `--push`). */
   readonly push: readonly string[];
   /** Who may publish: anyone (`open`), or only holders of a signed stream name (`hmac`). */
@@ -129,6 +134,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   playerQueueBytes: 2 * 1024 * 1024,
   playerMaxLagMs: 10_000,
   httpFlvPort: 8081,
+  takeoverAfterMs: 2_000,
   push: [],
   publishAuth: "open",
   hmacSecret: null,
@@ -452,6 +458,14 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     arg: "<port>",
     check: integer(0, 65535),
     help: "HTTP-FLV listen port (on --host); 0 picks a free one",
+  }),
+  spec({
+    key: "takeoverAfterMs",
+    flag: "takeover-after",
+    arg: "<ms>",
+    check: integer(0, 3_600_000),
+    help:
+      "A publish of a live name whose publisher sent nothing this long takes it over (0: never)",
   }),
   spec({
     key: "publishAuth",

@@ -46,6 +46,7 @@ const SETTINGS: {
       "--player-queue-bytes=65536",
       "--player-max-lag=700",
       "--http-flv-port=0",
+      "--takeover-after=0",
     ],
     env: {
       RTMP_EDGE_MAX_PARTIAL_BYTES: "1000",
@@ -71,6 +72,7 @@ const SETTINGS: {
       RTMP_EDGE_PLAYER_QUEUE_BYTES: "65536",
       RTMP_EDGE_PLAYER_MAX_LAG: "700",
       RTMP_EDGE_HTTP_FLV_PORT: "0",
+      RTMP_EDGE_TAKEOVER_AFTER: "0",
     },
     expect: {
       maxPartialBytes: 1000,
@@ -96,6 +98,7 @@ const SETTINGS: {
       playerQueueBytes: 65536,
       playerMaxLagMs: 700,
       httpFlvPort: 0,
+      takeoverAfterMs: 0,
     },
   },
   {
@@ -215,6 +218,7 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     playerQueueBytes: 2 * 1024 * 1024,
     playerMaxLagMs: 10_000,
     httpFlvPort: 8081,
+    takeoverAfterMs: 2_000,
     push: [],
     publishAuth: "open",
     hmacSecret: null,

@@ -49,6 +49,8 @@ export interface ConnectionLimits extends Timeouts {
   readonly amfMaxStringBytes: number;
   /** What a recording fault does to its publish (default `continue`). */
   readonly onRecordError?: "continue" | "refuse";
+  /** A live name whose publisher sent nothing this long is taken over (default 0: never). */
+  readonly takeoverAfterMs?: number;
   /** How long a play of a name that is not live waits for its publisher, in ms (default 5 000). */
   readonly playWaitMs?: number;
   /** Queue bytes at which a player skips to the next key frame (default 2 MiB). */
@@ -198,6 +200,8 @@ async function runConnection(
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
+    takeoverAfterMs: limits.takeoverAfterMs ?? 0,
+    dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),
     end: endAfterDrain,
   });

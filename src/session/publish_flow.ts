@@ -44,6 +44,10 @@ export interface PublishFlowOptions {
   readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
   /** Asked after the name checks, before anything is claimed; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** A live name whose publisher sent nothing this long is taken over (0 or unset: never). */
+  readonly takeoverAfterMs?: number;
+  /** Drops another session (the silent publisher being taken over); false when it is gone. */
+  readonly dropSession?: (id: string, reason: string) => boolean;
 }
 
 /** What the connection's flow knows that a publish is checked against. */
@@ -141,6 +145,7 @@ export class PublishFlow {
     const denied = this.#o.authorize?.({ app, name, query }) ?? null;
     if (denied !== null) return refuse("NetStream.Publish.BadName", denied);
     const key = `${app}/${name}`;
+    if (!this.#publications.has(streamId)) this.#takeOver(key);
     if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
@@ -170,6 +175,7 @@ export class PublishFlow {
       name,
       publisherId: session.id,
       startedAt: startedAt.toISOString(),
+      now: () => this.#o.clock.now(),
       codecs: session.info,
       onConsumersChanged: (st) => {
         session.info.players = st.count("rtmp-player") + st.count("http-flv-player");
@@ -221,6 +227,28 @@ export class PublishFlow {
   #endFor(streamId: number, code: string, reason: string): void {
     this.#status(streamId, { level: "error", code, description: reason });
     this.#o.end?.(reason);
+  }
+
+  /**
+   * Drops the publisher of live `key` when it has been silent for the takeover time (an encoder
+   * reconnecting after a network drop finds its old session still open); its name is freed at
+   * once, the old session closes with the reason.
+   */
+  #takeOver(key: string): void {
+    const after = this.#o.takeoverAfterMs ?? 0;
+    const live = this.#o.hub.get(key);
+    if (after <= 0 || live === undefined || this.#o.dropSession === undefined) return;
+    const silent = live.silentMs();
+    if (silent < after) return;
+    const why = `Taken over by session ${this.#o.session.id}: no data for ${silent} ms`;
+    if (this.#o.dropSession(live.publisherId, why)) {
+      this.#o.log.info("Session {id} takes over {key} from silent session {old} ({ms} ms)", {
+        id: this.#o.session.id,
+        key,
+        old: live.publisherId,
+        ms: silent,
+      });
+    }
   }
 
   /** Ends the publication on `streamId`, if any; `reason` goes to the log line. */

@@ -27,6 +27,8 @@ export interface LiveStreamInit {
   readonly startedAt: string;
   /** GOP cache bound in bytes (0 turns it off). */
   readonly gopCacheBytes: number;
+  /** Wall time in ms (`clock.now`), for how long the publisher has been silent. */
+  readonly now?: () => number;
   /** Live codec facts. */
   readonly codecs: StreamCodecs;
   /** Told when a consumer threw and was cut off. */
@@ -62,6 +64,7 @@ export class LiveStream {
   #gop: GopCache;
   #consumers = new Map<string, StreamConsumer>();
   #ended: string | null = null;
+  #lastMessageAt: number;
 
   /** Opens a stream with no consumers. */
   constructor(init: LiveStreamInit) {
@@ -72,6 +75,13 @@ export class LiveStream {
     this.publisherId = init.publisherId;
     this.startedAt = init.startedAt;
     this.#gop = new GopCache(init.gopCacheBytes);
+    this.#lastMessageAt = init.now?.() ?? 0;
+  }
+
+  /** Ms since the publisher last sent a message (or since the stream opened). */
+  silentMs(): number {
+    const now = this.#init.now;
+    return now === undefined ? 0 : now() - this.#lastMessageAt;
   }
 
   /** Why the stream ended, or null while it is live. */
@@ -98,6 +108,7 @@ export class LiveStream {
    */
   publish(view: MediaMessage): void {
     if (this.#ended !== null) return;
+    if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
     const kept = view.kind === "data" || view.config || this.#consumers.size > 0 ||
       this.#gop.keeps(view);
     if (!kept) {

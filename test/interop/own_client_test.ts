@@ -124,3 +124,27 @@ Deno.test("a stream name is free again as soon as its publisher is dropped", asy
   await second.close();
   await first.close(true);
 });
+
+Deno.test("a publish of a live name takes it over once its publisher has been silent long enough", async () => {
+  await using s = await testServer({ config: { takeoverAfterMs: 400 } });
+  const view = s.server.registry.view();
+  const first = await RtmpPublisher.connect(`${s.rtmpUrl}/live/cam`);
+  for (let i = 0; i < 3; i++) await first.sendMedia(9, i * 33, videoBody(i === 0, 500));
+  await until(() => view.list()[0]!.video.frames === 3);
+  // While the first sends, a second publisher of the name is refused.
+  await assert.rejects(RtmpPublisher.connect(`${s.rtmpUrl}/live/cam`), /BadName/);
+  await new Promise((r) => setTimeout(r, 600)); // the first goes silent (a dropped network)
+  const second = await RtmpPublisher.connect(`${s.rtmpUrl}/live/cam`);
+  for (let i = 0; i < 5; i++) await second.sendMedia(9, i * 33, videoBody(i === 0, 500));
+  const old = view.list().find((x) => x.video.frames === 3)!;
+  await until(() => view.get(old.id)?.state === "closed");
+  assert.match(
+    view.get(old.id)!.closeReason ?? "",
+    /^Taken over by session \w+: no data for \d+ ms$/,
+  );
+  await until(() => view.list().some((x) => x.state === "publishing" && x.video.frames === 5));
+  await second.close();
+  await first.close(true).catch(() => {});
+  await until(() => view.list().every((x) => x.state === "closed"));
+  assert.equal((await recordings(s.recordDir)).length, 2, "both publishes were recorded");
+});
