@@ -8,6 +8,7 @@ import {
   verifyPublish,
 } from "../../src/auth/hmac.ts";
 import { FakeClock } from "../../src/clock.ts";
+import { have, missing } from "../interop/harness.ts";
 
 const SECRET = "golden-secret";
 const EXP = 1_700_000_000;
@@ -100,4 +101,34 @@ Deno.test("hmacAuthorizer() checks against its clock", () => {
   assert.equal(authorize(req), null);
   clock.advance(61_000);
   assert.equal(authorize(req), "Signature expired");
+});
+
+const noOpenssl = missing("openssl", have("openssl", "version"));
+
+Deno.test({
+  name: "signature() equals what openssl computes for the same secret and string",
+  ignore: noOpenssl,
+  async fn() {
+    for (
+      const [secret, req] of [
+        [SECRET, { app: "live", name: "cam", exp: EXP }],
+        ["k", { app: "app", name: "a b", exp: 0 }],
+        ["s3cret with spaces", { app: "in", name: "x-1", exp: 2_000_000_000 }],
+      ] as const
+    ) {
+      const child = new Deno.Command("openssl", {
+        args: ["dgst", "-sha256", "-hmac", secret],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(signedString(req)));
+      await w.close();
+      const out = await child.output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      const hex = /([0-9a-f]{64})\s*$/.exec(new TextDecoder().decode(out.stdout))?.[1];
+      assert.equal(signature(secret, req), hex);
+    }
+  },
 });
