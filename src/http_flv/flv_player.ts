@@ -10,7 +10,6 @@
  */
 
 import { QueueLag } from "../stream/queue_lag.ts";
-import type { Clock } from "../clock.ts";
 import {
   encodeFlvHeader,
   encodeFlvTagHeaderTo,
@@ -23,25 +22,18 @@ import { TimestampRebase } from "../record/timestamp_rebase.ts";
 import type { PlayerStats } from "../session/session_info.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
 import type { MediaMessage } from "../stream/media_message.ts";
-import { PlayerGate } from "../stream/player_gate.ts";
+import { PlayerGate, type PlayerGateOptions } from "../stream/player_gate.ts";
 
 /** Options for {@linkcode FlvPlayer}. */
-export interface FlvPlayerOptions {
+export interface FlvPlayerOptions extends PlayerGateOptions {
   /** Unique among the stream's consumers (the session id). */
   readonly id: string;
   /** `app/name` played. */
   readonly key: string;
   /** Which tracks the FLV header announces. */
   readonly tracks: FlvHeaderFlags;
-  /** Queued bytes at which the player skips to the next key frame. */
-  readonly maxQueuedBytes: number;
-  /** A player behind (skipping) for longer than this is dropped, in ms. */
-  readonly maxLagMs: number;
-  readonly clock: Clock;
   /** Told once when the player is over, with why (the stream ended, a drop, the client left). */
   readonly onClose: (reason: string) => void;
-  /** Told once at the start of each skipping episode. */
-  readonly onSkipStart?: (queuedBytes: number) => void;
 }
 
 /** Why a player whose client went away is closed. */
@@ -92,12 +84,7 @@ export class FlvPlayer implements StreamConsumer {
       queuedBytes: 0,
       lagMs: 0,
     };
-    this.#gate = new PlayerGate({
-      maxQueuedBytes: options.maxQueuedBytes,
-      maxLagMs: options.maxLagMs,
-      clock: options.clock,
-      onSkipStart: (queued) => options.onSkipStart?.(queued),
-    });
+    this.#gate = new PlayerGate(options);
     this.body = new ReadableStream<Uint8Array>(
       {
         start: (c) => {

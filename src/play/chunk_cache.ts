@@ -14,6 +14,13 @@ export interface ChunkFormat {
   readonly chunkSize: number;
   readonly csid: number;
   readonly streamId: number;
+  /** Its cache key, when the caller made it once (see {@linkcode keyedFormat}). */
+  readonly key?: string;
+}
+
+/** `format` with its cache key, for a caller that sends many messages in one format. */
+export function keyedFormat(format: ChunkFormat): ChunkFormat & { readonly key: string } {
+  return { ...format, key: `${format.chunkSize}:${format.csid}:${format.streamId}` };
 }
 
 /** Chunk streams of player media (as nginx-rtmp: audio 6, video 7); data avoids the status csid. */
@@ -31,7 +38,7 @@ export class ChunkCache {
 
   /** The chunks of `msg` in `format`; the same bytes for every caller of one format. */
   chunks(msg: MediaMessage, format: ChunkFormat): Uint8Array {
-    const key = `${format.chunkSize}:${format.csid}:${format.streamId}`;
+    const key = format.key ?? keyedFormat(format).key;
     let byFormat = this.#bytes.get(msg);
     if (byFormat === undefined) this.#bytes.set(msg, byFormat = new Map());
     let bytes = byFormat.get(key);

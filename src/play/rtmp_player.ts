@@ -6,31 +6,23 @@
  */
 
 import { QueueLag } from "../stream/queue_lag.ts";
-import type { Clock } from "../clock.ts";
 import type { PlayerStats } from "../session/session_info.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
 import type { MediaMessage } from "../stream/media_message.ts";
-import { PlayerGate } from "../stream/player_gate.ts";
-import { type ChunkCache, PLAYER_CSID } from "./chunk_cache.ts";
+import { PlayerGate, type PlayerGateOptions } from "../stream/player_gate.ts";
+import { type ChunkCache, type ChunkFormat, keyedFormat, PLAYER_CSID } from "./chunk_cache.ts";
 import type { PlayerOutput } from "./player_output.ts";
 
 /** Options for {@linkcode RtmpPlayer}. */
-export interface RtmpPlayerOptions {
+export interface RtmpPlayerOptions extends PlayerGateOptions {
   /** Unique among the stream's consumers. */
   readonly id: string;
   /** The message stream the client plays on. */
   readonly streamId: number;
   readonly output: PlayerOutput;
   readonly chunks: ChunkCache;
-  /** Queue bytes at which the player skips to the next key frame. */
-  readonly maxQueuedBytes: number;
-  /** A player skipping for longer than this is dropped, in ms. */
-  readonly maxLagMs: number;
-  readonly clock: Clock;
   /** The live figures (the session's `player` object), updated in place. */
   readonly stats: PlayerStats;
-  /** Told once at the start of each skipping episode. */
-  readonly onSkipStart?: (queuedBytes: number) => void;
   /** The player fell behind for too long: the caller detaches it and ends the connection. */
   readonly onDrop: (reason: string) => void;
   /** The stream ended (the publisher left). */
@@ -47,17 +39,28 @@ export class RtmpPlayer implements StreamConsumer {
   #enqueued = 0;
   #lag = new QueueLag();
   #done = false;
+  #formats: Record<MediaMessage["kind"], ChunkFormat> | null = null;
 
   /** Creates the consumer; attach it to the stream to start. */
   constructor(options: RtmpPlayerOptions) {
     this.#o = options;
     this.id = options.id;
-    this.#gate = new PlayerGate({
-      maxQueuedBytes: options.maxQueuedBytes,
-      maxLagMs: options.maxLagMs,
-      clock: options.clock,
-      ...(options.onSkipStart === undefined ? {} : { onSkipStart: options.onSkipStart }),
-    });
+    this.#gate = new PlayerGate(options);
+  }
+
+  /** The chunk format of `kind` at the connection's chunk size, keyed once per size. */
+  #format(kind: MediaMessage["kind"]): ChunkFormat {
+    const chunkSize = this.#o.output.chunkSize;
+    if (this.#formats === null || this.#formats.video.chunkSize !== chunkSize) {
+      const streamId = this.#o.streamId;
+      const of = (csid: number) => keyedFormat({ chunkSize, csid, streamId });
+      this.#formats = {
+        data: of(PLAYER_CSID.data),
+        audio: of(PLAYER_CSID.audio),
+        video: of(PLAYER_CSID.video),
+      };
+    }
+    return this.#formats[kind];
   }
 
   /** Bytes queued in the connection's outbox. */
@@ -83,11 +86,7 @@ export class RtmpPlayer implements StreamConsumer {
       this.#o.stats.skipEpisodes = this.#gate.episodes;
       return;
     }
-    const bytes = this.#o.chunks.chunks(msg, {
-      chunkSize: out.chunkSize,
-      csid: PLAYER_CSID[msg.kind],
-      streamId: this.#o.streamId,
-    });
+    const bytes = this.#o.chunks.chunks(msg, this.#format(msg.kind));
     out.sendRaw(bytes);
     this.#enqueued += bytes.length;
     if (!msg.config && msg.kind !== "data") this.#lag.push(this.#enqueued, msg.timestamp);

@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { truncateAndPatchSync, walkFlvSync } from "./flv_walk.ts";
+import { type FlvWalk, truncateAndPatchSync, walkFlvSync } from "./flv_walk.ts";
 import { PART_SUFFIX } from "./recording.ts";
 
 /** Which kind of file a repair found: a `.flv.part` left by a crash, or a torn `.flv`. */
@@ -91,15 +91,7 @@ export function repairPart(part: string): RepairResult {
   truncateAndPatchSync(file, walk);
   const path = freePath(part.slice(0, -PART_SUFFIX.length));
   Deno.renameSync(part, path);
-  return {
-    kind: "part",
-    found: part,
-    path,
-    tags: walk.tags,
-    truncatedBytes: walk.size - walk.end,
-    durationMs: walk.lastTimestampMs,
-    reason: walk.stop,
-  };
+  return repaired("part", part, path, walk);
 }
 
 /**
@@ -117,9 +109,14 @@ export function repairFlv(path: string): RepairResult | null {
     throw new Error(`File changed while walked: ${walk.size} bytes then, ${now} now`);
   }
   truncateAndPatchSync(file, walk);
+  return repaired("flv", path, path, walk);
+}
+
+/** What repairing `found` into `path` did, from its tag walk. */
+function repaired(kind: RepairKind, found: string, path: string, walk: FlvWalk): RepairResult {
   return {
-    kind: "flv",
-    found: path,
+    kind,
+    found,
     path,
     tags: walk.tags,
     truncatedBytes: walk.size - walk.end,

@@ -18,7 +18,7 @@ import {
 import { commandMessage, splitQuery } from "../rtmp/command_messages.ts";
 import { encodeSetPeerBandwidth, encodeU32Message, MessageType } from "../rtmp/messages.ts";
 import type { PlayContext, PlayFlow } from "../play/play_flow.ts";
-import { PublishFlow, type PublishFlowOptions } from "./publish_flow.ts";
+import { type PublishContext, PublishFlow, type PublishFlowOptions } from "./publish_flow.ts";
 
 /** Window acknowledgement size and peer bandwidth we announce. */
 export const SERVER_WINDOW = 2_500_000;
@@ -52,10 +52,13 @@ export class CommandFlow {
   #stopping = false;
   #unknownLogged = new Set<string>();
   #publish: PublishFlow;
-  #playContext: PlayContext = {
-    app: null,
-    hasStream: (id) => this.#streams.has(id),
-  };
+  /** What the publish and play flows check against: the app and the created streams, live. */
+  readonly #context: PlayContext & PublishContext = ((flow: CommandFlow) => ({
+    get app() {
+      return flow.#app;
+    },
+    hasStream: (id: number) => flow.#streams.has(id),
+  }))(this);
 
   /** Creates the flow for one connection. */
   constructor(options: CommandFlowOptions) {
@@ -70,17 +73,14 @@ export class CommandFlow {
 
   /** Handles one command. */
   command(cmd: Command, rec: MessageRecord): void {
-    if (this.#o.play?.command(cmd, rec, this.#playContext) === true) return;
+    if (this.#o.play?.command(cmd, rec, this.#context) === true) return;
     switch (cmd.name) {
       case "connect":
         return this.#connect(cmd);
       case "createStream":
         return this.#createStream(cmd);
       case "publish":
-        return this.#publish.publish(cmd, rec, {
-          app: this.#app,
-          hasStream: (id) => this.#streams.has(id),
-        });
+        return this.#publish.publish(cmd, rec, this.#context);
       case "deleteStream":
       case "closeStream": {
         const id = cmd.name === "deleteStream" && typeof cmd.args[0] === "number"
@@ -168,7 +168,6 @@ export class CommandFlow {
     const enc = obj.get("objectEncoding");
     const encoder = str("flashVer") ?? str("type") ?? "unknown";
     this.#app = app;
-    this.#playContext = { ...this.#playContext, app };
     this.#o.session.update({
       state: "connected",
       app,
