@@ -114,12 +114,23 @@ export async function checkCapture(dir: string, report: LoadReport): Promise<Cap
   };
 }
 
-/**
- * The ~4 Mbit/s 720p30 H.264 + AAC test file, made once with ffmpeg into the cache dir.
- * Returns its path.
- */
-export async function ensureTestFlv(cacheDir: string): Promise<string> {
-  const path = `${cacheDir}/bench-720p30-4mbit-10s.flv`;
+/** What a bench test clip is: 10 s of 30 fps H.264 + AAC test pattern at a set bit rate. */
+export interface ClipSpec {
+  /** File name in the cache dir. */
+  readonly name: string;
+  /** `WxH`. */
+  readonly size: string;
+  /** Video bit rate, max rate and buffer, in kbit/s. */
+  readonly kbps: number;
+  readonly maxKbps: number;
+  readonly bufferKbits: number;
+  /** Audio bit rate in kbit/s. */
+  readonly audioKbps: number;
+}
+
+/** Makes the clip `spec` once with ffmpeg into the cache dir; returns its path. */
+export async function ensureClip(cacheDir: string, spec: ClipSpec): Promise<string> {
+  const path = `${cacheDir}/${spec.name}`;
   try {
     if ((await Deno.stat(path)).size > 0) return path;
   } catch { /* make it */ }
@@ -128,11 +139,12 @@ export async function ensureTestFlv(cacheDir: string): Promise<string> {
   // deno-fmt-ignore
   const args = [
     "-v", "error", "-y",
-    "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+    "-f", "lavfi", "-i", `testsrc2=size=${spec.size}:rate=30`,
     "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-    "-c:v", "libx264", "-preset", "veryfast", "-b:v", "3800k", "-maxrate", "4000k",
-    "-bufsize", "8000k", "-g", "60", "-pix_fmt", "yuv420p",
-    "-c:a", "aac", "-b:a", "128k", "-t", "10", "-f", "flv", tmp,
+    "-c:v", "libx264", "-preset", "veryfast", "-b:v", `${spec.kbps}k`,
+    "-maxrate", `${spec.maxKbps}k`, "-bufsize", `${spec.bufferKbits}k`, "-g", "60",
+    "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", `${spec.audioKbps}k`, "-t", "10", "-f", "flv",
+    tmp,
   ];
   const child = new Deno.Command("ffmpeg", { args, stdin: "null", stdout: "null", stderr: "piped" })
     .spawn();
@@ -145,6 +157,18 @@ export async function ensureTestFlv(cacheDir: string): Promise<string> {
   }
   await Deno.rename(tmp, path);
   return path;
+}
+
+/** The ~4 Mbit/s 720p30 test file of the e2e bench, made once; returns its path. */
+export function ensureTestFlv(cacheDir: string): Promise<string> {
+  return ensureClip(cacheDir, {
+    name: "bench-720p30-4mbit-10s.flv",
+    size: "1280x720",
+    kbps: 3800,
+    maxKbps: 4000,
+    bufferKbits: 8000,
+    audioKbps: 128,
+  });
 }
 
 async function listFiles(dir: string): Promise<string[]> {

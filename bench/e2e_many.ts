@@ -13,6 +13,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { ensureClip } from "./e2e_capture.ts";
 import { clockTicks } from "./e2e_proc.ts";
 import { runScenario, type ScenarioResult } from "./e2e_scenario.ts";
 import { ensureNginx, type ServerProcess, startNginx, startOurs } from "./e2e_servers.ts";
@@ -117,26 +118,15 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /** The 640x360 H.264 + AAC test file at `kbps` video, 10 s, made once into the cache dir. */
-export async function ensureSmallFlv(cacheDir: string, kbps: number): Promise<string> {
-  const path = `${cacheDir}/bench-360p30-${kbps}k-10s.flv`;
-  try {
-    if ((await Deno.stat(path)).size > 0) return path;
-  } catch { /* make it */ }
-  await Deno.mkdir(cacheDir, { recursive: true });
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  // deno-fmt-ignore
-  const args = [
-    "-v", "error", "-y",
-    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
-    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-    "-c:v", "libx264", "-preset", "veryfast", "-b:v", `${kbps}k`, "-maxrate", `${kbps + 50}k`,
-    "-bufsize", `${2 * kbps}k`, "-g", "60", "-pix_fmt", "yuv420p",
-    "-c:a", "aac", "-b:a", "96k", "-t", "10", "-f", "flv", tmp,
-  ];
-  const out = await new Deno.Command("ffmpeg", { args, stdin: "null", stdout: "null" }).output();
-  if (!out.success) throw new Error(`ffmpeg failed: ${new TextDecoder().decode(out.stderr)}`);
-  await Deno.rename(tmp, path);
-  return path;
+export function ensureSmallFlv(cacheDir: string, kbps: number): Promise<string> {
+  return ensureClip(cacheDir, {
+    name: `bench-360p30-${kbps}k-10s.flv`,
+    size: "640x360",
+    kbps,
+    maxKbps: kbps + 50,
+    bufferKbits: 2 * kbps,
+    audioKbps: 96,
+  });
 }
 
 function parseOptions(args: string[]): Options | string {

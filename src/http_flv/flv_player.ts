@@ -19,7 +19,7 @@ import {
   FlvTagType,
 } from "../record/flv.ts";
 import { TimestampRebase } from "../record/timestamp_rebase.ts";
-import type { PlayerStats } from "../session/session_info.ts";
+import { newPlayerStats, type PlayerStats } from "../session/session_info.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
 import type { MediaMessage } from "../stream/media_message.ts";
 import { PlayerGate, type PlayerGateOptions } from "../stream/player_gate.ts";
@@ -75,15 +75,7 @@ export class FlvPlayer implements StreamConsumer {
   constructor(options: FlvPlayerOptions) {
     this.#o = options;
     this.id = options.id;
-    this.stats = {
-      key: options.key,
-      bytesOut: 0,
-      framesSent: 0,
-      framesSkipped: 0,
-      skipEpisodes: 0,
-      queuedBytes: 0,
-      lagMs: 0,
-    };
+    this.stats = newPlayerStats(options.key);
     this.#gate = new PlayerGate(options);
     this.body = new ReadableStream<Uint8Array>(
       {

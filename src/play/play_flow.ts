@@ -18,7 +18,7 @@ import {
 } from "../rtmp/command_messages.ts";
 import type { Command } from "../rtmp/commands.ts";
 import { UserControlEvent } from "../rtmp/messages.ts";
-import type { PlayerStats } from "../session/session_info.ts";
+import { newPlayerStats, type PlayerStats } from "../session/session_info.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
 import type { PlayerSlots } from "../stream/player_slots.ts";
@@ -171,15 +171,7 @@ export class PlayFlow {
     const play: Play = { key, abort: new AbortController(), player: null, stream: null };
     this.#plays.set(streamId, play);
     o.onPlaying?.(true);
-    const stats: PlayerStats = {
-      key,
-      bytesOut: 0,
-      framesSent: 0,
-      framesSkipped: 0,
-      skipEpisodes: 0,
-      queuedBytes: 0,
-      lagMs: 0,
-    };
+    const stats = newPlayerStats(key);
     o.session.update({ state: "playing", role: "player", streamName: name, player: stats });
     const stream = o.hub.get(key) ??
       await o.hub.waitFor(key, o.limits.playWaitMs, play.abort.signal);

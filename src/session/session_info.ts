@@ -62,6 +62,29 @@ export interface PlayerStats {
   lagMs: number;
 }
 
+/**
+ * A player's figures before anything was sent.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { newPlayerStats } from "./session_info.ts";
+ *
+ * assert.equal(newPlayerStats("live/a").framesSent, 0);
+ * ```
+ */
+export function newPlayerStats(key: string): PlayerStats {
+  return {
+    key,
+    bytesOut: 0,
+    framesSent: 0,
+    framesSkipped: 0,
+    skipEpisodes: 0,
+    queuedBytes: 0,
+    lagMs: 0,
+  };
+}
+
 /** One relay of a publish to an origin (`--push`). */
 export interface RelayInfo {
   /** The target as `rtmp://host:port/app/name`, without any query string. */
