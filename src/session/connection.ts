@@ -168,6 +168,7 @@ async function runConnection(
     reason ??= why;
     void withTimeout(outbox.drained(), DROP_GRACE_MS).then(() => close(why));
   };
+  const playerQueueBytes = limits.playerQueueBytes ?? 2 * 1024 * 1024;
   const play = deps.slots === undefined ? undefined : new PlayFlow({
     session,
     output: outbox,
@@ -176,7 +177,7 @@ async function runConnection(
     chunks: deps.chunks ?? new ChunkCache(),
     limits: {
       playWaitMs: limits.playWaitMs ?? 5_000,
-      playerQueueBytes: limits.playerQueueBytes ?? 2 * 1024 * 1024,
+      playerQueueBytes,
       playerMaxLagMs: limits.playerMaxLagMs ?? 10_000,
     },
     clock,
@@ -185,8 +186,7 @@ async function runConnection(
     onPlaying: (on) => {
       watchdog.playing(on);
       // Room above the skip threshold: the gate skips before the outbox gives up.
-      const room = 2 * (limits.playerQueueBytes ?? 0);
-      if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, room);
+      if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, 2 * playerQueueBytes);
     },
   });
   flow = new CommandFlow({
