@@ -12,6 +12,7 @@ import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "./health/thresholds.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
 import type { PipeWriter } from "./record/pipe_sink.ts";
 import { RecordingFactory } from "./record/recording.ts";
@@ -56,6 +57,23 @@ const ACCEPT_RETRY_MS = 100;
 
 /** Reason given to sessions when the server stops. */
 export const SHUTDOWN_REASON = "Server shutting down";
+
+/** The health levels the config sets. */
+function healthThresholds(config: Config): HealthThresholds {
+  return {
+    ...DEFAULT_HEALTH_THRESHOLDS,
+    keyframeWarnMs: config.healthKeyframeWarnMs,
+    keyframeBadMs: config.healthKeyframeBadMs,
+    behindWarnMs: config.healthBehindWarnMs,
+    behindBadMs: config.healthBehindBadMs,
+    driftWarnMs: config.healthDriftWarnMs,
+    driftBadMs: config.healthDriftBadMs,
+    stoppedMs: config.healthStoppedMs,
+    gapWarnMs: config.healthGapWarnMs,
+    jumpMs: config.healthJumpMs,
+    fpsTolerancePercent: config.healthFpsTolerance,
+  };
+}
 
 /** The chunk parser limits the config sets. */
 export function parserLimits(config: Config): ParserLimits {
@@ -159,6 +177,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     slots,
     chunks: new ChunkCache(),
     ...publishAuth(config, clock, log),
+    health: healthThresholds(config),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();

@@ -8,6 +8,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { PublishAuthorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../clock.ts";
+import type { HealthThresholds } from "../health/thresholds.ts";
 import { RtmpError } from "../errors.ts";
 import type { ChunkParser, MessageHandler } from "../parser/types.ts";
 import type { RecordingFactory } from "../record/recording.ts";
@@ -90,6 +91,8 @@ export interface ConnectionDeps {
   readonly chunks?: ChunkCache;
   /** Decides each publish after its name checks; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** Levels of a publish's health; without them, the defaults. */
+  readonly health?: HealthThresholds;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -200,6 +203,7 @@ async function runConnection(
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
+    ...(deps.health === undefined ? {} : { health: deps.health }),
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),
