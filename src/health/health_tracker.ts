@@ -41,6 +41,7 @@ export function emptyFigures(): StreamHealth {
     gopVariationSeconds: null,
     keyframeIntervalSeconds: null,
     avDriftMs: null,
+    avStartOffsetMs: null,
     timestampJumps: 0,
     largestJumpMs: 0,
     backwardSteps: 0,
@@ -98,6 +99,8 @@ export class HealthTracker {
   #gopFrames: number | null = null;
   #gopMs: number | null = null;
   #drift: number | null = null;
+  #firstVideoTs = 0;
+  #firstAudioTs = 0;
 
   /** Starts tracking a publish that begins now. */
   constructor(options: HealthTrackerOptions) {
@@ -118,6 +121,7 @@ export class HealthTracker {
   video(ts: number, bytes: number, keyframe: boolean): void {
     const now = this.#clock.now();
     const v = this.#video;
+    if (v.frames === 0) this.#firstVideoTs = ts;
     v.add(ts, now);
     this.#rate.add(now, bytes);
     if (keyframe) {
@@ -145,6 +149,7 @@ export class HealthTracker {
   /** Takes one coded audio frame (not a sequence header) of `bytes` bytes. */
   audio(ts: number, bytes: number): void {
     const now = this.#clock.now();
+    if (this.#audio.frames === 0) this.#firstAudioTs = ts;
     this.#audio.add(ts, now);
     this.#rate.add(now, bytes);
   }
@@ -159,6 +164,10 @@ export class HealthTracker {
     const keyMs = openGopMs === null ? null : Math.max(openGopMs, this.#gopMs ?? 0);
     const fps = v.fps();
     const speed = main.speed();
+    // A silence still going on counts as a gap once it is one.
+    const silence = now - main.lastArrival;
+    const interval = main.intervalMs();
+    const ongoing = interval !== null && silence > 2 * interval ? silence : 0;
     const figures = {
       bitrate1s: this.#rate.bitsPerSecond(now, 1_000),
       bitrate10s: this.#rate.bitsPerSecond(now, 10_000),
@@ -169,12 +178,15 @@ export class HealthTracker {
       gopVariationSeconds: this.#gops.size < 2 ? null : round(gops.stddev / 1000, 3),
       keyframeIntervalSeconds: keyMs === null ? null : keyMs / 1000,
       avDriftMs: this.#drift === null ? null : Math.round(this.#drift),
+      avStartOffsetMs: v.frames > 0 && a.frames > 0
+        ? tsDelta(this.#firstVideoTs, this.#firstAudioTs)
+        : null,
       timestampJumps: v.jumps + a.jumps,
       largestJumpMs: Math.max(v.largestJumpMs, a.largestJumpMs),
       backwardSteps: v.backwardSteps + a.backwardSteps,
       largestBackwardMs: Math.max(v.largestBackwardMs, a.largestBackwardMs),
-      gaps: main.gaps,
-      longestGapMs: Math.round(main.longestGapMs),
+      gaps: main.gaps + (ongoing > 0 ? 1 : 0),
+      longestGapMs: Math.round(Math.max(main.longestGapMs, ongoing)),
       jitterMs: round(main.jitterMs, 1),
       behindMs: Math.round(main.behindMs()),
       speed: speed === null ? null : round(speed, 2),

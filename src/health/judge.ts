@@ -74,6 +74,12 @@ export function judgeHealth(
     if (Math.abs(d) > t.driftBadMs) bad.push(drift);
     else if (Math.abs(d) > t.driftWarnMs) warn.push(drift);
   }
+  const o = f.avStartOffsetMs;
+  if (o !== null) {
+    const start = `audio timestamps start ${s(Math.abs(o))} ${o > 0 ? "after" : "before"} video`;
+    if (Math.abs(o) > t.driftBadMs) bad.push(start);
+    else if (Math.abs(o) > t.driftWarnMs) warn.push(start);
+  }
   const recent = facts.now - t.recentMs;
   if (facts.lastIrregularAt > recent) {
     warn.push(

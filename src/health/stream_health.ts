@@ -30,6 +30,8 @@ export interface StreamHealth {
   keyframeIntervalSeconds: number | null;
   /** Audio timestamps minus video timestamps as they arrive (ms, smoothed), or null. */
   avDriftMs: number | null;
+  /** The first audio timestamp minus the first video timestamp (ms), or null before both. */
+  avStartOffsetMs: number | null;
   /** Forward timestamp steps above the jump limit (both tracks), and the largest in ms. */
   timestampJumps: number;
   largestJumpMs: number;

@@ -205,6 +205,8 @@ Deno.test("HealthTracker: a publisher that stops sending is bad", () => {
   assert.equal(r.status, "bad");
   assert.match(r.reasons[0] ?? "", /^no media for 3\.0 s$/);
   assert.ok((r.videoSilentMs ?? 0) >= 3000);
+  assert.equal(r.gaps, 1);
+  assert.ok(r.longestGapMs >= 3000 && r.longestGapMs < 3100, `gap ${r.longestGapMs}`);
   assert.equal(r.bitrate1s, 0);
 });
 
@@ -249,4 +251,16 @@ Deno.test("HealthTracker: an audio-only publish is judged on its audio", () => {
   assert.equal(r.fps, null);
   assert.equal(r.keyframeIntervalSeconds, null);
   assert.equal(r.status, "good", r.reasons.join("; "));
+});
+
+Deno.test("HealthTracker: audio that starts 2.5 s after video (-itsoffset) is bad", () => {
+  const { clock, h } = tracker();
+  // A sender that interleaves by timestamp: video alone until the audio's first 2.5 s stamp.
+  const ts = feed(h, clock, { seconds: 2.5, audioOffsetMs: null });
+  feed(h, clock, { seconds: 3, startTs: ts });
+  const r = h.report();
+  assert.equal(r.avStartOffsetMs, 2500);
+  assert.ok(Math.abs(r.avDriftMs ?? 99) <= 40, `drift ${r.avDriftMs}`);
+  assert.equal(r.status, "bad");
+  assert.deepEqual(r.reasons, ["audio timestamps start 2.5 s after video"]);
 });
