@@ -10,6 +10,12 @@ import { NumberRing } from "./number_ring.ts";
 const FPS_FRAMES = 64;
 /** Samples of (arrival, media time) kept for the speed, one a second. */
 const SPEED_SAMPLES = 11;
+/**
+ * How fast a lag that holds still is forgotten, in ms per ms of wall time: a sender that burst
+ * ahead at its start (a relay's GOP cache) is not "behind" for good; one falling behind by more
+ * than 1 % of real time still shows.
+ */
+const BEHIND_FORGET = 0.01;
 
 /**
  * The signed difference `b - a` of two 32-bit RTMP timestamps (which wrap).
@@ -45,7 +51,7 @@ export class TrackClock {
   mediaMs = 0;
   /** The last frame's arrival minus its media time. */
   offsetMs = 0;
-  /** The least arrival-minus-media offset seen: the frame that came soonest. */
+  /** The least arrival-minus-media offset seen (the frame that came soonest), slowly forgotten. */
   minOffsetMs = Infinity;
   /** Interarrival jitter (RFC 3550's running estimate, ms). */
   jitterMs = 0;
@@ -74,7 +80,10 @@ export class TrackClock {
 
   /** Takes one frame with RTMP timestamp `ts` that arrived at wall time `arrival` (ms). */
   add(ts: number, arrival: number): void {
-    if (this.frames > 0) this.#step(ts, arrival);
+    if (this.frames > 0) {
+      this.#step(ts, arrival);
+      this.minOffsetMs += Math.max(0, arrival - this.lastArrival) * BEHIND_FORGET;
+    }
     this.frames++;
     this.lastTs = ts;
     this.lastArrival = arrival;

@@ -120,5 +120,15 @@ Deno.test({
       }
     }
     await until(() => s.server.registry.view().list().every((x) => x.state === "closed"));
+    // The API shows each publisher's last health, under the names other tools read.
+    const { sessions } = await (await fetch(`${s.httpUrl}/api/sessions`)).json();
+    assert.equal(sessions.length, CONDITIONS.length);
+    for (const info of sessions) {
+      const h = info.health;
+      assert.ok(["good", "warning", "bad"].includes(h.status), JSON.stringify(h));
+      assert.ok(Array.isArray(h.reasons));
+      assert.equal(typeof h.bitrate1s, "number");
+      assert.equal(h.fps, 25, `${info.streamName}: ${JSON.stringify(h)}`);
+    }
   },
 });
