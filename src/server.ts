@@ -6,6 +6,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
+import { loadDashboardScript } from "./dashboard/routes.ts";
 import type { PublishAuthorizer } from "./auth/authorizer.ts";
 import { hmacAuthorizer } from "./auth/hmac.ts";
 import { listenHttp } from "./api/http_listener.ts";
@@ -231,17 +232,12 @@ export function startServer(deps: ServerDeps): RunningServer {
     });
     httpHost = "127.0.0.1";
   }
-  const app = createApp(registry.view(), {
-    token: config.apiToken,
-    streams: () => hub.list(),
-    ...(deps.version === undefined ? {} : { version: deps.version }),
-  });
   const http = listenHttp({
     hostname: httpHost,
     port: config.httpPort,
     headerTimeoutMs: config.httpHeaderTimeoutMs,
     maxPendingRequests: config.httpMaxPendingRequests,
-    handler: app.fetch,
+    handler: (req) => app.fetch(req),
     onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
   });
   const flvApp = createHttpFlvApp({
@@ -267,6 +263,13 @@ export function startServer(deps: ServerDeps): RunningServer {
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     onLimit: (remote, reason) =>
       log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
+  });
+  // Made once HTTP-FLV has its port, for the dashboard's previews.
+  const app = createApp(registry.view(), {
+    token: config.apiToken,
+    streams: () => hub.list(),
+    dashboard: { flvPort: flvHttp.addr.port, script: loadDashboardScript() },
+    ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;
