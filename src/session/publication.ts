@@ -28,6 +28,8 @@ export interface PublicationOptions {
   readonly audio: AudioInfo;
   /** The stream in the hub that takes every message. */
   readonly stream: LiveStream;
+  /** Where data messages are counted (the session's info). */
+  readonly counts?: { dataMessages: number };
 }
 
 /** A publish in progress on one message stream. */
@@ -37,6 +39,7 @@ export class Publication {
   #video: VideoInfo;
   #audio: AudioInfo;
   #firstVideoTs = -1;
+  #counts: { dataMessages: number } | undefined;
 
   /** Starts a publication. */
   constructor(options: PublicationOptions) {
@@ -44,6 +47,7 @@ export class Publication {
     this.stream = options.stream;
     this.#video = options.video;
     this.#audio = options.audio;
+    this.#counts = options.counts;
   }
 
   /** `app/name`, the hub key. */
@@ -58,6 +62,7 @@ export class Publication {
     if (typeof fps === "number" && fps > 0 && fps < 1000 && this.#video.fps === null) {
       this.#video.fps = fps;
     }
+    if (this.#counts !== undefined) this.#counts.dataMessages++;
     const body = encodeAmf0(["onMetaData", meta]);
     this.stream.publish({ kind: "data", timestamp: 0, body, keyframe: false, config: false });
   }

@@ -201,7 +201,13 @@ export class PublishFlow {
     this.#refusal = null;
     this.#publications.set(
       streamId,
-      new Publication({ streamId, video: session.info.video, audio: session.info.audio, stream }),
+      new Publication({
+        streamId,
+        video: session.info.video,
+        audio: session.info.audio,
+        stream,
+        counts: session.info,
+      }),
     );
     session.update({
       state: "publishing",
