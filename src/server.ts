@@ -7,6 +7,9 @@
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
 import { loadDashboardScript } from "./dashboard/routes.ts";
+import { readDocsScript } from "./api/docs_page.ts";
+import { ServerMetrics } from "./metrics/server_metrics.ts";
+import { SessionTotals } from "./metrics/session_totals.ts";
 import type { PublishAuthorizer } from "./auth/authorizer.ts";
 import { hmacAuthorizer } from "./auth/hmac.ts";
 import { listenHttp } from "./api/http_listener.ts";
@@ -100,6 +103,17 @@ function publishAuth(
   return {};
 }
 
+/** The `/docs` page's script from `build/`, or null with a warning when it was not built. */
+function docsScript(log: Logger): Uint8Array | null {
+  const { script, error } = readDocsScript();
+  if (script === null) {
+    log.warning("No API reference script ({error}): run deno task build:docs for /docs", {
+      error,
+    });
+  }
+  return script;
+}
+
 /** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
@@ -125,7 +139,8 @@ export function startServer(deps: ServerDeps): RunningServer {
       });
     }
   }
-  const registry = new SessionRegistry({ clock });
+  const totals = new SessionTotals();
+  const registry = new SessionRegistry({ clock, onClose: (info) => totals.closed(info) });
   const recordings = new RecordingFactory({
     recordDir: config.record ? config.recordDir : null,
     pipe: config.pipe ? deps.pipe ?? null : null,
@@ -157,6 +172,14 @@ export function startServer(deps: ServerDeps): RunningServer {
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
   });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
+  const metrics = new ServerMetrics({
+    sessions: () => registry.view().list(),
+    streams: () => hub.list(),
+    totals,
+    maxStreams: config.maxConnections,
+    clock,
+    loop: loopMonitor,
+  });
   const relays = new RelayManager({
     targets: config.push,
     clock,
@@ -211,6 +234,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       } catch { /* a socket already reset: serveConnection will see it */ }
       const refusal = admission.admit(hostname);
       if (refusal !== null) {
+        totals.refused(refusal);
         log.warning("Refused {remote}: {reason}", {
           remote: `${hostname}:${port}`,
           reason: refusal,
@@ -268,6 +292,8 @@ export function startServer(deps: ServerDeps): RunningServer {
   const app = createApp(registry.view(), {
     token: config.apiToken,
     streams: () => hub.list(),
+    metrics,
+    docsScript: docsScript(log),
     dashboard: { flvPort: flvHttp.addr.port, script: loadDashboardScript() },
     ...(deps.version === undefined ? {} : { version: deps.version }),
   });
@@ -298,6 +324,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       await Promise.all([...conns]);
       // Recordings finalize while relays unpublish: a slow origin never delays the files.
       await Promise.all([relays.settled(), recordings.settled()]);
+      metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
     },

@@ -244,6 +244,7 @@ export class PublishFlow {
         audio: session.info.audio,
         stream,
         health,
+        counts: session.info,
       }),
     );
     session.update({

@@ -64,6 +64,8 @@ export interface SessionRegistryOptions {
   readonly keepClosed?: number;
   /** Makes session ids (default {@linkcode randomSessionId}). */
   readonly newId?: () => string;
+  /** Told once per session as it closes, with its final figures (metrics keep totals). */
+  readonly onClose?: (info: Readonly<SessionInfo>) => void;
 }
 
 /** What {@linkcode SessionRegistry.open} needs to know about a new connection. */
@@ -106,6 +108,7 @@ export class SessionRegistry {
   readonly #clock: Clock;
   readonly #keepClosed: number;
   readonly #newId: () => string;
+  readonly #onClose: ((info: Readonly<SessionInfo>) => void) | undefined;
   readonly #live = new Map<string, Entry>();
   /** Insertion order is close order, oldest first. */
   readonly #closed = new Map<string, Entry>();
@@ -119,6 +122,7 @@ export class SessionRegistry {
     this.#clock = opts.clock;
     this.#keepClosed = keepClosed;
     this.#newId = opts.newId ?? randomSessionId;
+    this.#onClose = opts.onClose;
   }
 
   /** How many sessions are open now. */
@@ -149,6 +153,7 @@ export class SessionRegistry {
       video: { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 },
       audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
       recording: null,
+      dataMessages: 0,
       unknownCommands: 0,
       player: null,
       relays: [],
@@ -187,6 +192,7 @@ export class SessionRegistry {
     info.closeReason = reason;
     info.bitrateKbps = 0;
     this.#live.delete(info.id);
+    this.#onClose?.(info);
     if (this.#keepClosed === 0) return;
     this.#closed.set(info.id, entry);
     while (this.#closed.size > this.#keepClosed) {

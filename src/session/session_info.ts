@@ -123,6 +123,8 @@ export interface SessionInfo {
   video: VideoInfo;
   audio: AudioInfo;
   recording: RecordingInfo | null;
+  /** Data messages (metadata) a publisher sent. */
+  dataMessages: number;
   /** Commands the server does not support that the client sent (each answered with _error). */
   unknownCommands: number;
   /** A player's figures, or null. */

@@ -49,6 +49,7 @@ Deno.test("open() registers a session in state handshake with empty facts", () =
     video: { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 },
     audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
     recording: null,
+    dataMessages: 0,
     unknownCommands: 0,
     player: null,
     relays: [],
