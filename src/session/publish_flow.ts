@@ -5,7 +5,8 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { PublishAuthorizer } from "../auth/authorizer.ts";
+import { clientIp, type PublishAuthorizer, type PublishDecision } from "../auth/authorizer.ts";
+import type { HookEventSink } from "../hooks/events.ts";
 import type { Clock } from "../clock.ts";
 import type { MessageRecord } from "../parser/types.ts";
 import type { Recording, RecordingFactory } from "../record/recording.ts";
@@ -40,14 +41,36 @@ export interface PublishFlowOptions {
   readonly onRecordError?: RecordErrorPolicy;
   /** Ends the connection with `reason` once what is queued for the client is sent. */
   readonly end?: (reason: string) => void;
-  /** Called when a publish went live, after its recording was attached (relays attach here). */
-  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+  /**
+   * Called when a publish went live, after its recording was attached (relays attach here);
+   * `extra.push` are the authorizer's push targets for this publish.
+   */
+  readonly onLive?: (
+    stream: LiveStream,
+    session: SessionHandle,
+    extra: { readonly push?: readonly string[] },
+  ) => void;
   /** Asked after the name checks, before anything is claimed; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** Told when a publish or its recording ends (notification hooks); must return at once. */
+  readonly onEvent?: HookEventSink;
   /** A live name whose publisher sent nothing this long is taken over (0 or unset: never). */
   readonly takeoverAfterMs?: number;
   /** Drops another session (the silent publisher being taken over); false when it is gone. */
   readonly dropSession?: (id: string, reason: string) => boolean;
+}
+
+/** A publish that was allowed, as it is to start. */
+interface StartingPublish {
+  readonly streamId: number;
+  readonly app: string;
+  /** The name to publish as (the authorizer's, when it renamed). */
+  readonly name: string;
+  readonly query: string | null;
+  /** Whether the authorizer gave the name (the client's may be a secret stream key). */
+  readonly renamed: boolean;
+  readonly push?: readonly string[];
+  readonly record?: boolean;
 }
 
 /** What the connection's flow knows that a publish is checked against. */
@@ -65,6 +88,10 @@ export class PublishFlow {
   #publications = new Map<number, Publication>();
   #recordings = new Map<number, Recording>();
   #refusal: string | null = null;
+  /** Publishes waiting for their authorizer, by stream id. */
+  #pending = new Map<number, symbol>();
+  /** When each publication started, ms. */
+  #started = new Map<number, number>();
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
@@ -110,28 +137,24 @@ export class PublishFlow {
 
   /** Ends every publication; their recordings finalize off the event loop. */
   close(): void {
+    this.#stopping = true;
+    this.#pending.clear();
     for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
   }
 
-  /** Handles `publish` on the message stream of `rec`. */
+  /**
+   * Handles `publish` on the message stream of `rec`. The authorizer may answer later (a
+   * webhook): meanwhile the connection goes on, a second publish on the same stream is
+   * refused, and a deleteStream or the connection's end cancels the publish.
+   */
   publish(cmd: Command, rec: MessageRecord, ctx: PublishContext): void {
     const streamId = rec.streamId;
     const session = this.#o.session;
-    const status = (level: StatusInfo["level"], code: string, description: string) =>
-      this.#status(streamId, { level, code, description });
     const raw = cmd.args[0];
     const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
     const app = ctx.app;
-    const refuse = (code: string, description: string) => {
-      this.#refusal = `Publish refused: ${description}`;
-      session.update({ streamName: name });
-      this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
-        id: session.id,
-        code,
-        why: description,
-      });
-      status("error", code, description);
-    };
+    const refuse = (code: string, description: string) =>
+      this.#refuse(streamId, name, code, description);
     if (this.#stopping) return refuse("NetStream.Publish.Failed", "The connection is being closed");
     if (app === null) return refuse("NetStream.Publish.Failed", "Publish before connect");
     if (streamId === 0 || !ctx.hasStream(streamId)) {
@@ -140,33 +163,137 @@ export class PublishFlow {
     if (validateName(name) === null || validateName(app) === null) {
       return refuse("NetStream.Publish.BadName", "Invalid stream name");
     }
+    if (this.#pending.has(streamId)) {
+      return refuse(
+        "NetStream.Publish.BadName",
+        `A publish on stream ${streamId} is being authorized`,
+      );
+    }
+    const authorize = this.#o.authorize;
+    if (authorize === undefined) return this.#start({ streamId, app, name, query, renamed: false });
     // Before the live check, so an unauthorized client does not learn which names are live.
-    // The query may carry a signature: it goes to the authorizer only, never to a log.
-    const denied = this.#o.authorize?.({ app, name, query }) ?? null;
-    if (denied !== null) return refuse("NetStream.Publish.BadName", denied);
+    // The query may carry a signature or key: it goes to the authorizer only, never to a log.
+    let decision: PublishDecision | Promise<PublishDecision>;
+    try {
+      decision = authorize({
+        app,
+        name,
+        query,
+        clientIp: clientIp(session.info.remoteAddr),
+        tcUrl: session.info.tcUrl,
+        sessionId: session.id,
+      });
+    } catch (e) {
+      decision = this.#authFailed(e);
+    }
+    if (!(decision instanceof Promise)) return this.#decided(streamId, app, name, query, decision);
+    const token = Symbol(name);
+    this.#pending.set(streamId, token);
+    session.update({ streamName: name });
+    decision.catch((e) => this.#authFailed(e)).then((d) => {
+      // deleteStream, another publish or the connection's end came first: nothing is claimed.
+      if (this.#pending.get(streamId) !== token) return;
+      this.#pending.delete(streamId);
+      if (this.#stopping) return;
+      this.#decided(streamId, app, name, query, d);
+    }).catch((e) =>
+      this.#o.log.error("Session {id} publish failed: {error}", { id: session.id, error: e })
+    );
+  }
+
+  #authFailed(e: unknown): PublishDecision {
+    this.#o.log.error("Session {id}: the publish authorizer failed: {error}", {
+      id: this.#o.session.id,
+      error: e,
+    });
+    return { allow: false, reason: "Authorization failed" };
+  }
+
+  /** Applies an authorizer's decision: refuse and close, or start (renamed, pushed, recorded). */
+  #decided(
+    streamId: number,
+    app: string,
+    name: string,
+    query: string | null,
+    d: PublishDecision,
+  ): void {
+    if (!d.allow) {
+      this.#refuse(streamId, name, "NetStream.Publish.BadName", d.reason);
+      this.#o.end?.(this.#refusal ?? d.reason);
+      return;
+    }
+    const channel = d.name ?? name;
+    if (validateName(channel) === null) {
+      this.#refuse(
+        streamId,
+        name,
+        "NetStream.Publish.BadName",
+        "The authorizer gave an invalid stream name",
+      );
+      this.#o.end?.(this.#refusal ?? "Invalid stream name");
+      return;
+    }
+    this.#start({
+      streamId,
+      app,
+      name: channel,
+      query,
+      renamed: channel !== name,
+      ...(d.push === undefined ? {} : { push: d.push }),
+      ...(d.record === undefined ? {} : { record: d.record }),
+    });
+  }
+
+  /** Refuses a publish on `streamId` with an error onStatus and one log line. */
+  #refuse(streamId: number, name: string, code: string, description: string): void {
+    const session = this.#o.session;
+    this.#refusal = `Publish refused: ${description}`;
+    session.update({ streamName: name });
+    this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
+      id: session.id,
+      code,
+      why: description,
+    });
+    this.#status(streamId, { level: "error", code, description });
+  }
+
+  /** Claims the name, opens the recording, says Publish.Start and attaches the relays. */
+  #start(p: StartingPublish): void {
+    const { streamId, app, name, query } = p;
+    const session = this.#o.session;
+    const refuse = (code: string, description: string) =>
+      this.#refuse(streamId, name, code, description);
     const key = `${app}/${name}`;
     if (!this.#publications.has(streamId)) this.#takeOver(key);
     if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
     const startedAt = new Date(this.#o.clock.now());
-    const opened = openPublishRecording({
-      factory: this.#o.recordings,
-      app,
-      name,
-      key,
-      startedAt,
-      session,
-      log: this.#o.log,
-      policy: this.#o.onRecordError ?? "continue",
-      refuse: (code, reason) => this.#endFor(streamId, code, reason),
-    });
+    const opened = p.record === false
+      ? { recording: null, info: null, refused: false }
+      : openPublishRecording({
+        factory: this.#o.recordings,
+        app,
+        name,
+        key,
+        startedAt,
+        session,
+        log: this.#o.log,
+        policy: this.#o.onRecordError ?? "continue",
+        refuse: (code, reason) => this.#endFor(streamId, code, reason),
+      });
     if (opened.refused) {
       this.#refusal = opened.info?.error == null
         ? "Publish refused: recording could not start"
         : `Publish refused: recording of ${key} could not start: ${opened.info.error}`;
       session.update({ streamName: name, recording: opened.info });
       return;
+    }
+    if (p.record === true && opened.recording === null) {
+      this.#o.log.warning("Session {id}: recording of {key} was asked for, but recording is off", {
+        id: session.id,
+        key,
+      });
     }
     const { recording, info: recInfo } = opened;
     const stream = this.#o.hub.claim({
@@ -199,6 +326,7 @@ export class PublishFlow {
       );
     }
     this.#refusal = null;
+    this.#started.set(streamId, startedAt.getTime());
     this.#publications.set(
       streamId,
       new Publication({ streamId, video: session.info.video, audio: session.info.audio, stream }),
@@ -211,13 +339,21 @@ export class PublishFlow {
       recording: recInfo,
     });
     this.#o.outbox.send(userControlMessage(UserControlEvent.StreamBegin, streamId));
-    status("status", "NetStream.Publish.Start", `Publishing ${name}`);
+    this.#status(streamId, {
+      level: "status",
+      code: "NetStream.Publish.Start",
+      description: `Publishing ${name}`,
+    });
     this.#o.onPublished?.();
-    this.#o.onLive?.(stream, session);
+    this.#o.onLive?.(stream, session, p.push === undefined ? {} : { push: p.push });
     this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
       id: session.id,
       key,
-      keyNote: query === null ? "" : " (with a query string)",
+      keyNote: p.renamed
+        ? " (named by the authorizer)"
+        : query === null
+        ? ""
+        : " (with a query string)",
       path: recording?.path ??
         (recInfo?.state === "failed" ? "(recording failed)" : "(not recorded)"),
     });
@@ -251,11 +387,14 @@ export class PublishFlow {
     }
   }
 
-  /** Ends the publication on `streamId`, if any; `reason` goes to the log line. */
+  /** Ends the publication on `streamId` (or cancels one being authorized); `reason` is logged. */
   unpublish(streamId: number, reason: string): void {
+    this.#pending.delete(streamId);
     const pub = this.#publications.get(streamId);
     if (pub === undefined) return;
     this.#publications.delete(streamId);
+    const startedAt = this.#started.get(streamId) ?? this.#o.clock.now();
+    this.#started.delete(streamId);
     const recording = this.#recordings.get(streamId) ?? null;
     this.#recordings.delete(streamId);
     const session = this.#o.session;
@@ -273,12 +412,38 @@ export class PublishFlow {
         audio: summary.audioFrames,
       },
     );
+    const onEvent = this.#o.onEvent;
+    const who = {
+      app: pub.stream.app,
+      name: pub.stream.name,
+      sessionId: session.id,
+      clientIp: clientIp(session.info.remoteAddr),
+    };
+    onEvent?.({
+      action: "publish_done",
+      ...who,
+      durationMs: this.#o.clock.now() - startedAt,
+      bytesIn: session.info.bytesIn,
+      videoFrames: summary.videoFrames,
+      audioFrames: summary.audioFrames,
+      reason,
+    });
     if (recording !== null) {
       void reportRecordingEnd(recording.close(), recInfo, {
         log: this.#o.log,
         sessionId: session.id,
         key: pub.key,
-      });
+      }).then((r) =>
+        onEvent?.({
+          action: "recording_done",
+          ...who,
+          path: r.path,
+          bytes: r.bytes,
+          durationMs: r.durationMs,
+          state: r.state,
+          error: r.error,
+        })
+      );
     }
     if (this.#publications.size === 0) session.update({ state: "connected" });
   }
