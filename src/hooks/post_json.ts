@@ -92,8 +92,9 @@ async function readCapped(res: Response, max: number): Promise<string | null> {
 }
 
 /**
- * The last clause of a fetch error ("... tcp connect error: Connection refused (os error 111)"
- * gives "Connection refused (os error 111)"), without the URL Deno puts in the first one.
+ * The last clause of a fetch error or its cause ("fetch failed", caused by "error sending
+ * request for url (…): … tcp connect error: Connection refused (os error 111)" gives
+ * "Connection refused (os error 111)"), without the URL Deno puts in the first clause.
  *
  * @example
  * ```ts
@@ -105,7 +106,8 @@ async function readCapped(res: Response, max: number): Promise<string | null> {
  * ```
  */
 export function describeFetchError(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const inner = e instanceof Error && e.cause instanceof Error ? e.cause : e;
+  const message = inner instanceof Error ? inner.message : String(inner);
   const last = message.split(": ").pop() ?? message;
   return last.replace(/\(?https?:\/\/\S*/g, "").trim() || "request failed";
 }
