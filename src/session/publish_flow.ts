@@ -189,7 +189,6 @@ export class PublishFlow {
     if (!(decision instanceof Promise)) return this.#decided(streamId, app, name, query, decision);
     const token = Symbol(name);
     this.#pending.set(streamId, token);
-    session.update({ streamName: name });
     decision.catch((e) => this.#authFailed(e)).then((d) => {
       // deleteStream, another publish or the connection's end came first: nothing is claimed.
       if (this.#pending.get(streamId) !== token) return;
