@@ -6,6 +6,8 @@
 
 import type { Logger } from "@logtape/logtape";
 import { clientIp, type PublishAuthorizer, type PublishDecision } from "../auth/authorizer.ts";
+import { notifyPublishEnd } from "./publish_events.ts";
+import { PublishGate } from "./publish_gate.ts";
 import type { HookEventSink } from "../hooks/events.ts";
 import type { Clock } from "../clock.ts";
 import type { MessageRecord } from "../parser/types.ts";
@@ -88,14 +90,17 @@ export class PublishFlow {
   #publications = new Map<number, Publication>();
   #recordings = new Map<number, Recording>();
   #refusal: string | null = null;
-  /** Publishes waiting for their authorizer, by stream id. */
-  #pending = new Map<number, symbol>();
+  /** The authorizer's questions, or null when anyone may publish. */
+  #gate: PublishGate | null;
   /** When each publication started, ms. */
   #started = new Map<number, number>();
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
     this.#o = options;
+    this.#gate = options.authorize === undefined
+      ? null
+      : new PublishGate({ authorize: options.authorize, log: options.log });
   }
 
   /** Why the last publish of this connection was refused, while none has started since. */
@@ -138,7 +143,7 @@ export class PublishFlow {
   /** Ends every publication; their recordings finalize off the event loop. */
   close(): void {
     this.#stopping = true;
-    this.#pending.clear();
+    this.#gate?.cancelAll();
     for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
   }
 
@@ -163,49 +168,26 @@ export class PublishFlow {
     if (validateName(name) === null || validateName(app) === null) {
       return refuse("NetStream.Publish.BadName", "Invalid stream name");
     }
-    if (this.#pending.has(streamId)) {
+    if (this.#gate?.waiting(streamId) === true) {
       return refuse(
         "NetStream.Publish.BadName",
         `A publish on stream ${streamId} is being authorized`,
       );
     }
-    const authorize = this.#o.authorize;
-    if (authorize === undefined) return this.#start({ streamId, app, name, query, renamed: false });
+    if (this.#gate === null) return this.#start({ streamId, app, name, query, renamed: false });
     // Before the live check, so an unauthorized client does not learn which names are live.
     // The query may carry a signature or key: it goes to the authorizer only, never to a log.
-    let decision: PublishDecision | Promise<PublishDecision>;
-    try {
-      decision = authorize({
-        app,
-        name,
-        query,
-        clientIp: clientIp(session.info.remoteAddr),
-        tcUrl: session.info.tcUrl,
-        sessionId: session.id,
-      });
-    } catch (e) {
-      decision = this.#authFailed(e);
-    }
-    if (!(decision instanceof Promise)) return this.#decided(streamId, app, name, query, decision);
-    const token = Symbol(name);
-    this.#pending.set(streamId, token);
-    decision.catch((e) => this.#authFailed(e)).then((d) => {
-      // deleteStream, another publish or the connection's end came first: nothing is claimed.
-      if (this.#pending.get(streamId) !== token) return;
-      this.#pending.delete(streamId);
-      if (this.#stopping) return;
-      this.#decided(streamId, app, name, query, d);
-    }).catch((e) =>
-      this.#o.log.error("Session {id} publish failed: {error}", { id: session.id, error: e })
-    );
-  }
-
-  #authFailed(e: unknown): PublishDecision {
-    this.#o.log.error("Session {id}: the publish authorizer failed: {error}", {
-      id: this.#o.session.id,
-      error: e,
+    const req = {
+      app,
+      name,
+      query,
+      clientIp: clientIp(session.info.remoteAddr),
+      tcUrl: session.info.tcUrl,
+      sessionId: session.id,
+    };
+    this.#gate.ask(streamId, req, (d) => {
+      if (!this.#stopping) this.#decided(streamId, app, name, query, d);
     });
-    return { allow: false, reason: "Authorization failed" };
   }
 
   /** Applies an authorizer's decision: refuse and close, or start (renamed, pushed, recorded). */
@@ -388,7 +370,7 @@ export class PublishFlow {
 
   /** Ends the publication on `streamId` (or cancels one being authorized); `reason` is logged. */
   unpublish(streamId: number, reason: string): void {
-    this.#pending.delete(streamId);
+    this.#gate?.cancel(streamId);
     const pub = this.#publications.get(streamId);
     if (pub === undefined) return;
     this.#publications.delete(streamId);
@@ -411,38 +393,24 @@ export class PublishFlow {
         audio: summary.audioFrames,
       },
     );
-    const onEvent = this.#o.onEvent;
-    const who = {
-      app: pub.stream.app,
-      name: pub.stream.name,
+    const ended = recording === null ? null : reportRecordingEnd(recording.close(), recInfo, {
+      log: this.#o.log,
       sessionId: session.id,
-      clientIp: clientIp(session.info.remoteAddr),
-    };
-    onEvent?.({
-      action: "publish_done",
-      ...who,
-      durationMs: this.#o.clock.now() - startedAt,
-      bytesIn: session.info.bytesIn,
-      videoFrames: summary.videoFrames,
-      audioFrames: summary.audioFrames,
-      reason,
+      key: pub.key,
     });
-    if (recording !== null) {
-      void reportRecordingEnd(recording.close(), recInfo, {
-        log: this.#o.log,
+    if (this.#o.onEvent !== undefined) {
+      notifyPublishEnd(this.#o.onEvent, {
+        app: pub.stream.app,
+        name: pub.stream.name,
         sessionId: session.id,
-        key: pub.key,
-      }).then((r) =>
-        onEvent?.({
-          action: "recording_done",
-          ...who,
-          path: r.path,
-          bytes: r.bytes,
-          durationMs: r.durationMs,
-          state: r.state,
-          error: r.error,
-        })
-      );
+        remoteAddr: session.info.remoteAddr,
+        durationMs: this.#o.clock.now() - startedAt,
+        bytesIn: session.info.bytesIn,
+        videoFrames: summary.videoFrames,
+        audioFrames: summary.audioFrames,
+        reason,
+        recording: ended,
+      });
     }
     if (this.#publications.size === 0) session.update({ state: "connected" });
   }
