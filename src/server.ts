@@ -10,8 +10,7 @@ import { loadDashboardScript } from "./dashboard/routes.ts";
 import { readDocsScript } from "./api/docs_page.ts";
 import { ServerMetrics } from "./metrics/server_metrics.ts";
 import { SessionTotals } from "./metrics/session_totals.ts";
-import type { PublishAuthorizer } from "./auth/authorizer.ts";
-import { hmacAuthorizer } from "./auth/hmac.ts";
+import { setupHooks } from "./hooks/hook_setup.ts";
 import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
@@ -86,21 +85,6 @@ export function parserLimits(config: Config): ParserLimits {
     maxChunkStreams: config.maxChunkStreams,
     maxPartialBytes: config.maxPartialBytes,
   };
-}
-
-/** The publish authorizer the config asks for, logging which one is in force. */
-function publishAuth(
-  config: Config,
-  clock: Clock,
-  log: Logger,
-): { authorize?: PublishAuthorizer } {
-  if (config.publishAuth === "hmac") {
-    if (config.hmacSecret === null) throw new Error("--publish-auth hmac needs --hmac-secret");
-    log.info("Publish auth: hmac");
-    return { authorize: hmacAuthorizer(config.hmacSecret, clock) };
-  }
-  log.warning("Publish auth: open (anyone may publish)");
-  return {};
 }
 
 /** The `/docs` page's script from `build/`, or null with a warning when it was not built. */
@@ -186,6 +170,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     maxQueueBytes: config.playerQueueBytes,
   });
+  // Publish/play authorizers and notification hooks (--publish-auth, --play-auth, --on-event).
+  const hooks = setupHooks(config, clock, log);
   // One instance for RTMP and HTTP-FLV players.
   const slots = new PlayerSlots(config);
   const connDeps: ConnectionDeps = {
@@ -197,10 +183,10 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
-    onLive: (stream, session) => relays.attach(stream, session.info.relays),
+    onLive: (stream, session, extra) => relays.attach(stream, session.info.relays, extra.push),
     slots,
     chunks: new ChunkCache(),
-    ...publishAuth(config, clock, log),
+    ...hooks,
     health: healthThresholds(config),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
@@ -272,6 +258,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     playerQueueBytes: config.playerQueueBytes,
     playerMaxLagMs: config.playerMaxLagMs,
+    ...(hooks.authorizePlay === undefined ? {} : { authorize: hooks.authorizePlay }),
+    ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
   });
   const flvHttp = listenHttp({
     hostname: config.host,
@@ -327,6 +315,8 @@ export function startServer(deps: ServerDeps): RunningServer {
       metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
+      // After the recordings: their recording_done events are sent (for up to 2 s).
+      await hooks.close();
     },
   };
 }
