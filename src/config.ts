@@ -89,6 +89,12 @@ export interface Config {
   readonly publishAuth: "open" | "hmac";
   /** The key publish signatures are made with (`--publish-auth hmac`); null for none. */
   readonly hmacSecret: string | null;
+  /** Whether every RTMP connection starts with a PROXY protocol v1/v2 header (behind HAProxy). */
+  readonly proxyProtocol: boolean;
+  /** Redis of the cluster (`redis://[user:pass@]host:port`); null runs this edge alone. */
+  readonly clusterRedis: string | null;
+  /** This edge's name in the cluster; empty for the host name. */
+  readonly edgeId: string;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -138,6 +144,9 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   push: [],
   publishAuth: "open",
   hmacSecret: null,
+  proxyProtocol: false,
+  clusterRedis: null,
+  edgeId: "",
 });
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
@@ -484,13 +493,45 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     help: "Key of publish signatures (--publish-auth hmac).\n" +
       "      Prefer the variable or --hmac-secret-file: a flag shows in ps and in task logs",
   }),
+  spec({
+    key: "proxyProtocol",
+    flag: "proxy-protocol",
+    arg: "",
+    check: bool,
+    fromSwitch: same,
+    help: "Every RTMP connection starts with a PROXY protocol v1/v2 header (behind HAProxy);\n" +
+      "      the header's source is the client's address, a connection without one is closed",
+  }),
+  spec({
+    key: "clusterRedis",
+    flag: "cluster-redis",
+    arg: "<url>",
+    check: redisUrl,
+    secret: true,
+    help: "Join the cluster kept in this Redis (redis://host:port): one owner per stream name,\n" +
+      "      /api/cluster/streams. May hold a password: prefer the variable or --cluster-redis-file",
+  }),
+  spec({
+    key: "edgeId",
+    flag: "edge-id",
+    arg: "<id>",
+    check: nonEmpty,
+    help: "This edge's cluster name",
+  }),
 ]);
+
+function redisUrl(raw: string): { value: string } | { problem: string } {
+  if (/^rediss?:\/\/[^\s]+$/.test(raw)) return { value: raw };
+  return { problem: "expected a redis:// or rediss:// URL" };
+}
 
 function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "record") return "recording on";
   if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
   if (s.key === "apiToken") return "none (the API then listens on loopback only)";
   if (s.key === "hmacSecret") return "none";
+  if (s.key === "clusterRedis") return "none (this edge runs alone)";
+  if (s.key === "edgeId") return "the host name";
   return String(DEFAULT_CONFIG[s.key]);
 }
 

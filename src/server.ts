@@ -18,7 +18,9 @@ import { RecordingFactory } from "./record/recording.ts";
 import { repairRecordings } from "./record/repair.ts";
 import { RelayManager } from "./relay/relay_manager.ts";
 import { Admission, isLoopback } from "./session/admission.ts";
-import { type ConnectionDeps, serveConnection } from "./session/connection.ts";
+import { type ConnectionDeps, type RtmpConn, serveConnection } from "./session/connection.ts";
+import { ProxyProtocolError } from "./errors.ts";
+import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
@@ -49,6 +51,12 @@ export interface RunningServer {
   readonly registry: SessionRegistry;
   /** Stops accepting, tells publishers, finalizes recordings and stops the API. */
   close(): Promise<void>;
+}
+
+/** A connection's peer address. */
+interface Peer {
+  readonly hostname: string;
+  readonly port: number;
 }
 
 /** Pause after a failed accept (e.g. out of file descriptors) before the next. */
@@ -164,6 +172,57 @@ export function startServer(deps: ServerDeps): RunningServer {
   const conns = new Set<Promise<void>>();
   const admission = new Admission(config);
   let stopping = false;
+  /** Admits a connection by its client's address and serves it; `via` is the proxy's address. */
+  const serve = (conn: RtmpConn, client: Peer, via: string | null) => {
+    const remote = `${client.hostname}:${client.port}`;
+    const refusal = admission.admit(client.hostname);
+    if (refusal !== null) {
+      log.warning("Refused {remote}{via}: {reason}", {
+        remote,
+        via: via === null ? "" : ` via ${via}`,
+        reason: refusal,
+      });
+      conn.close();
+      return;
+    }
+    const p = serveConnection(conn, remote, connDeps).finally(() => {
+      admission.release(client.hostname);
+      conns.delete(p);
+    });
+    conns.add(p);
+  };
+  /** Connections whose PROXY header is still arriving (closed on shutdown). */
+  const waitingHeaders = new Set<Deno.TcpConn>();
+  /** Reads the PROXY header (within the handshake time), then serves the real client. */
+  const serveProxied = async (conn: Deno.TcpConn) => {
+    const via = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
+    if (waitingHeaders.size >= config.maxConnections) {
+      log.warning("Refused {remote}: {reason}", {
+        remote: via,
+        reason: `Limit max-connections: ${waitingHeaders.size} connections wait for a PROXY header`,
+      });
+      return conn.close();
+    }
+    waitingHeaders.add(conn);
+    let proxied;
+    try {
+      proxied = await readProxyHeader(conn, config.handshakeTimeoutMs);
+    } catch (e) {
+      if (stopping) return;
+      log.warning("Refused {remote}: {reason}", {
+        remote: via,
+        reason: e instanceof ProxyProtocolError ? e.message : `PROXY header unread: ${String(e)}`,
+      });
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+      return;
+    } finally {
+      waitingHeaders.delete(conn);
+    }
+    if (stopping) return conn.close();
+    serve(proxied.conn, clientAddress(proxied.header, conn.remoteAddr), via);
+  };
   const accepting = (async () => {
     for (;;) {
       let conn: Deno.TcpConn;
@@ -184,25 +243,12 @@ export function startServer(deps: ServerDeps): RunningServer {
         await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
         continue;
       }
-      const { hostname, port } = conn.remoteAddr;
       // Replies are small writes: without this, Nagle meets delayed ACKs and connect stalls.
       try {
         conn.setNoDelay(true);
       } catch { /* a socket already reset: serveConnection will see it */ }
-      const refusal = admission.admit(hostname);
-      if (refusal !== null) {
-        log.warning("Refused {remote}: {reason}", {
-          remote: `${hostname}:${port}`,
-          reason: refusal,
-        });
-        conn.close();
-        continue;
-      }
-      const p = serveConnection(conn, `${hostname}:${port}`, connDeps).finally(() => {
-        admission.release(hostname);
-        conns.delete(p);
-      });
-      conns.add(p);
+      if (config.proxyProtocol) void serveProxied(conn);
+      else serve(conn, conn.remoteAddr, null);
     }
   })();
   let httpHost = config.httpHost;
@@ -271,6 +317,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       stopping = true;
       listener.close();
       await accepting;
+      for (const c of waitingHeaders) c.close();
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
