@@ -6,6 +6,8 @@
 
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
+import type { LocalStream } from "./cluster/cluster.ts";
+import { startCluster } from "./cluster/start.ts";
 import type { PublishAuthorizer } from "./auth/authorizer.ts";
 import { hmacAuthorizer } from "./auth/hmac.ts";
 import { listenHttp } from "./api/http_listener.ts";
@@ -89,6 +91,31 @@ function publishAuth(
   return {};
 }
 
+/** This edge's cluster name: `--edge-id`, or the host name. */
+export function edgeIdOf(config: Config): string {
+  return config.edgeId !== "" ? config.edgeId : Deno.hostname();
+}
+
+/** The hub's live streams as the cluster registers them. */
+function localStreams(hub: StreamHub, registry: SessionRegistry): LocalStream[] {
+  const view = registry.view();
+  return hub.list().map((s) => {
+    const session = view.get(s.publisherId);
+    return {
+      key: s.key,
+      sessionId: s.publisherId,
+      app: s.app,
+      name: s.name,
+      remoteAddr: session?.remoteAddr ?? "",
+      videoCodec: s.videoCodec,
+      audioCodec: s.audioCodec,
+      bitrateKbps: session?.bitrateKbps ?? 0,
+      since: s.startedAt,
+      silentMs: hub.get(s.key)?.silentMs() ?? 0,
+    };
+  });
+}
+
 /** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
@@ -154,6 +181,21 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   // One instance for RTMP and HTTP-FLV players.
   const slots = new PlayerSlots(config);
+  const cluster = config.clusterRedis === null ? null : startCluster({
+    url: config.clusterRedis,
+    edgeId: edgeIdOf(config),
+    local: () => localStreams(hub, registry),
+    dropLocal: (key, sessionId, reason) => {
+      const live = hub.get(key);
+      if (live === undefined || (sessionId !== null && live.publisherId !== sessionId)) {
+        return false;
+      }
+      return registry.view().drop(live.publisherId, reason);
+    },
+    takeoverAfterMs: config.takeoverAfterMs,
+    clock,
+    log,
+  });
   const connDeps: ConnectionDeps = {
     registry,
     hub,
@@ -167,6 +209,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     slots,
     chunks: new ChunkCache(),
     ...publishAuth(config, clock, log),
+    ...(cluster === null ? {} : { clusterClaim: (req) => cluster.claim(req) }),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
@@ -261,6 +304,7 @@ export function startServer(deps: ServerDeps): RunningServer {
   const app = createApp(registry.view(), {
     token: config.apiToken,
     streams: () => hub.list(),
+    ...(cluster === null ? {} : { cluster }),
     ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const http = listenHttp({
@@ -322,7 +366,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
       // Recordings finalize while relays unpublish: a slow origin never delays the files.
-      await Promise.all([relays.settled(), recordings.settled()]);
+      await Promise.all([relays.settled(), recordings.settled(), cluster?.close()]);
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
     },

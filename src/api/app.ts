@@ -11,6 +11,7 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import type { RegistryView } from "../session/registry.ts";
 import type { StreamView } from "../stream/live_stream.ts";
 import { methodNotAllowed } from "./method_not_allowed.ts";
+import { clusterRoutes, type ClusterView } from "./cluster_routes.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface ApiOptions {
@@ -20,6 +21,8 @@ export interface ApiOptions {
   readonly version?: string;
   /** The live streams, for `GET /api/streams`. */
   readonly streams?: () => StreamView[];
+  /** This edge's cluster (`--cluster-redis`): `/api/cluster/*`, and its state in `/healthz`. */
+  readonly cluster?: ClusterView;
 }
 
 /**
@@ -68,7 +71,8 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
   const health = options.version === undefined
     ? { ok: true }
     : { ok: true, version: options.version };
-  app.get("/healthz", (c) => c.json(health));
+  const cluster = options.cluster;
+  app.get("/healthz", (c) => c.json(cluster ? { ...health, cluster: cluster.health() } : health));
   app.all("/healthz", methodNotAllowed(["GET"]));
   if (options.token != null) app.use("*", requireBearer(options.token));
 
@@ -76,6 +80,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
   app.get("/api/streams", (c) => c.json({ streams: options.streams?.() ?? [] }));
   app.all("/api/streams", methodNotAllowed(["GET"]));
   app.all("/api/sessions", methodNotAllowed(["GET"]));
+  if (cluster !== undefined) app.route("/api/cluster", clusterRoutes(cluster));
 
   app.get("/api/sessions/:id", (c) => {
     const id = c.req.param("id");

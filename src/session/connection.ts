@@ -90,6 +90,8 @@ export interface ConnectionDeps {
   readonly chunks?: ChunkCache;
   /** Decides each publish after its name checks; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** The cluster's claim of a name after the hub's (`--cluster-redis`); without it, none. */
+  readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -200,6 +202,7 @@ async function runConnection(
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
+    ...(deps.clusterClaim === undefined ? {} : { clusterClaim: deps.clusterClaim }),
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),

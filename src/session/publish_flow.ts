@@ -25,6 +25,7 @@ import {
   reportRecordingEnd,
 } from "./publish_recording.ts";
 import type { SessionHandle } from "./registry.ts";
+import type { RecordingInfo } from "./session_info.ts";
 
 /** What the publish flow needs from its connection. */
 export interface PublishFlowOptions {
@@ -48,6 +49,11 @@ export interface PublishFlowOptions {
   readonly takeoverAfterMs?: number;
   /** Drops another session (the silent publisher being taken over); false when it is gone. */
   readonly dropSession?: (id: string, reason: string) => boolean;
+  /**
+   * Asked after the hub's claim, before Publish.Start: the cluster's claim of the name across
+   * edges; null allows, a string refuses (the hub's claim is then released).
+   */
+  readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
 }
 
 /** What the connection's flow knows that a publish is checked against. */
@@ -65,6 +71,7 @@ export class PublishFlow {
   #publications = new Map<number, Publication>();
   #recordings = new Map<number, Recording>();
   #refusal: string | null = null;
+  #closed = false;
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
@@ -110,6 +117,7 @@ export class PublishFlow {
 
   /** Ends every publication; their recordings finalize off the event loop. */
   close(): void {
+    this.#closed = true;
     for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
   }
 
@@ -187,6 +195,32 @@ export class PublishFlow {
           error: e,
         }),
     })!;
+    const goLive = () => this.#goLive({ streamId, stream, recording, recInfo, name, query, key });
+    if (this.#o.clusterClaim === undefined) return goLive();
+    void this.#o.clusterClaim({ key, sessionId: session.id }).then((denied) => {
+      const gone = this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
+      if (denied === null && !gone) return goLive();
+      this.#o.hub.release(stream, `Publish refused: ${denied ?? "connection ending"}`);
+      void recording?.close();
+      if (denied !== null && !this.#closed) refuse("NetStream.Publish.BadName", denied);
+    });
+  }
+
+  /** Attaches the recording, makes the publication and says Publish.Start. */
+  #goLive(p: {
+    streamId: number;
+    stream: LiveStream;
+    recording: Recording | null;
+    recInfo: RecordingInfo | null;
+    name: string;
+    query: string | null;
+    key: string;
+  }): void {
+    const { streamId, stream, recording, recInfo, name, query, key } = p;
+    const session = this.#o.session;
+    const status = (level: StatusInfo["level"], code: string, description: string) =>
+      this.#status(streamId, { level, code, description });
+    const startedAt = stream.startedAt;
     if (recording !== null) {
       this.#recordings.set(streamId, recording);
       stream.attach(
@@ -207,7 +241,7 @@ export class PublishFlow {
       state: "publishing",
       role: "publisher",
       streamName: name,
-      publishStartedAt: startedAt.toISOString(),
+      publishStartedAt: startedAt,
       recording: recInfo,
     });
     this.#o.outbox.send(userControlMessage(UserControlEvent.StreamBegin, streamId));
