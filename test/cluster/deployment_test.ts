@@ -49,7 +49,6 @@ Deno.test({
   name:
     "three edges behind HAProxy on Redis with an nginx-rtmp origin survive a crash and an outage",
   ignore: noRedis || noHaproxy || noNginx || noFfmpeg,
-  sanitizeResources: false, // child processes' pipes are awaited in finally; ss/ffprobe runs too
   async fn() {
     const t0 = Date.now();
     const rows: Row[] = [];
@@ -199,7 +198,8 @@ Deno.test({
         }  ${r.note}`
       );
       console.log(
-        `cluster timeline (frames: video packets per origin recording):\n${table.join("\n")}`,
+        "cluster timeline (frames: video packets per origin recording, by ffprobe; a 0 is a file\n" +
+          "nginx-rtmp opened for a relay it refused as already publishing):\n" + table.join("\n"),
       );
       if (rows.length < 6) console.log(logs.map((l) => l.slice(-3000)).join("\n-----\n"));
     }
