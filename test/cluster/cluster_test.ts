@@ -128,3 +128,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "an edge started while Redis is down publishes locally and registers once Redis comes",
+  ignore: noRedis,
+  async fn() {
+    await using redis = await startRedis();
+    await redis.stop();
+    await using a = await edge("edge-a", redis.url);
+    await until(async () => (await health(a)).state === "degraded", 5_000);
+    const p = await RtmpPublisher.connect(`${a.rtmpUrl}/live/early`);
+    try {
+      await redis.start();
+      await until(async () => (await health(a)).state === "ok", 10_000);
+      await until(async () => (await clusterStreams(a)).some((x) => x.key === "live/early"), 5_000);
+    } finally {
+      await p.close();
+    }
+  },
+});
