@@ -193,7 +193,6 @@ export function startServer(deps: ServerDeps): RunningServer {
       return registry.view().drop(live.publisherId, reason);
     },
     takeoverAfterMs: config.takeoverAfterMs,
-    clock,
     log,
   });
   const connDeps: ConnectionDeps = {

@@ -7,7 +7,6 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { Clock } from "../clock.ts";
 import type { ClusterEntry, DropNotice } from "./entry.ts";
 import type { ClusterStore } from "./store.ts";
 
@@ -42,11 +41,13 @@ export interface ClusterOptions {
   readonly dropLocal: (key: string, sessionId: string | null, reason: string) => boolean;
   /** A holder silent this long loses its name to a new publish (0: never). */
   readonly takeoverAfterMs: number;
-  readonly clock: Clock;
   readonly log: Logger;
   /** Heartbeat period in ms (default 1 000); entries live five of these. */
   readonly heartbeatMs?: number;
 }
+
+/** The state before the first answer from Redis. */
+const CONNECTING = "Connecting to Redis";
 
 /** Entries live this many heartbeats without a refresh. */
 export const TTL_HEARTBEATS = 4;
@@ -56,7 +57,7 @@ export class Cluster {
   #o: ClusterOptions;
   /** Streams this edge registered (or allowed while degraded), by key: their session ids. */
   #owned = new Map<string, string>();
-  #degraded: string | null = "Connecting to Redis";
+  #degraded: string | null = CONNECTING;
   #timer: ReturnType<typeof setInterval> | undefined;
   #beating: Promise<void> | null = null;
   #closed = false;
@@ -199,7 +200,7 @@ export class Cluster {
     if (this.#degraded === null) return;
     const was = this.#degraded;
     this.#degraded = null;
-    if (was === "Connecting to Redis") {
+    if (was === CONNECTING) {
       this.#o.log.info("Cluster: connected as edge {edge}", { edge: this.#o.edgeId });
     } else {
       this.#o.log.info("Cluster: Redis is back; {n} streams registered again", {
@@ -209,7 +210,7 @@ export class Cluster {
   }
 
   #fail(reason: string): void {
-    if (this.#closed || this.#degraded !== null && this.#degraded !== "Connecting to Redis") return;
+    if (this.#closed || (this.#degraded !== null && this.#degraded !== CONNECTING)) return;
     this.#degraded = `Redis unreachable: ${reason}`;
     this.#o.log.warning("Cluster degraded (publishing goes on locally): {reason}", {
       reason: this.#degraded,

@@ -5,7 +5,6 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { Clock } from "../clock.ts";
 import { Cluster, type LocalStream, TTL_HEARTBEATS } from "./cluster.ts";
 import { connectRedisStore } from "./store.ts";
 
@@ -17,7 +16,6 @@ export interface StartClusterOptions {
   readonly local: () => LocalStream[];
   readonly dropLocal: (key: string, sessionId: string | null, reason: string) => boolean;
   readonly takeoverAfterMs: number;
-  readonly clock: Clock;
   readonly log: Logger;
   /** Heartbeat period in ms (default 1 000); entries live {@linkcode TTL_HEARTBEATS} of these. */
   readonly heartbeatMs?: number;
@@ -39,7 +37,6 @@ export function startCluster(o: StartClusterOptions): Cluster {
     local: o.local,
     dropLocal: o.dropLocal,
     takeoverAfterMs: o.takeoverAfterMs,
-    clock: o.clock,
     log: o.log,
     heartbeatMs,
   });
