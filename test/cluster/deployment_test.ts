@@ -27,7 +27,10 @@ import {
 } from "./deployment.ts";
 import { noRedis, startRedis } from "./redis.ts";
 
-const noFfmpeg = missing("ffmpeg/ffprobe", have("ffmpeg", "-version") && have("ss", "-V"));
+const noFfmpeg = missing(
+  "ffmpeg/ffprobe or ss (iproute2)",
+  have("ffmpeg", "-version") && have("ffprobe", "-version") && have("ss", "-V"),
+);
 
 /** Our own client's PROXY header: as if it came through the proxy from 192.0.2.10:5000. */
 const OUR_CLIENT = encodeProxyHeader({
