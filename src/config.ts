@@ -127,6 +127,10 @@ export interface Config {
   readonly webhookFailOpen: boolean;
   /** A signature whose `exp` is further ahead than this many seconds is refused. */
   readonly hmacMaxTtlS: number;
+  /** Whether every RTMP connection starts with a PROXY protocol v1/v2 header (behind HAProxy). */
+  readonly proxyProtocol: boolean;
+  /** Redis of the cluster (`redis://[user:pass@]host:port`); null runs this edge alone. */
+  readonly clusterRedis: string | null;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -195,6 +199,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   webhookTimeoutMs: 3_000,
   webhookFailOpen: false,
   hmacMaxTtlS: 86_400,
+  proxyProtocol: false,
+  clusterRedis: null,
 });
 
 /** The hostname when reading it is allowed (never prompts), else `fallback`. */
@@ -647,6 +653,24 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     help: "Refuse a signature whose exp is further ahead than this",
   }),
   spec({
+    key: "proxyProtocol",
+    flag: "proxy-protocol",
+    arg: "",
+    check: bool,
+    fromSwitch: same,
+    help: "Every RTMP connection starts with a PROXY protocol v1/v2 header (behind HAProxy);\n" +
+      "      the header's source is the client's address, a connection without one is closed",
+  }),
+  spec({
+    key: "clusterRedis",
+    flag: "cluster-redis",
+    arg: "<url>",
+    check: redisUrl,
+    secret: true,
+    help: "Join the cluster kept in this Redis (redis://host:port): one owner per stream name,\n" +
+      "      /api/cluster/streams. May hold a password: prefer the variable or --cluster-redis-file",
+  }),
+  spec({
     key: "edgeId",
     flag: "edge-id",
     arg: "<id>",
@@ -702,13 +726,19 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
   }),
 ]);
 
+function redisUrl(raw: string): { value: string } | { problem: string } {
+  if (/^rediss?:\/\/[^\s]+$/.test(raw)) return { value: raw };
+  return { problem: "expected a redis:// or rediss:// URL" };
+}
+
 function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "record") return "recording on";
   if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
   if (s.key === "apiToken") return "none (the API then listens on loopback only)";
   if (s.key === "hmacSecret") return "none";
-  if (s.key === "edgeId") return "the hostname";
   if (s.key === "onPublish" || s.key === "onEvent" || s.key === "onPlay") return "none";
+  if (s.key === "clusterRedis") return "none (this edge runs alone)";
+  if (s.key === "edgeId") return "the host name";
   return String(DEFAULT_CONFIG[s.key]);
 }
 

@@ -66,3 +66,12 @@ export class MediaError extends RtmpError {
     this.name = "MediaError";
   }
 }
+
+/** A PROXY protocol header (v1 or v2) was missing, malformed or of an unsupported kind. */
+export class ProxyProtocolError extends Error {
+  /** Creates a PROXY protocol error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProxyProtocolError";
+  }
+}

@@ -11,6 +11,8 @@ import { readDocsScript } from "./api/docs_page.ts";
 import { ServerMetrics } from "./metrics/server_metrics.ts";
 import { SessionTotals } from "./metrics/session_totals.ts";
 import { setupHooks } from "./hooks/hook_setup.ts";
+import type { LocalStream } from "./cluster/cluster.ts";
+import { startCluster } from "./cluster/start.ts";
 import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
@@ -22,7 +24,9 @@ import { RecordingFactory } from "./record/recording.ts";
 import { repairRecordings } from "./record/repair.ts";
 import { RelayManager } from "./relay/relay_manager.ts";
 import { Admission, isLoopback } from "./session/admission.ts";
-import { type ConnectionDeps, serveConnection } from "./session/connection.ts";
+import { type ConnectionDeps, type RtmpConn, serveConnection } from "./session/connection.ts";
+import { ProxyProtocolError } from "./errors.ts";
+import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
@@ -53,6 +57,12 @@ export interface RunningServer {
   readonly registry: SessionRegistry;
   /** Stops accepting, tells publishers, finalizes recordings and stops the API. */
   close(): Promise<void>;
+}
+
+/** A connection's peer address. */
+interface Peer {
+  readonly hostname: string;
+  readonly port: number;
 }
 
 /** Pause after a failed accept (e.g. out of file descriptors) before the next. */
@@ -96,6 +106,31 @@ function docsScript(log: Logger): Uint8Array | null {
     });
   }
   return script;
+}
+
+/** This edge's cluster name: `--edge-id`, or the host name. */
+export function edgeIdOf(config: Config): string {
+  return config.edgeId !== "" ? config.edgeId : Deno.hostname();
+}
+
+/** The hub's live streams as the cluster registers them. */
+function localStreams(hub: StreamHub, registry: SessionRegistry): LocalStream[] {
+  const view = registry.view();
+  return hub.list().map((s) => {
+    const session = view.get(s.publisherId);
+    return {
+      key: s.key,
+      sessionId: s.publisherId,
+      app: s.app,
+      name: s.name,
+      remoteAddr: session?.remoteAddr ?? "",
+      videoCodec: s.videoCodec,
+      audioCodec: s.audioCodec,
+      bitrateKbps: session?.bitrateKbps ?? 0,
+      since: s.startedAt,
+      silentMs: hub.get(s.key)?.silentMs() ?? 0,
+    };
+  });
 }
 
 /** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
@@ -174,6 +209,20 @@ export function startServer(deps: ServerDeps): RunningServer {
   const hooks = setupHooks(config, clock, log);
   // One instance for RTMP and HTTP-FLV players.
   const slots = new PlayerSlots(config);
+  const cluster = config.clusterRedis === null ? null : startCluster({
+    url: config.clusterRedis,
+    edgeId: edgeIdOf(config),
+    local: () => localStreams(hub, registry),
+    dropLocal: (key, sessionId, reason) => {
+      const live = hub.get(key);
+      if (live === undefined || (sessionId !== null && live.publisherId !== sessionId)) {
+        return false;
+      }
+      return registry.view().drop(live.publisherId, reason);
+    },
+    takeoverAfterMs: config.takeoverAfterMs,
+    log,
+  });
   const connDeps: ConnectionDeps = {
     registry,
     hub,
@@ -188,11 +237,64 @@ export function startServer(deps: ServerDeps): RunningServer {
     chunks: new ChunkCache(),
     ...hooks,
     health: healthThresholds(config),
+    ...(cluster === null ? {} : { clusterClaim: (req) => cluster.claim(req) }),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
   const admission = new Admission(config);
   let stopping = false;
+  /** Admits a connection by its client's address and serves it; `via` is the proxy's address. */
+  const serve = (conn: RtmpConn, client: Peer, via: string | null) => {
+    const remote = `${client.hostname}:${client.port}`;
+    const refusal = admission.admit(client.hostname);
+    if (refusal !== null) {
+      totals.refused(refusal);
+      log.warning("Refused {remote}{via}: {reason}", {
+        remote,
+        via: via === null ? "" : ` via ${via}`,
+        reason: refusal,
+      });
+      conn.close();
+      return;
+    }
+    const p = serveConnection(conn, remote, connDeps).finally(() => {
+      admission.release(client.hostname);
+      conns.delete(p);
+    });
+    conns.add(p);
+  };
+  /** Connections whose PROXY header is still arriving (closed on shutdown). */
+  const waitingHeaders = new Set<Deno.TcpConn>();
+  /** Reads the PROXY header (within the handshake time), then serves the real client. */
+  const serveProxied = async (conn: Deno.TcpConn) => {
+    const via = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
+    if (waitingHeaders.size >= config.maxConnections) {
+      log.warning("Refused {remote}: {reason}", {
+        remote: via,
+        reason: `Limit max-connections: ${waitingHeaders.size} connections wait for a PROXY header`,
+      });
+      return conn.close();
+    }
+    waitingHeaders.add(conn);
+    let proxied;
+    try {
+      proxied = await readProxyHeader(conn, config.handshakeTimeoutMs);
+    } catch (e) {
+      if (stopping) return;
+      log.warning("Refused {remote}: {reason}", {
+        remote: via,
+        reason: e instanceof ProxyProtocolError ? e.message : `PROXY header unread: ${String(e)}`,
+      });
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+      return;
+    } finally {
+      waitingHeaders.delete(conn);
+    }
+    if (stopping) return conn.close();
+    serve(proxied.conn, clientAddress(proxied.header, conn.remoteAddr), via);
+  };
   const accepting = (async () => {
     for (;;) {
       let conn: Deno.TcpConn;
@@ -213,26 +315,12 @@ export function startServer(deps: ServerDeps): RunningServer {
         await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
         continue;
       }
-      const { hostname, port } = conn.remoteAddr;
       // Replies are small writes: without this, Nagle meets delayed ACKs and connect stalls.
       try {
         conn.setNoDelay(true);
       } catch { /* a socket already reset: serveConnection will see it */ }
-      const refusal = admission.admit(hostname);
-      if (refusal !== null) {
-        totals.refused(refusal);
-        log.warning("Refused {remote}: {reason}", {
-          remote: `${hostname}:${port}`,
-          reason: refusal,
-        });
-        conn.close();
-        continue;
-      }
-      const p = serveConnection(conn, `${hostname}:${port}`, connDeps).finally(() => {
-        admission.release(hostname);
-        conns.delete(p);
-      });
-      conns.add(p);
+      if (config.proxyProtocol) void serveProxied(conn);
+      else serve(conn, conn.remoteAddr, null);
     }
   })();
   let httpHost = config.httpHost;
@@ -283,6 +371,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     metrics,
     docsScript: docsScript(log),
     dashboard: { flvPort: flvHttp.addr.port, script: loadDashboardScript() },
+    ...(cluster === null ? {} : { cluster }),
     ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
@@ -307,11 +396,12 @@ export function startServer(deps: ServerDeps): RunningServer {
       stopping = true;
       listener.close();
       await accepting;
+      for (const c of waitingHeaders) c.close();
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
       // Recordings finalize while relays unpublish: a slow origin never delays the files.
-      await Promise.all([relays.settled(), recordings.settled()]);
+      await Promise.all([relays.settled(), recordings.settled(), cluster?.close()]);
       metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);

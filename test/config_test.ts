@@ -175,6 +175,18 @@ const SETTINGS: {
     expect: { publishAuth: "hmac", hmacSecret: "k3y" },
   },
   {
+    name: "proxy protocol",
+    args: ["--proxy-protocol"],
+    env: { RTMP_EDGE_PROXY_PROTOCOL: "1" },
+    expect: { proxyProtocol: true },
+  },
+  {
+    name: "cluster",
+    args: ["--cluster-redis", "redis://127.0.0.1:6379", "--edge-id", "e1"],
+    env: { RTMP_EDGE_CLUSTER_REDIS: "redis://127.0.0.1:6379", RTMP_EDGE_EDGE_ID: "e1" },
+    expect: { clusterRedis: "redis://127.0.0.1:6379", edgeId: "e1" },
+  },
+  {
     name: "publish auth open",
     args: ["--publish-auth=open"],
     env: { RTMP_EDGE_PUBLISH_AUTH: "open" },
@@ -274,6 +286,8 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     webhookTimeoutMs: 3_000,
     webhookFailOpen: false,
     hmacMaxTtlS: 86_400,
+    proxyProtocol: false,
+    clusterRedis: null,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });

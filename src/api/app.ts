@@ -29,6 +29,7 @@ export interface MetricsSource {
   /** The metrics, read now. */
   scrape(): Promise<string>;
 }
+import { clusterRoutes, type ClusterView } from "./cluster_routes.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface ApiOptions {
@@ -44,6 +45,8 @@ export interface ApiOptions {
   readonly metrics?: MetricsSource;
   /** The API reference page's script for `/docs` (404 for the script without). */
   readonly docsScript?: Uint8Array | null;
+  /** This edge's cluster (`--cluster-redis`): `/api/cluster/*`, and its state in `/healthz`. */
+  readonly cluster?: ClusterView;
 }
 
 /**
@@ -100,7 +103,11 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
   const health = options.version === undefined
     ? { ok: true as const }
     : { ok: true as const, version: options.version };
-  app.openapi(healthzRoute, (c) => c.json(health, 200));
+  const cluster = options.cluster;
+  app.openapi(
+    healthzRoute,
+    (c) => c.json(cluster ? { ...health, cluster: cluster.health() } : health, 200),
+  );
   app.all("/healthz", methodNotAllowed(["GET"]));
   if (options.dashboard !== undefined) mountDashboard(app, options.dashboard);
   mountOpenApi(app, options.version ?? "0.0.0", options.docsScript ?? null);
@@ -110,6 +117,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
   app.openapi(listStreamsRoute, (c) => c.json({ streams: options.streams?.() ?? [] }, 200));
   app.all("/api/streams", methodNotAllowed(["GET"]));
   app.all("/api/sessions", methodNotAllowed(["GET"]));
+  if (cluster !== undefined) app.route("/api/cluster", clusterRoutes(cluster));
 
   app.openapi(getSessionRoute, (c) => {
     const { id } = c.req.valid("param");

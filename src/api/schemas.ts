@@ -26,6 +26,12 @@ export const ErrorSchema = z.strictObject({
 export const HealthzSchema = z.strictObject({
   ok: z.literal(true),
   version: z.string().optional().openapi({ example: "0.1.0" }),
+  /** This edge's cluster state (with `--cluster-redis`). */
+  cluster: z.strictObject({
+    edgeId: z.string(),
+    state: z.enum(["ok", "degraded"]),
+    reason: z.string().nullable(),
+  }).optional(),
 }).openapi("Healthz");
 
 const VideoSchema = z.strictObject({

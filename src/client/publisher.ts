@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
 import { createJsParser } from "../parser/js_parser.ts";
 import type { ChunkParser, MessageRecord } from "../parser/types.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
@@ -63,6 +64,8 @@ export interface PublisherOptions {
    * (default true; a long-lived relay turns it off so nothing piles up).
    */
   readonly keepControl?: boolean;
+  /** Bytes sent before the handshake, in the same write: a PROXY protocol header (tests). */
+  readonly preamble?: Uint8Array;
 }
 
 interface Received {
@@ -136,7 +139,8 @@ export class RtmpPublisher {
 
   async #publish(u: RtmpUrl, options: PublisherOptions): Promise<void> {
     const timeout = options.timeoutMs ?? 10_000;
-    await this.write(createC0C1({ epochMs: 0, random: (b) => crypto.getRandomValues(b) }));
+    const c0c1 = createC0C1({ epochMs: 0, random: (b) => crypto.getRandomValues(b) });
+    await this.write(options.preamble === undefined ? c0c1 : concatBytes([options.preamble, c0c1]));
     const s0s1s2 = new Uint8Array(S0S1S2_SIZE);
     for (let have = 0; have < s0s1s2.length;) {
       const n = await this.#conn.read(s0s1s2.subarray(have));

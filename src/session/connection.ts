@@ -102,6 +102,8 @@ export interface ConnectionDeps {
   readonly authorizePlay?: PlayAuthorizer;
   /** Told of publish_done, recording_done, play and play_done; must return at once. */
   readonly onEvent?: HookEventSink;
+  /** The cluster's claim of a name after the hub's (`--cluster-redis`); without it, none. */
+  readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -217,6 +219,7 @@ async function runConnection(
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
     ...(deps.health === undefined ? {} : { health: deps.health }),
     ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    ...(deps.clusterClaim === undefined ? {} : { clusterClaim: deps.clusterClaim }),
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),

@@ -31,6 +31,7 @@ import {
   reportRecordingEnd,
 } from "./publish_recording.ts";
 import type { SessionHandle } from "./registry.ts";
+import type { RecordingInfo } from "./session_info.ts";
 
 /** What the publish flow needs from its connection. */
 export interface PublishFlowOptions {
@@ -65,6 +66,11 @@ export interface PublishFlowOptions {
   readonly dropSession?: (id: string, reason: string) => boolean;
   /** Levels of a publish's health (default {@linkcode DEFAULT_HEALTH_THRESHOLDS}). */
   readonly health?: HealthThresholds;
+  /**
+   * Asked after the hub's claim, before Publish.Start: the cluster's claim of the name across
+   * edges; null allows, a string refuses (the hub's claim is then released).
+   */
+  readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
 }
 
 /** A publish that was allowed, as it is to start. */
@@ -100,6 +106,7 @@ export class PublishFlow {
   #gate: PublishGate | null;
   /** When each publication started, ms. */
   #started = new Map<number, number>();
+  #closed = false;
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
@@ -175,6 +182,7 @@ export class PublishFlow {
   close(): void {
     this.#stopping = true;
     this.#gate?.cancelAll();
+    this.#closed = true;
     for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
   }
 
@@ -271,7 +279,7 @@ export class PublishFlow {
 
   /** Claims the name, opens the recording, says Publish.Start and attaches the relays. */
   #start(p: StartingPublish): void {
-    const { streamId, app, name, query } = p;
+    const { streamId, app, name } = p;
     const session = this.#o.session;
     const refuse = (code: string, description: string) =>
       this.#refuse(streamId, name, code, description);
@@ -326,6 +334,28 @@ export class PublishFlow {
           error: e,
         }),
     })!;
+    const goLive = () => this.#goLive(p, { stream, recording, recInfo, key, startedAt });
+    if (this.#o.clusterClaim === undefined) return goLive();
+    void this.#o.clusterClaim({ key, sessionId: session.id }).then((denied) => {
+      const gone = this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
+      if (denied === null && !gone) return goLive();
+      this.#o.hub.release(stream, `Publish refused: ${denied ?? "connection ending"}`);
+      void recording?.close();
+      if (denied !== null && !this.#closed) refuse("NetStream.Publish.BadName", denied);
+    });
+  }
+
+  /** Attaches the recording, makes the publication and says Publish.Start. */
+  #goLive(p: StartingPublish, live: {
+    stream: LiveStream;
+    recording: Recording | null;
+    recInfo: RecordingInfo | null;
+    key: string;
+    startedAt: Date;
+  }): void {
+    const { streamId, name, query } = p;
+    const { stream, recording, recInfo, key, startedAt } = live;
+    const session = this.#o.session;
     if (recording !== null) {
       this.#recordings.set(streamId, recording);
       stream.attach(

@@ -40,6 +40,8 @@ export interface HostileLimits {
   readonly maxPlayersPerStream?: number;
   readonly playerQueueBytes?: number;
   readonly playerMaxLagMs?: number;
+  /** Every connection starts with a PROXY header (the good publisher sends `goodPreamble`). */
+  readonly proxyProtocol?: boolean;
 }
 
 /** What a case's `run` gets. */
@@ -67,6 +69,8 @@ export interface GroupOptions {
   readonly limits: HostileLimits;
   /** Cases in flight at once (default 4); 1 for cases whose RSS is measured alone. */
   readonly concurrency?: number;
+  /** Bytes the good publisher sends before its handshake (a PROXY header). */
+  readonly goodPreamble?: Uint8Array;
 }
 
 /** Peak RSS growth allowed during one case. */
@@ -110,10 +114,18 @@ export async function runGroup(
     const clip = await makeClip(clipDir);
     const config: Partial<Config> = { ...options.limits };
     await using s = await testServer({ config });
-    const env: CheckEnv = { s, logs };
+    const env: CheckEnv = {
+      s,
+      logs,
+      ...(options.goodPreamble === undefined ? {} : { preamble: options.goodPreamble }),
+    };
     const before = rss();
     results.push(
-      ...await pool(cases, options.concurrency ?? 4, (c, i) => runCase(env, clip, c, i)),
+      ...await pool(
+        cases,
+        options.concurrency ?? 4,
+        (c, i) => runCase(env, clip, c, i, options.goodPreamble),
+      ),
     );
     console.log(report(results, before));
   } finally {
@@ -129,13 +141,22 @@ export async function runGroup(
   }
 }
 
-async function runCase(env: CheckEnv, clip: Clip, c: HostileCase, i: number): Promise<CaseResult> {
+async function runCase(
+  env: CheckEnv,
+  clip: Clip,
+  c: HostileCase,
+  i: number,
+  preamble?: Uint8Array,
+): Promise<CaseResult> {
   const v = new Verdict();
   const sampler = rssSampler();
   const goodName = `good-${i}`;
   let good: RtmpPublisher | null = null;
   try {
-    good = await RtmpPublisher.connect(`${env.s.rtmpUrl}/live/${goodName}`);
+    good = await RtmpPublisher.connect(
+      `${env.s.rtmpUrl}/live/${goodName}`,
+      preamble === undefined ? {} : { preamble },
+    );
   } catch (e) {
     v.fail(`The good publisher could not publish: ${message(e)}`);
   }
