@@ -89,6 +89,14 @@ export interface Config {
   readonly publishAuth: "open" | "hmac";
   /** The key publish signatures are made with (`--publish-auth hmac`); null for none. */
   readonly hmacSecret: string | null;
+  /** RTMPS (RTMP over TLS) listen port on `host`, 0 picks a free one; null for none. */
+  readonly rtmpsPort: number | null;
+  /** PEM certificate chain of the RTMPS listener (reread on SIGHUP); null for none. */
+  readonly tlsCert: string | null;
+  /** PEM private key of the RTMPS listener (reread on SIGHUP); null for none. */
+  readonly tlsKey: string | null;
+  /** A PEM file of extra CA certificates relays trust for `rtmps://` origins; null for none. */
+  readonly tlsCa: string | null;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -138,6 +146,10 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   push: [],
   publishAuth: "open",
   hmacSecret: null,
+  rtmpsPort: null,
+  tlsCert: null,
+  tlsKey: null,
+  tlsCa: null,
 });
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
@@ -484,6 +496,35 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     help: "Key of publish signatures (--publish-auth hmac).\n" +
       "      Prefer the variable or --hmac-secret-file: a flag shows in ps and in task logs",
   }),
+  spec({
+    key: "rtmpsPort",
+    flag: "rtmps-port",
+    arg: "<port>",
+    check: integer(0, 65535),
+    help: "RTMPS (RTMP over TLS) listen port on --host, e.g. 443 or 1936; 0 picks a free one.\n" +
+      "      Needs --tls-cert and --tls-key",
+  }),
+  spec({
+    key: "tlsCert",
+    flag: "tls-cert",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM certificate chain for --rtmps-port (reread on SIGHUP)",
+  }),
+  spec({
+    key: "tlsKey",
+    flag: "tls-key",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM private key for --rtmps-port (reread on SIGHUP)",
+  }),
+  spec({
+    key: "tlsCa",
+    flag: "tls-ca",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM CA certificate(s) trusted besides the system's for rtmps:// --push origins",
+  }),
 ]);
 
 function describeDefault(s: AnyFlagSpec): string {
@@ -491,6 +532,8 @@ function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
   if (s.key === "apiToken") return "none (the API then listens on loopback only)";
   if (s.key === "hmacSecret") return "none";
+  if (s.key === "rtmpsPort") return "off";
+  if (s.key === "tlsCert" || s.key === "tlsKey" || s.key === "tlsCa") return "none";
   return String(DEFAULT_CONFIG[s.key]);
 }
 
@@ -600,7 +643,21 @@ export function parseConfig(
         "RTMP_EDGE_HMAC_SECRET or RTMP_EDGE_HMAC_SECRET_FILE (or --hmac-secret)",
     };
   }
+  const tlsProblem = tlsConfigProblem(config);
+  if (tlsProblem !== null) return { error: tlsProblem };
   return { config };
+}
+
+/** Why the TLS flags do not fit together, or null when they do. */
+function tlsConfigProblem(config: Config): string | null {
+  const files = (config.tlsCert === null ? 0 : 1) + (config.tlsKey === null ? 0 : 1);
+  if (config.rtmpsPort !== null && files < 2) {
+    return "--rtmps-port needs --tls-cert and --tls-key (PEM files)";
+  }
+  if (config.rtmpsPort === null && files > 0) {
+    return "--tls-cert and --tls-key are for --rtmps-port: give it too";
+  }
+  return null;
 }
 
 /** The variable of the repeatable `--push`: targets separated by spaces or commas. */

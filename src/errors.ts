@@ -66,3 +66,12 @@ export class MediaError extends RtmpError {
     this.name = "MediaError";
   }
 }
+
+/** The TLS handshake of an RTMPS connection failed (not TLS, a bad ClientHello, no shared cipher). */
+export class TlsError extends RtmpError {
+  /** Creates a TLS error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TlsError";
+  }
+}

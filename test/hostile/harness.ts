@@ -44,8 +44,11 @@ export interface HostileLimits {
 
 /** What a case's `run` gets. */
 export interface CaseContext {
-  /** Opens a raw connection; the last one opened is the bad client the checks look at. */
-  open(options?: RawClientOptions): Promise<RawClient>;
+  /**
+   * Opens a raw TCP connection (to the RTMPS port with `rtmps`); the last one opened is the bad
+   * client the checks look at.
+   */
+  open(options?: RawClientOptions & { readonly rtmps?: boolean }): Promise<RawClient>;
   /** The clip, for cases that publish. */
   readonly clip: Clip;
   /** The stream name (app `live`) the good publisher is live on during this case. */
@@ -67,6 +70,8 @@ export interface GroupOptions {
   readonly limits: HostileLimits;
   /** Cases in flight at once (default 4); 1 for cases whose RSS is measured alone. */
   readonly concurrency?: number;
+  /** More config for this server (e.g. an RTMPS listener). */
+  readonly config?: Partial<Config>;
 }
 
 /** Peak RSS growth allowed during one case. */
@@ -108,7 +113,7 @@ export async function runGroup(
   const results: CaseResult[] = [];
   try {
     const clip = await makeClip(clipDir);
-    const config: Partial<Config> = { ...options.limits };
+    const config: Partial<Config> = { ...options.limits, ...options.config };
     await using s = await testServer({ config });
     const env: CheckEnv = { s, logs };
     const before = rss();
@@ -151,7 +156,9 @@ async function runCase(env: CheckEnv, clip: Clip, c: HostileCase, i: number): Pr
     clip,
     goodName,
     async open(opts) {
-      const client = await RawClient.open(env.s.server.rtmpPort, opts);
+      const port = opts?.rtmps === true ? env.s.server.rtmpsPort : env.s.server.rtmpPort;
+      if (port === null) throw new Error("This group's server has no RTMPS listener");
+      const client = await RawClient.open(port, opts);
       clients.push(client);
       return client;
     },
