@@ -2,8 +2,10 @@
  * An accepted TCP connection with a server-side `node:tls` socket over it, as the connection
  * loop wants it: `read` into the caller's buffer, `write` resolving once the bytes are handed on,
  * `close` (at once, mid-handshake too), and the TLS `handshake`. Decrypted bytes wait in a small
- * queue; past {@linkcode HIGH_WATER} the TLS socket is paused and stops reading the connection,
- * so a session that stops reading holds at most about that much.
+ * queue; past {@linkcode HIGH_WATER} the connection is not read until the session has taken some,
+ * so a session that reads slower than its peer sends holds at most about that much (the TCP
+ * window pushes back on the peer). Pausing the TLS socket alone is not enough: Deno's `node:tls`
+ * keeps pulling from the stream under it.
  * @module
  */
 
@@ -33,13 +35,16 @@ export class TlsSocketConn {
   #ended = false;
   #error: Error | null = null;
   #wake: (() => void) | null = null;
+  /** Set while reading the connection waits for the queue to drain. */
+  #unblock: (() => void) | null = null;
   readonly #secure: Promise<TlsInfo>;
 
   /** Starts the TLS server side over `conn` with `context`. */
   constructor(conn: Deno.Conn, context: SecureContext) {
     this.#conn = conn;
     this.remoteAddr = conn.remoteAddr;
-    const tls = new TLSSocket(duplexOf(conn), { isServer: true, secureContext: context });
+    const gate = () => this.#roomToRead();
+    const tls = new TLSSocket(duplexOf(conn, gate), { isServer: true, secureContext: context });
     this.#tls = tls;
     this.#secure = new Promise<TlsInfo>((resolve, reject) => {
       tls.once("secure", () => resolve({ version: tls.getProtocol() ?? null }));
@@ -68,6 +73,11 @@ export class TlsSocketConn {
     tls.on("close", end);
   }
 
+  /** Decrypted bytes received and not yet read. */
+  get queuedBytes(): number {
+    return this.#buffered;
+  }
+
   /** Resolves once the TLS handshake is done; rejects with its error. */
   handshake(): Promise<TlsInfo> {
     return this.#secure;
@@ -90,7 +100,12 @@ export class TlsSocketConn {
       else this.#chunks[0] = head.subarray(take);
     }
     this.#buffered -= n;
-    if (this.#buffered < HIGH_WATER && this.#tls.isPaused()) this.#tls.resume();
+    if (this.#buffered < HIGH_WATER) {
+      if (this.#tls.isPaused()) this.#tls.resume();
+      const unblock = this.#unblock;
+      this.#unblock = null;
+      unblock?.();
+    }
     return n;
   }
 
@@ -111,6 +126,15 @@ export class TlsSocketConn {
       this.#conn.close();
     } catch { /* closed already */ }
     this.#poke();
+    const unblock = this.#unblock;
+    this.#unblock = null;
+    unblock?.();
+  }
+
+  /** Resolves when the queue has room for more of the connection (at once when it has). */
+  #roomToRead(): Promise<void> | null {
+    if (this.#buffered < HIGH_WATER || this.#ended) return null;
+    return new Promise((r) => this.#unblock = r);
   }
 
   #poke(): void {
@@ -120,16 +144,23 @@ export class TlsSocketConn {
   }
 }
 
-/** The TCP connection as the Duplex stream `node:tls` reads and writes ciphertext through. */
-function duplexOf(conn: Deno.Conn): Duplex {
+/**
+ * The TCP connection as the Duplex stream `node:tls` reads and writes ciphertext through; each
+ * read of the connection first waits for `room` (the decrypted queue below its bound).
+ */
+function duplexOf(conn: Deno.Conn, room: () => Promise<void> | null): Duplex {
   // The stream asks for more only after the last push, so one buffer serves every read.
   const buf = new Uint8Array(READ_SIZE);
   return new Duplex({
     read() {
-      conn.read(buf).then(
-        (n) => this.push(n === null ? null : buf.slice(0, n)),
-        (e) => this.destroy(e instanceof Error ? e : new Error(String(e))),
-      );
+      const fill = () =>
+        conn.read(buf).then(
+          (n) => this.push(n === null ? null : buf.slice(0, n)),
+          (e) => this.destroy(e instanceof Error ? e : new Error(String(e))),
+        );
+      const wait = room();
+      if (wait === null) void fill();
+      else void wait.then(fill);
     },
     write(chunk: Uint8Array, _encoding, done) {
       writeAll(conn, chunk).then(() => done(), done);
