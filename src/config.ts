@@ -131,6 +131,14 @@ export interface Config {
   readonly proxyProtocol: boolean;
   /** Redis of the cluster (`redis://[user:pass@]host:port`); null runs this edge alone. */
   readonly clusterRedis: string | null;
+  /** RTMPS (RTMP over TLS) listen port on `host`, 0 picks a free one; null for none. */
+  readonly rtmpsPort: number | null;
+  /** PEM certificate chain of the RTMPS listener (reread on SIGHUP); null for none. */
+  readonly tlsCert: string | null;
+  /** PEM private key of the RTMPS listener (reread on SIGHUP); null for none. */
+  readonly tlsKey: string | null;
+  /** A PEM file of extra CA certificates relays trust for `rtmps://` origins; null for none. */
+  readonly tlsCa: string | null;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -201,6 +209,10 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   hmacMaxTtlS: 86_400,
   proxyProtocol: false,
   clusterRedis: null,
+  rtmpsPort: null,
+  tlsCert: null,
+  tlsKey: null,
+  tlsCa: null,
 });
 
 /** The hostname when reading it is allowed (never prompts), else `fallback`. */
@@ -724,6 +736,35 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     help: "Allow (with a warning) when a webhook fails (timeout, 3xx/5xx, garbage);\n" +
       "      a 4xx answer still refuses",
   }),
+  spec({
+    key: "rtmpsPort",
+    flag: "rtmps-port",
+    arg: "<port>",
+    check: integer(0, 65535),
+    help: "RTMPS (RTMP over TLS) listen port on --host, e.g. 443 or 1936; 0 picks a free one.\n" +
+      "      Needs --tls-cert and --tls-key",
+  }),
+  spec({
+    key: "tlsCert",
+    flag: "tls-cert",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM certificate chain for --rtmps-port (reread on SIGHUP)",
+  }),
+  spec({
+    key: "tlsKey",
+    flag: "tls-key",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM private key for --rtmps-port (reread on SIGHUP)",
+  }),
+  spec({
+    key: "tlsCa",
+    flag: "tls-ca",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM CA certificate(s) trusted besides the system's for rtmps:// --push origins",
+  }),
 ]);
 
 function redisUrl(raw: string): { value: string } | { problem: string } {
@@ -739,6 +780,8 @@ function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "onPublish" || s.key === "onEvent" || s.key === "onPlay") return "none";
   if (s.key === "clusterRedis") return "none (this edge runs alone)";
   if (s.key === "edgeId") return "the host name";
+  if (s.key === "rtmpsPort") return "off";
+  if (s.key === "tlsCert" || s.key === "tlsKey" || s.key === "tlsCa") return "none";
   return String(DEFAULT_CONFIG[s.key]);
 }
 
@@ -850,7 +893,21 @@ export function parseConfig(
   }
   const hooks = hookProblem(config);
   if (hooks !== null) return { error: hooks };
+  const tlsProblem = tlsConfigProblem(config);
+  if (tlsProblem !== null) return { error: tlsProblem };
   return { config };
+}
+
+/** Why the TLS flags do not fit together, or null when they do. */
+function tlsConfigProblem(config: Config): string | null {
+  const files = (config.tlsCert === null ? 0 : 1) + (config.tlsKey === null ? 0 : 1);
+  if (config.rtmpsPort !== null && files < 2) {
+    return "--rtmps-port needs --tls-cert and --tls-key (PEM files)";
+  }
+  if (config.rtmpsPort === null && files > 0) {
+    return "--tls-cert and --tls-key are for --rtmps-port: give it too";
+  }
+  return null;
 }
 
 /** What an auth mode lacks: a webhook mode without its URL, play hmac without a secret. */

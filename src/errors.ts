@@ -75,3 +75,12 @@ export class ProxyProtocolError extends Error {
     this.name = "ProxyProtocolError";
   }
 }
+
+/** The TLS handshake of an RTMPS connection failed (not TLS, a bad ClientHello, no shared cipher). */
+export class TlsError extends RtmpError {
+  /** Creates a TLS error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TlsError";
+  }
+}

@@ -1,17 +1,24 @@
 /**
  * `deno task serve`: parses flags and environment, sets up logging, starts the server,
- * and shuts it down cleanly on SIGINT/SIGTERM.
+ * shuts it down cleanly on SIGINT/SIGTERM, and reloads the RTMPS certificate on SIGHUP.
  * @module
  */
 
-import { configure, dispose, getLogger, getStreamSink, getTextFormatter } from "@logtape/logtape";
+import {
+  configure,
+  dispose,
+  getLogger,
+  getStreamSink,
+  getTextFormatter,
+  type Logger,
+} from "@logtape/logtape";
 import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
 import { jsonLinesFormatter } from "./log/json_lines.ts";
 import { createJsParser } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { stdoutPipe } from "./record/stdout_pipe.ts";
-import { startServer } from "./server.ts";
+import { type RunningServer, startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
 
 /** The longest a clean shutdown may take before the process exits anyway. */
@@ -49,14 +56,20 @@ export async function main(args: string[]): Promise<number> {
   const log = getLogger(["rtmp-edge"]);
   log.info("rtmp-edge {version} starting", { version: VERSION });
   const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
-  const server = startServer({
-    config,
-    clock: systemClock,
-    log,
-    makeParser: factory,
-    pipe: stdoutPipe(),
-    version: VERSION,
-  });
+  let server: RunningServer;
+  try {
+    server = startServer({
+      config,
+      clock: systemClock,
+      log,
+      makeParser: factory,
+      pipe: stdoutPipe(),
+      version: VERSION,
+    });
+  } catch (e) {
+    log.fatal("Cannot start: {error}", { error: e instanceof Error ? e.message : String(e) });
+    return 1;
+  }
   log.info("Parser {parser}; recordings {where}", {
     parser: config.parser,
     where: config.record ? config.recordDir : "off",
@@ -65,7 +78,10 @@ export async function main(args: string[]): Promise<number> {
   const stop = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  const reload = () => reloadTls(server, log);
+  if (config.rtmpsPort !== null) Deno.addSignalListener("SIGHUP", reload);
   await stopped.promise;
+  if (config.rtmpsPort !== null) Deno.removeSignalListener("SIGHUP", reload);
   log.info("Shutting down: finalizing recordings");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"late">((r) => timer = setTimeout(() => r("late"), SHUTDOWN_MS));
@@ -74,6 +90,18 @@ export async function main(args: string[]): Promise<number> {
   if (how === "late") log.error("Shutdown took over {ms} ms; exiting anyway", { ms: SHUTDOWN_MS });
   else log.info("Stopped");
   return 0;
+}
+
+/** SIGHUP: new RTMPS connections get the certificate now in the files; sessions go on. */
+function reloadTls(server: RunningServer, log: Logger): void {
+  try {
+    server.reloadTls();
+    log.info("TLS certificate reloaded for new RTMPS connections");
+  } catch (e) {
+    log.error("TLS certificate reload failed, the old one stays in use: {error}", {
+      error: e instanceof Error ? e.message : String(e),
+    });
+  }
 }
 
 if (import.meta.main) {

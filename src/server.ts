@@ -32,6 +32,9 @@ import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
 import { PlayerSlots } from "./stream/player_slots.ts";
 import { ChunkCache } from "./play/chunk_cache.ts";
+import { acceptLoop } from "./listen/accept_loop.ts";
+import { ServerTls } from "./tls/server_tls.ts";
+import { type PemPair, readPemFile, readPemPair } from "./tls/tls_files.ts";
 
 /** What {@linkcode startServer} needs besides the config. */
 export interface ServerDeps {
@@ -54,7 +57,14 @@ export interface RunningServer {
   readonly httpPort: number;
   /** The HTTP-FLV port actually bound. */
   readonly httpFlvPort: number;
+  /** The RTMPS port actually bound, or null without `--rtmps-port`. */
+  readonly rtmpsPort: number | null;
   readonly registry: SessionRegistry;
+  /**
+   * Rereads `--tls-cert` and `--tls-key` for new RTMPS connections (SIGHUP); open sessions go on.
+   * Throws, keeping the old pair, when a file cannot be read or the pair is refused.
+   */
+  reloadTls(): void;
   /** Stops accepting, tells publishers, finalizes recordings and stops the API. */
   close(): Promise<void>;
 }
@@ -64,9 +74,6 @@ interface Peer {
   readonly hostname: string;
   readonly port: number;
 }
-
-/** Pause after a failed accept (e.g. out of file descriptors) before the next. */
-const ACCEPT_RETRY_MS = 100;
 
 /** Reason given to sessions when the server stops. */
 export const SHUTDOWN_REASON = "Server shutting down";
@@ -133,9 +140,21 @@ function localStreams(hub: StreamHub, registry: SessionRegistry): LocalStream[] 
   });
 }
 
+/** The `--tls-cert` and `--tls-key` pair `--rtmps-port` needs, read now; null without it. */
+function rtmpsPem(config: Config): PemPair | null {
+  if (config.rtmpsPort === null) return null;
+  if (config.tlsCert === null || config.tlsKey === null) {
+    throw new Error("--rtmps-port needs --tls-cert and --tls-key");
+  }
+  return readPemPair(config.tlsCert, config.tlsKey);
+}
+
 /** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
+  // A pair that cannot be read or is refused stops the start before anything listens.
+  const pem = rtmpsPem(config);
+  const tls = pem === null ? null : new ServerTls(pem);
   if (config.record) {
     const { repaired, failed } = repairRecordings(config.recordDir);
     for (const r of repaired) {
@@ -201,6 +220,7 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   const relays = new RelayManager({
     targets: config.push,
+    ...(config.tlsCa === null ? {} : { caCerts: [readPemFile(config.tlsCa, "--tls-ca")] }),
     clock,
     log,
     maxQueueBytes: config.playerQueueBytes,
@@ -240,24 +260,39 @@ export function startServer(deps: ServerDeps): RunningServer {
     ...(cluster === null ? {} : { clusterClaim: (req) => cluster.claim(req) }),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
+  let tlsListener: Deno.TcpListener | null = null;
+  if (tls !== null && config.rtmpsPort !== null) {
+    try {
+      tlsListener = Deno.listen({
+        hostname: config.host,
+        port: config.rtmpsPort,
+        transport: "tcp",
+      });
+    } catch (e) {
+      listener.close();
+      throw e;
+    }
+  }
   const conns = new Set<Promise<void>>();
   const admission = new Admission(config);
   let stopping = false;
-  /** Admits a connection by its client's address and serves it; `via` is the proxy's address. */
-  const serve = (conn: RtmpConn, client: Peer, via: string | null) => {
-    const remote = `${client.hostname}:${client.port}`;
+  /** Admits `client` by its address; on a refusal closes `conn` and says why. */
+  const admit = (conn: { close(): void }, client: Peer, via: string | null): boolean => {
     const refusal = admission.admit(client.hostname);
-    if (refusal !== null) {
-      totals.refused(refusal);
-      log.warning("Refused {remote}{via}: {reason}", {
-        remote,
-        via: via === null ? "" : ` via ${via}`,
-        reason: refusal,
-      });
-      conn.close();
-      return;
-    }
-    const p = serveConnection(conn, remote, connDeps).finally(() => {
+    if (refusal === null) return true;
+    totals.refused(refusal);
+    log.warning("Refused {remote}{via}: {reason}", {
+      remote: `${client.hostname}:${client.port}`,
+      via: via === null ? "" : ` via ${via}`,
+      reason: refusal,
+    });
+    conn.close();
+    return false;
+  };
+  /** Serves an admitted connection; its admission is released when it ends. */
+  const serve = (conn: RtmpConn, client: Peer, serveDeps: ConnectionDeps) => {
+    const remote = `${client.hostname}:${client.port}`;
+    const p = serveConnection(conn, remote, serveDeps).finally(() => {
       admission.release(client.hostname);
       conns.delete(p);
     });
@@ -293,36 +328,36 @@ export function startServer(deps: ServerDeps): RunningServer {
       waitingHeaders.delete(conn);
     }
     if (stopping) return conn.close();
-    serve(proxied.conn, clientAddress(proxied.header, conn.remoteAddr), via);
+    const client = clientAddress(proxied.header, conn.remoteAddr);
+    if (admit(proxied.conn, client, via)) serve(proxied.conn, client, connDeps);
   };
-  const accepting = (async () => {
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (e) {
-        if (stopping || e instanceof Deno.errors.BadResource) return; // the listener was closed
-        if (
-          e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionReset ||
-          e instanceof Deno.errors.ConnectionAborted
-        ) {
-          // The peer gave up before we accepted (a reset): that one connection only.
-          log.debug("Accept skipped a connection that was already gone: {error}", { error: e });
-          continue;
-        }
-        // Out of file descriptors and the like: say so, wait a little, keep accepting.
-        log.error("Accept failed: {error}", { error: e });
-        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
-        continue;
-      }
+  /** A connection accepted on the RTMP port: its PROXY header first when that is on. */
+  const accepted = (conn: Deno.TcpConn) => {
+    try {
       // Replies are small writes: without this, Nagle meets delayed ACKs and connect stalls.
-      try {
-        conn.setNoDelay(true);
-      } catch { /* a socket already reset: serveConnection will see it */ }
-      if (config.proxyProtocol) void serveProxied(conn);
-      else serve(conn, conn.remoteAddr, null);
-    }
-  })();
+      conn.setNoDelay(true);
+    } catch { /* a socket already reset: serveConnection will see it */ }
+    if (config.proxyProtocol) void serveProxied(conn);
+    else if (admit(conn, conn.remoteAddr, null)) serve(conn, conn.remoteAddr, connDeps);
+  };
+  const accepting = [
+    acceptLoop({ listener, log, closed: () => stopping, onConn: accepted }),
+  ];
+  if (tlsListener !== null && tls !== null) {
+    // RTMPS takes no PROXY header: behind HAProxy, TLS ends there (see the README).
+    const tlsDeps: ConnectionDeps = { ...connDeps, tls: true };
+    accepting.push(acceptLoop({
+      listener: tlsListener,
+      log,
+      closed: () => stopping,
+      onConn: (conn) => {
+        try {
+          conn.setNoDelay(true);
+        } catch { /* already reset */ }
+        if (admit(conn, conn.remoteAddr, null)) serve(tls.wrap(conn), conn.remoteAddr, tlsDeps);
+      },
+    }));
+  }
   let httpHost = config.httpHost;
   if (config.apiToken === null && !isLoopback(httpHost)) {
     log.warning("No --api-token: the API listens on 127.0.0.1 only, not {host}", {
@@ -378,6 +413,10 @@ export function startServer(deps: ServerDeps): RunningServer {
   const httpPort = http.addr.port;
   const httpFlvPort = flvHttp.addr.port;
   log.info("RTMP listening on {host}:{port}", { host: config.host, port: rtmpPort });
+  const rtmpsPort = tlsListener === null ? null : tlsListener.addr.port;
+  if (rtmpsPort !== null) {
+    log.info("RTMPS listening on {host}:{port}", { host: config.host, port: rtmpsPort });
+  }
   log.info("HTTP API listening on http://{host}:{port}{auth}", {
     host: httpHost,
     port: httpPort,
@@ -391,11 +430,17 @@ export function startServer(deps: ServerDeps): RunningServer {
     rtmpPort,
     httpPort,
     httpFlvPort,
+    rtmpsPort,
     registry,
+    reloadTls() {
+      if (tls === null || config.tlsCert === null || config.tlsKey === null) return;
+      tls.reload(readPemPair(config.tlsCert, config.tlsKey));
+    },
     async close() {
       stopping = true;
       listener.close();
-      await accepting;
+      tlsListener?.close();
+      await Promise.all(accepting);
       for (const c of waitingHeaders) c.close();
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);

@@ -288,6 +288,10 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     hmacMaxTtlS: 86_400,
     proxyProtocol: false,
     clusterRedis: null,
+    rtmpsPort: null,
+    tlsCert: null,
+    tlsKey: null,
+    tlsCa: null,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });
@@ -557,4 +561,34 @@ Deno.test("parseConfig() refuses a webhook mode without its URL, and a URL that 
   assert.equal(bad, "Invalid --on-event: expected an http:// or https:// URL");
   assert.match(error(["--webhook-timeout", "0"]), /^Invalid --webhook-timeout/);
   assert.match(error(["--hmac-max-ttl", "x"]), /^Invalid --hmac-max-ttl/);
+});
+
+Deno.test("parseConfig() reads the RTMPS flags and their variables", () => {
+  const tls = ["--rtmps-port", "1936", "--tls-cert", "/c.pem", "--tls-key", "/k.pem"];
+  assert.deepEqual(config([...tls, "--tls-ca", "/ca.pem"]), {
+    ...DEFAULT_CONFIG,
+    rtmpsPort: 1936,
+    tlsCert: "/c.pem",
+    tlsKey: "/k.pem",
+    tlsCa: "/ca.pem",
+  });
+  const byEnv = parseConfig([], {
+    RTMP_EDGE_RTMPS_PORT: "0",
+    RTMP_EDGE_TLS_CERT: "/c.pem",
+    RTMP_EDGE_TLS_KEY: "/k.pem",
+  });
+  assert.ok("config" in byEnv);
+  assert.equal(byEnv.config.rtmpsPort, 0);
+  assert.equal(byEnv.config.tlsKey, "/k.pem");
+  assert.equal(config(["--tls-ca", "/ca.pem"]).tlsCa, "/ca.pem");
+});
+
+Deno.test("parseConfig() refuses --rtmps-port without both PEM files, and PEM files without it", () => {
+  assert.match(error(["--rtmps-port", "443"]), /^--rtmps-port needs --tls-cert and --tls-key/);
+  assert.match(
+    error(["--rtmps-port", "443", "--tls-cert", "/c.pem"]),
+    /needs --tls-cert and --tls-key/,
+  );
+  assert.match(error(["--tls-cert", "/c.pem", "--tls-key", "/k.pem"]), /are for --rtmps-port/);
+  assert.match(error(["--rtmps-port", "70000"]), /^Invalid --rtmps-port: expected a whole number/);
 });

@@ -112,6 +112,8 @@ export const SessionSchema = z.strictObject({
   tcUrl: z.string().nullable(),
   encoder: z.string().nullable(),
   protocol: z.enum(["rtmp", "http-flv"]),
+  tls: z.boolean(),
+  tlsVersion: z.string().nullable().openapi({ example: "TLSv1.3" }),
   parser: z.enum(["js", "wasm"]).nullable(),
   role: z.enum(["publisher", "player"]).nullable(),
   startedAt: z.string().openapi({ format: "date-time" }),

@@ -24,6 +24,8 @@ export interface RelayManagerOptions {
   readonly maxQueueBytes: number;
   /** How relays connect (default: our RTMP client, 10 s timeout). */
   readonly dial?: Dial;
+  /** PEM CA certificates trusted besides the system's for `rtmps://` origins (`--tls-ca`). */
+  readonly caCerts?: readonly string[];
   readonly timers?: Timers;
   /** In `[0, 1)` (default `Math.random`). */
   readonly random?: () => number;
@@ -82,7 +84,11 @@ export class RelayManager {
       const relay = new Relay({
         url: pushUrl(target, stream.name),
         startMessages: () => stream.startMessages(),
-        dial: this.#o.dial ?? ((url) => dialRtmp(url, { timeoutMs: 10_000 })),
+        dial: this.#o.dial ?? ((url) =>
+          dialRtmp(url, {
+            timeoutMs: 10_000,
+            ...(this.#o.caCerts === undefined ? {} : { caCerts: this.#o.caCerts }),
+          })),
         clock: this.#o.clock,
         timers: this.#o.timers ?? systemTimers,
         random: this.#o.random ?? Math.random,

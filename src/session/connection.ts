@@ -26,6 +26,8 @@ import {
 import { ChunkCache } from "../play/chunk_cache.ts";
 import { PlayFlow } from "../play/play_flow.ts";
 import type { PlayerSlots } from "../stream/player_slots.ts";
+import { startTls } from "../tls/tls_accept.ts";
+import type { TlsInfo } from "../tls/tls_socket_conn.ts";
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
@@ -40,6 +42,8 @@ export interface RtmpConn {
   read(p: Uint8Array): Promise<number | null>;
   write(p: Uint8Array): Promise<number>;
   close(): void;
+  /** The TLS handshake; run first when {@linkcode ConnectionDeps.tls} is set. */
+  handshake?(): Promise<TlsInfo>;
 }
 
 /** Per-connection limits besides the parser's. */
@@ -104,6 +108,8 @@ export interface ConnectionDeps {
   readonly onEvent?: HookEventSink;
   /** The cluster's claim of a name after the hub's (`--cluster-redis`); without it, none. */
   readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
+  /** Connections come over TLS (RTMPS): its handshake runs first, within the handshake timeout. */
+  readonly tls?: boolean;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -158,6 +164,7 @@ async function runConnection(
     session = registry.open({
       remoteAddr,
       parser: parser.kind,
+      tls: deps.tls === true,
       drop: (why) => {
         reason ??= why;
         flow?.notifyStop(why);
@@ -226,6 +233,7 @@ async function runConnection(
     end: endAfterDrain,
   });
   try {
+    if (deps.tls === true) session.update({ tlsVersion: await startTls(conn) });
     await handshake(conn, outbox, clock, watchdog);
     watchdog.handshakeDone();
     session.update({ state: "connected" });

@@ -20,6 +20,7 @@ export type SessionPatch = Partial<
     | "recording"
     | "role"
     | "player"
+    | "tlsVersion"
   >
 >;
 
@@ -76,6 +77,8 @@ export interface SessionInit {
   readonly parser: "js" | "wasm" | null;
   /** The wire protocol (default `rtmp`). */
   readonly protocol?: "rtmp" | "http-flv";
+  /** Whether the connection came over TLS (default false). */
+  readonly tls?: boolean;
   /** Called by {@linkcode RegistryView.drop}; the connection should close itself. */
   readonly drop: (reason: string) => void;
 }
@@ -143,6 +146,8 @@ export class SessionRegistry {
       encoder: null,
       protocol: init.protocol ?? "rtmp",
       parser: init.parser,
+      tls: init.tls ?? false,
+      tlsVersion: null,
       role: null,
       startedAt: new Date(this.#clock.now()).toISOString(),
       publishStartedAt: null,
@@ -260,6 +265,7 @@ class Handle implements SessionHandle {
     if (patch.recording !== undefined) info.recording = patch.recording;
     if (patch.role !== undefined) info.role = patch.role;
     if (patch.player !== undefined) info.player = patch.player;
+    if (patch.tlsVersion !== undefined) info.tlsVersion = patch.tlsVersion;
     if (patch.state === "closed") this.#close(this.#entry, "closed");
     else if (patch.state !== undefined) info.state = patch.state;
   }

@@ -46,8 +46,11 @@ export interface HostileLimits {
 
 /** What a case's `run` gets. */
 export interface CaseContext {
-  /** Opens a raw connection; the last one opened is the bad client the checks look at. */
-  open(options?: RawClientOptions): Promise<RawClient>;
+  /**
+   * Opens a raw TCP connection (to the RTMPS port with `rtmps`); the last one opened is the bad
+   * client the checks look at.
+   */
+  open(options?: RawClientOptions & { readonly rtmps?: boolean }): Promise<RawClient>;
   /** The clip, for cases that publish. */
   readonly clip: Clip;
   /** The stream name (app `live`) the good publisher is live on during this case. */
@@ -71,6 +74,8 @@ export interface GroupOptions {
   readonly concurrency?: number;
   /** Bytes the good publisher sends before its handshake (a PROXY header). */
   readonly goodPreamble?: Uint8Array;
+  /** More config for this server (e.g. an RTMPS listener). */
+  readonly config?: Partial<Config>;
 }
 
 /** Peak RSS growth allowed during one case. */
@@ -112,7 +117,7 @@ export async function runGroup(
   const results: CaseResult[] = [];
   try {
     const clip = await makeClip(clipDir);
-    const config: Partial<Config> = { ...options.limits };
+    const config: Partial<Config> = { ...options.limits, ...options.config };
     await using s = await testServer({ config });
     const env: CheckEnv = {
       s,
@@ -172,7 +177,9 @@ async function runCase(
     clip,
     goodName,
     async open(opts) {
-      const client = await RawClient.open(env.s.server.rtmpPort, opts);
+      const port = opts?.rtmps === true ? env.s.server.rtmpsPort : env.s.server.rtmpPort;
+      if (port === null) throw new Error("This group's server has no RTMPS listener");
+      const client = await RawClient.open(port, opts);
       clients.push(client);
       return client;
     },
