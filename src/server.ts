@@ -154,7 +154,7 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
   const metrics = new ServerMetrics({
-    sessions: () => registry.view().list(),
+    sessions: () => registry.live(),
     streams: () => hub.list(),
     totals,
     maxStreams: config.maxConnections,

@@ -33,8 +33,8 @@ export interface MemoryFigures {
 
 /** Options for {@linkcode ServerMetrics}. */
 export interface ServerMetricsOptions {
-  /** Sessions as the registry lists them. */
-  readonly sessions: () => readonly SessionInfo[];
+  /** Live sessions (`SessionRegistry.live`); closed ones in it are skipped. */
+  readonly sessions: () => Iterable<Readonly<SessionInfo>>;
   /** The hub's live streams. */
   readonly streams: () => readonly StreamView[];
   /** Totals of closed sessions (the registry's close hook feeds them). */

@@ -66,7 +66,7 @@ function setup() {
   });
   open().close("Client closed the connection");
   const metrics = new ServerMetrics({
-    sessions: () => registry.view().list(),
+    sessions: () => registry.live(),
     streams: () => hub.list(),
     totals,
     maxStreams: 10,

@@ -18,7 +18,7 @@ function setup(opts: { maxStreams?: number; loop?: LoopMonitor; clock?: FakeCloc
   });
   const hub = new StreamHub();
   const metrics = new ServerMetrics({
-    sessions: () => registry.view().list(),
+    sessions: () => registry.live(),
     streams: () => hub.list(),
     totals,
     maxStreams: opts.maxStreams ?? 10,
