@@ -85,7 +85,7 @@ function publishAuth(
 }
 
 /** The `/docs` page's script from `build/`, or null with a warning when it was not built. */
-function docsScript(log: Logger): Uint8Array | null {
+function loadDocsScript(log: Logger): Uint8Array | null {
   const { script, error } = readDocsScript();
   if (script === null) {
     log.warning("No API reference script ({error}): run deno task build:docs for /docs", {
@@ -240,7 +240,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     token: config.apiToken,
     streams: () => hub.list(),
     metrics,
-    docsScript: docsScript(log),
+    docsScript: () => loadDocsScript(log),
     ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const http = listenHttp({

@@ -39,8 +39,11 @@ export interface ApiOptions {
   readonly streams?: () => StreamView[];
   /** The metrics for `GET /metrics` (404 without). */
   readonly metrics?: MetricsSource;
-  /** The API reference page's script for `/docs` (404 for the script without). */
-  readonly docsScript?: Uint8Array | null;
+  /**
+   * Loads the API reference page's script for `/docs`, on its first request (404 for the script
+   * when absent or when it gives null).
+   */
+  readonly docsScript?: () => Uint8Array | null;
 }
 
 /**
@@ -98,7 +101,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
     : { ok: true as const, version: options.version };
   app.openapi(healthzRoute, (c) => c.json(health, 200));
   app.all("/healthz", methodNotAllowed(["GET"]));
-  mountOpenApi(app, options.version ?? "0.0.0", options.docsScript ?? null);
+  mountOpenApi(app, options.version ?? "0.0.0", options.docsScript ?? (() => null));
   if (options.token != null) app.use("*", requireBearer(options.token));
 
   app.openapi(listSessionsRoute, (c) => c.json({ sessions: view.list() }, 200));
@@ -149,7 +152,11 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
 }
 
 /** Adds `/openapi.json` (generated from the routes) and the `/docs` reference page. */
-function mountOpenApi(app: OpenAPIHono, version: string, docsScript: Uint8Array | null): void {
+function mountOpenApi(
+  app: OpenAPIHono,
+  version: string,
+  docsScript: () => Uint8Array | null,
+): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
