@@ -85,10 +85,48 @@ export interface Config {
   readonly takeoverAfterMs: number;
   /** Origins every publish is pushed to, as `rtmp://host[:port]/app` (repeatable `--push`). */
   readonly push: readonly string[];
-  /** Who may publish: anyone (`open`), or only holders of a signed stream name (`hmac`). */
-  readonly publishAuth: "open" | "hmac";
+  /**
+   * Who may publish: anyone (`open`), only holders of a signed stream name (`hmac`), or whom
+   * the `--on-publish` webhook allows (`webhook`).
+   */
+  readonly publishAuth: "open" | "hmac" | "webhook";
   /** The key publish signatures are made with (`--publish-auth hmac`); null for none. */
   readonly hmacSecret: string | null;
+  /** Log lines as text or as JSON lines. */
+  readonly logFormat: "text" | "json";
+  /** Keyframe interval above which a publish's health is `warning` / `bad`, in ms. */
+  readonly healthKeyframeWarnMs: number;
+  readonly healthKeyframeBadMs: number;
+  /** Media arriving this far behind real time is `warning` / `bad`, in ms. */
+  readonly healthBehindWarnMs: number;
+  readonly healthBehindBadMs: number;
+  /** Audio and video timestamps this far apart are `warning` / `bad`, in ms. */
+  readonly healthDriftWarnMs: number;
+  readonly healthDriftBadMs: number;
+  /** A track (or both) sending nothing this long is `bad`, in ms. */
+  readonly healthStoppedMs: number;
+  /** An arrival gap this long is `warning` for a while, in ms. */
+  readonly healthGapWarnMs: number;
+  /** A timestamp step forward above this many ms is a jump. */
+  readonly healthJumpMs: number;
+  /** Measured fps this many percent off the metadata's is `warning`. */
+  readonly healthFpsTolerance: number;
+  /** This server's name in a cluster and in hook requests (default: the hostname). */
+  readonly edgeId: string;
+  /** Where publish webhooks are POSTed (`--publish-auth webhook`); null for none. */
+  readonly onPublish: string | null;
+  /** Where notifications (publish_done, play, play_done, recording_done) are POSTed; null for none. */
+  readonly onEvent: string | null;
+  /** Who may play: anyone (`open`), signed names (`hmac`), or the `--on-play` webhook. */
+  readonly playAuth: "open" | "hmac" | "webhook";
+  /** Where play webhooks are POSTed (`--play-auth webhook`); null for none. */
+  readonly onPlay: string | null;
+  /** A webhook must answer within this many ms. */
+  readonly webhookTimeoutMs: number;
+  /** A webhook that fails (not one that answers 4xx) allows, with a warning, instead of refusing. */
+  readonly webhookFailOpen: boolean;
+  /** A signature whose `exp` is further ahead than this many seconds is refused. */
+  readonly hmacMaxTtlS: number;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -138,12 +176,43 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   push: [],
   publishAuth: "open",
   hmacSecret: null,
+  logFormat: "text",
+  healthKeyframeWarnMs: 4_000,
+  healthKeyframeBadMs: 10_000,
+  healthBehindWarnMs: 1_000,
+  healthBehindBadMs: 3_000,
+  healthDriftWarnMs: 500,
+  healthDriftBadMs: 2_000,
+  healthStoppedMs: 2_000,
+  healthGapWarnMs: 1_000,
+  healthJumpMs: 1_000,
+  healthFpsTolerance: 20,
+  edgeId: hostnameOr("rtmp-edge"),
+  onPublish: null,
+  onEvent: null,
+  playAuth: "open",
+  onPlay: null,
+  webhookTimeoutMs: 3_000,
+  webhookFailOpen: false,
+  hmacMaxTtlS: 86_400,
 });
+
+/** The hostname when reading it is allowed (never prompts), else `fallback`. */
+function hostnameOr(fallback: string): string {
+  try {
+    const allowed = Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state;
+    return allowed === "granted" ? Deno.hostname() || fallback : fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 const PARSERS: readonly Config["parser"][] = ["js", "wasm"];
 const RECORD_ERROR_POLICIES: readonly Config["onRecordError"][] = ["continue", "refuse"];
-const PUBLISH_AUTHS: readonly Config["publishAuth"][] = ["open", "hmac"];
+const PUBLISH_AUTHS: readonly Config["publishAuth"][] = ["open", "hmac", "webhook"];
+const PLAY_AUTHS: readonly Config["playAuth"][] = ["open", "hmac", "webhook"];
+const LOG_FORMATS: readonly Config["logFormat"][] = ["text", "json"];
 const MAX_MESSAGE_SIZE = 0xffffff;
 const ENV_PREFIX = "RTMP_EDGE_";
 
@@ -216,6 +285,15 @@ function bool(raw: string): { value: boolean } | { problem: string } {
 function negated(raw: string): { value: boolean } | { problem: string } {
   const r = bool(raw);
   return "value" in r ? { value: !r.value } : r;
+}
+
+/** An http(s) URL; the problem does not quote it (a hook URL may carry a token). */
+function hookUrl(raw: string): { value: string } | { problem: string } {
+  try {
+    const u = new URL(raw);
+    if (u.protocol === "http:" || u.protocol === "https:") return { value: raw };
+  } catch { /* below */ }
+  return { problem: "expected an http:// or https:// URL" };
 }
 
 function same(on: boolean): boolean {
@@ -470,10 +548,10 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
   spec({
     key: "publishAuth",
     flag: "publish-auth",
-    arg: "<open|hmac>",
+    arg: "<open|hmac|webhook>",
     check: oneOf(PUBLISH_AUTHS),
-    help: "Who may publish: anyone, or only stream names signed with --hmac-secret\n" +
-      "      (deno task sign <app>/<name> makes one)",
+    help: "Who may publish: anyone, only stream names signed with --hmac-secret\n" +
+      "      (deno task sign <app>/<name> makes one), or whom --on-publish allows",
   }),
   spec({
     key: "hmacSecret",
@@ -484,6 +562,144 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     help: "Key of publish signatures (--publish-auth hmac).\n" +
       "      Prefer the variable or --hmac-secret-file: a flag shows in ps and in task logs",
   }),
+  spec({
+    key: "healthKeyframeWarnMs",
+    flag: "health-keyframe-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Keyframe interval above which a publish's health is warning (YouTube: at most 4 s)",
+  }),
+  spec({
+    key: "healthKeyframeBadMs",
+    flag: "health-keyframe-bad",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Keyframe interval above which a publish's health is bad",
+  }),
+  spec({
+    key: "healthBehindWarnMs",
+    flag: "health-behind-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Media arriving this far behind real time: health warning",
+  }),
+  spec({
+    key: "healthBehindBadMs",
+    flag: "health-behind-bad",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Media arriving this far behind real time: health bad",
+  }),
+  spec({
+    key: "healthDriftWarnMs",
+    flag: "health-drift-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Audio and video timestamps this far apart: health warning",
+  }),
+  spec({
+    key: "healthDriftBadMs",
+    flag: "health-drift-bad",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Audio and video timestamps this far apart: health bad",
+  }),
+  spec({
+    key: "healthStoppedMs",
+    flag: "health-stopped",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Audio, video or both sending nothing this long: health bad",
+  }),
+  spec({
+    key: "healthGapWarnMs",
+    flag: "health-gap-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "An arrival gap this long: health warning for 30 s",
+  }),
+  spec({
+    key: "healthJumpMs",
+    flag: "health-jump",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "A timestamp step forward above this counts as a jump",
+  }),
+  spec({
+    key: "healthFpsTolerance",
+    flag: "health-fps-tolerance",
+    arg: "<percent>",
+    check: integer(1, 1000),
+    help: "Measured fps this many percent off the metadata's: health warning",
+  }),
+  spec({
+    key: "logFormat",
+    flag: "log-format",
+    arg: "<text|json>",
+    check: oneOf(LOG_FORMATS),
+    help: "Log lines as text, or as JSON lines (time, level, msg, sessionId, app, name, ...)",
+  }),
+  spec({
+    key: "hmacMaxTtlS",
+    flag: "hmac-max-ttl",
+    arg: "<seconds>",
+    check: integer(1, 10 * 365 * 86_400),
+    help: "Refuse a signature whose exp is further ahead than this",
+  }),
+  spec({
+    key: "edgeId",
+    flag: "edge-id",
+    arg: "<id>",
+    check: nonEmpty,
+    help: "This server's name in the cluster and in hook requests",
+  }),
+  spec({
+    key: "onPublish",
+    flag: "on-publish",
+    arg: "<url>",
+    check: hookUrl,
+    help: "POST each publish here as JSON before it starts (--publish-auth webhook);\n" +
+      "      2xx allows (the body may give name, push, record), 4xx refuses",
+  }),
+  spec({
+    key: "onEvent",
+    flag: "on-event",
+    arg: "<url>",
+    check: hookUrl,
+    help: "POST notifications here (publish_done, play, play_done, recording_done),\n" +
+      "      queued and retried off the media path",
+  }),
+  spec({
+    key: "playAuth",
+    flag: "play-auth",
+    arg: "<open|hmac|webhook>",
+    check: oneOf(PLAY_AUTHS),
+    help: "Who may play (RTMP and HTTP-FLV): anyone, names signed for play\n" +
+      "      (deno task sign --play), or whom --on-play allows",
+  }),
+  spec({
+    key: "onPlay",
+    flag: "on-play",
+    arg: "<url>",
+    check: hookUrl,
+    help: "POST each play here as JSON before it starts (--play-auth webhook)",
+  }),
+  spec({
+    key: "webhookTimeoutMs",
+    flag: "webhook-timeout",
+    arg: "<ms>",
+    check: integer(1, 60_000),
+    help: "A webhook must answer within this many ms",
+  }),
+  spec({
+    key: "webhookFailOpen",
+    flag: "webhook-fail-open",
+    arg: "",
+    check: bool,
+    fromSwitch: same,
+    help: "Allow (with a warning) when a webhook fails (timeout, 3xx/5xx, garbage);\n" +
+      "      a 4xx answer still refuses",
+  }),
 ]);
 
 function describeDefault(s: AnyFlagSpec): string {
@@ -491,6 +707,8 @@ function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
   if (s.key === "apiToken") return "none (the API then listens on loopback only)";
   if (s.key === "hmacSecret") return "none";
+  if (s.key === "edgeId") return "the hostname";
+  if (s.key === "onPublish" || s.key === "onEvent" || s.key === "onPlay") return "none";
   return String(DEFAULT_CONFIG[s.key]);
 }
 
@@ -600,7 +818,23 @@ export function parseConfig(
         "RTMP_EDGE_HMAC_SECRET or RTMP_EDGE_HMAC_SECRET_FILE (or --hmac-secret)",
     };
   }
+  const hooks = hookProblem(config);
+  if (hooks !== null) return { error: hooks };
   return { config };
+}
+
+/** What an auth mode lacks: a webhook mode without its URL, play hmac without a secret. */
+function hookProblem(config: Config): string | null {
+  if (config.publishAuth === "webhook" && config.onPublish === null) {
+    return "--publish-auth webhook needs --on-publish <url> (or RTMP_EDGE_ON_PUBLISH)";
+  }
+  if (config.playAuth === "webhook" && config.onPlay === null) {
+    return "--play-auth webhook needs --on-play <url> (or RTMP_EDGE_ON_PLAY)";
+  }
+  if (config.playAuth === "hmac" && config.hmacSecret === null) {
+    return "--play-auth hmac needs a secret: give --hmac-secret-file or RTMP_EDGE_HMAC_SECRET";
+  }
+  return null;
 }
 
 /** The variable of the repeatable `--push`: targets separated by spaces or commas. */

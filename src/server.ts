@@ -6,15 +6,16 @@
 
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
+import { loadDashboardScript } from "./dashboard/routes.ts";
 import { readDocsScript } from "./api/docs_page.ts";
 import { ServerMetrics } from "./metrics/server_metrics.ts";
 import { SessionTotals } from "./metrics/session_totals.ts";
-import type { PublishAuthorizer } from "./auth/authorizer.ts";
-import { hmacAuthorizer } from "./auth/hmac.ts";
+import { setupHooks } from "./hooks/hook_setup.ts";
 import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "./health/thresholds.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
 import type { PipeWriter } from "./record/pipe_sink.ts";
 import { RecordingFactory } from "./record/recording.ts";
@@ -60,6 +61,23 @@ const ACCEPT_RETRY_MS = 100;
 /** Reason given to sessions when the server stops. */
 export const SHUTDOWN_REASON = "Server shutting down";
 
+/** The health levels the config sets. */
+function healthThresholds(config: Config): HealthThresholds {
+  return {
+    ...DEFAULT_HEALTH_THRESHOLDS,
+    keyframeWarnMs: config.healthKeyframeWarnMs,
+    keyframeBadMs: config.healthKeyframeBadMs,
+    behindWarnMs: config.healthBehindWarnMs,
+    behindBadMs: config.healthBehindBadMs,
+    driftWarnMs: config.healthDriftWarnMs,
+    driftBadMs: config.healthDriftBadMs,
+    stoppedMs: config.healthStoppedMs,
+    gapWarnMs: config.healthGapWarnMs,
+    jumpMs: config.healthJumpMs,
+    fpsTolerancePercent: config.healthFpsTolerance,
+  };
+}
+
 /** The chunk parser limits the config sets. */
 export function parserLimits(config: Config): ParserLimits {
   return {
@@ -67,21 +85,6 @@ export function parserLimits(config: Config): ParserLimits {
     maxChunkStreams: config.maxChunkStreams,
     maxPartialBytes: config.maxPartialBytes,
   };
-}
-
-/** The publish authorizer the config asks for, logging which one is in force. */
-function publishAuth(
-  config: Config,
-  clock: Clock,
-  log: Logger,
-): { authorize?: PublishAuthorizer } {
-  if (config.publishAuth === "hmac") {
-    if (config.hmacSecret === null) throw new Error("--publish-auth hmac needs --hmac-secret");
-    log.info("Publish auth: hmac");
-    return { authorize: hmacAuthorizer(config.hmacSecret, clock) };
-  }
-  log.warning("Publish auth: open (anyone may publish)");
-  return {};
 }
 
 /** The `/docs` page's script from `build/`, or null with a warning when it was not built. */
@@ -167,6 +170,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     maxQueueBytes: config.playerQueueBytes,
   });
+  // Publish/play authorizers and notification hooks (--publish-auth, --play-auth, --on-event).
+  const hooks = setupHooks(config, clock, log);
   // One instance for RTMP and HTTP-FLV players.
   const slots = new PlayerSlots(config);
   const connDeps: ConnectionDeps = {
@@ -178,10 +183,11 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
-    onLive: (stream, session) => relays.attach(stream, session.info.relays),
+    onLive: (stream, session, extra) => relays.attach(stream, session.info.relays, extra.push),
     slots,
     chunks: new ChunkCache(),
-    ...publishAuth(config, clock, log),
+    ...hooks,
+    health: healthThresholds(config),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
@@ -236,19 +242,12 @@ export function startServer(deps: ServerDeps): RunningServer {
     });
     httpHost = "127.0.0.1";
   }
-  const app = createApp(registry.view(), {
-    token: config.apiToken,
-    streams: () => hub.list(),
-    metrics,
-    docsScript: () => loadDocsScript(log),
-    ...(deps.version === undefined ? {} : { version: deps.version }),
-  });
   const http = listenHttp({
     hostname: httpHost,
     port: config.httpPort,
     headerTimeoutMs: config.httpHeaderTimeoutMs,
     maxPendingRequests: config.httpMaxPendingRequests,
-    handler: app.fetch,
+    handler: (req) => app.fetch(req),
     onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
   });
   const flvApp = createHttpFlvApp({
@@ -259,6 +258,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     playerQueueBytes: config.playerQueueBytes,
     playerMaxLagMs: config.playerMaxLagMs,
+    ...(hooks.authorizePlay === undefined ? {} : { authorize: hooks.authorizePlay }),
+    ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
   });
   const flvHttp = listenHttp({
     hostname: config.host,
@@ -274,6 +275,15 @@ export function startServer(deps: ServerDeps): RunningServer {
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     onLimit: (remote, reason) =>
       log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
+  });
+  // Made once HTTP-FLV has its port, for the dashboard's previews.
+  const app = createApp(registry.view(), {
+    token: config.apiToken,
+    streams: () => hub.list(),
+    metrics,
+    docsScript: () => loadDocsScript(log),
+    dashboard: { flvPort: flvHttp.addr.port, script: loadDashboardScript() },
+    ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;
@@ -305,6 +315,8 @@ export function startServer(deps: ServerDeps): RunningServer {
       metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
+      // After the recordings: their recording_done events are sent (for up to 2 s).
+      await hooks.close();
     },
   };
 }

@@ -180,6 +180,39 @@ const SETTINGS: {
     env: { RTMP_EDGE_PUBLISH_AUTH: "open" },
     expect: { publishAuth: "open" },
   },
+  {
+    name: "publish auth webhook",
+    args: ["--publish-auth", "webhook", "--on-publish", "http://127.0.0.1:9/auth?t=x"],
+    env: { RTMP_EDGE_PUBLISH_AUTH: "webhook", RTMP_EDGE_ON_PUBLISH: "http://127.0.0.1:9/auth?t=x" },
+    expect: { publishAuth: "webhook", onPublish: "http://127.0.0.1:9/auth?t=x" },
+  },
+  {
+    name: "play auth webhook",
+    args: ["--play-auth", "webhook", "--on-play", "https://hooks.example/play"],
+    env: { RTMP_EDGE_PLAY_AUTH: "webhook", RTMP_EDGE_ON_PLAY: "https://hooks.example/play" },
+    expect: { playAuth: "webhook", onPlay: "https://hooks.example/play" },
+  },
+  {
+    name: "event hook, timeout, fail-open, edge id, max ttl",
+    args: [
+      ...["--on-event", "http://h/ev", "--webhook-timeout", "500", "--webhook-fail-open"],
+      ...["--edge-id", "edge-7", "--hmac-max-ttl", "600"],
+    ],
+    env: {
+      RTMP_EDGE_ON_EVENT: "http://h/ev",
+      RTMP_EDGE_WEBHOOK_TIMEOUT: "500",
+      RTMP_EDGE_WEBHOOK_FAIL_OPEN: "1",
+      RTMP_EDGE_EDGE_ID: "edge-7",
+      RTMP_EDGE_HMAC_MAX_TTL: "600",
+    },
+    expect: {
+      onEvent: "http://h/ev",
+      webhookTimeoutMs: 500,
+      webhookFailOpen: true,
+      edgeId: "edge-7",
+      hmacMaxTtlS: 600,
+    },
+  },
 ];
 
 Deno.test("parseConfig() gives the defaults with no flags and no environment", () => {
@@ -222,6 +255,25 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     push: [],
     publishAuth: "open",
     hmacSecret: null,
+    logFormat: "text",
+    healthKeyframeWarnMs: 4_000,
+    healthKeyframeBadMs: 10_000,
+    healthBehindWarnMs: 1_000,
+    healthBehindBadMs: 3_000,
+    healthDriftWarnMs: 500,
+    healthDriftBadMs: 2_000,
+    healthStoppedMs: 2_000,
+    healthGapWarnMs: 1_000,
+    healthJumpMs: 1_000,
+    healthFpsTolerance: 20,
+    edgeId: Deno.hostname(),
+    onPublish: null,
+    onEvent: null,
+    playAuth: "open",
+    onPlay: null,
+    webhookTimeoutMs: 3_000,
+    webhookFailOpen: false,
+    hmacMaxTtlS: 86_400,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });
@@ -475,10 +527,20 @@ Deno.test("parseConfig() refuses --publish-auth hmac without a secret, naming th
   assert.match(error([], { RTMP_EDGE_PUBLISH_AUTH: "hmac" }), /needs a secret/);
 });
 
-Deno.test("parseConfig() accepts only open and hmac as --publish-auth", () => {
+Deno.test("parseConfig() accepts only open, hmac and webhook as --publish-auth", () => {
   assert.match(
-    error(["--publish-auth", "webhook"]),
-    /^Invalid --publish-auth: expected one of open, hmac, got "webhook"$/,
+    error(["--publish-auth", "hook"]),
+    /^Invalid --publish-auth: expected one of open, hmac, webhook, got "hook"$/,
   );
   assert.match(error([], { RTMP_EDGE_PUBLISH_AUTH: "none" }), /^Invalid RTMP_EDGE_PUBLISH_AUTH/);
+});
+
+Deno.test("parseConfig() refuses a webhook mode without its URL, and a URL that is not http(s)", () => {
+  assert.match(error(["--publish-auth", "webhook"]), /--publish-auth webhook needs --on-publish/);
+  assert.match(error(["--play-auth", "webhook"]), /--play-auth webhook needs --on-play/);
+  assert.match(error(["--play-auth", "hmac"]), /--play-auth hmac needs a secret/);
+  const bad = error(["--on-event", "ftp://user:pw@h/x"]);
+  assert.equal(bad, "Invalid --on-event: expected an http:// or https:// URL");
+  assert.match(error(["--webhook-timeout", "0"]), /^Invalid --webhook-timeout/);
+  assert.match(error(["--hmac-max-ttl", "x"]), /^Invalid --hmac-max-ttl/);
 });

@@ -12,6 +12,7 @@ import type { RegistryView } from "../session/registry.ts";
 import type { StreamView } from "../stream/live_stream.ts";
 import { mountDocs } from "./docs_page.ts";
 import { methodNotAllowed } from "./method_not_allowed.ts";
+import { type DashboardOptions, mountDashboard } from "../dashboard/routes.ts";
 import {
   dropSessionRoute,
   getSessionRoute,
@@ -37,6 +38,8 @@ export interface ApiOptions {
   readonly version?: string;
   /** The live streams, for `GET /api/streams`. */
   readonly streams?: () => StreamView[];
+  /** The live dashboard at `/` (open: it only loads the page; its data needs the token). */
+  readonly dashboard?: DashboardOptions;
   /** The metrics for `GET /metrics` (404 without). */
   readonly metrics?: MetricsSource;
   /**
@@ -67,6 +70,7 @@ export function requireBearer(token: string): MiddlewareHandler {
  * carries a stack trace (it is logged instead).
  *
  * - `GET /healthz` → `{"ok": true, "version": "0.1.0"}` (no `version` when none was given)
+ * - `GET /` and `GET /dashboard.js` → the live dashboard, when `dashboard` is given
  * - `GET /api/sessions` → `{"sessions": [...]}`
  * - `GET /api/streams` → `{"streams": [...]}`: live streams with codecs and consumers by kind
  * - `GET /api/sessions/:id` → the session, or 404
@@ -101,6 +105,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
     : { ok: true as const, version: options.version };
   app.openapi(healthzRoute, (c) => c.json(health, 200));
   app.all("/healthz", methodNotAllowed(["GET"]));
+  if (options.dashboard !== undefined) mountDashboard(app, options.dashboard);
   mountOpenApi(app, options.version ?? "0.0.0", options.docsScript ?? (() => null));
   if (options.token != null) app.use("*", requireBearer(options.token));
 

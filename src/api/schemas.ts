@@ -15,6 +15,7 @@ import type {
   VideoInfo,
 } from "../session/session_info.ts";
 import type { StreamView } from "../stream/live_stream.ts";
+import type { StreamHealth } from "../health/stream_health.ts";
 
 /** Every error answer. */
 export const ErrorSchema = z.strictObject({
@@ -68,11 +69,31 @@ const RelaySchema = z.strictObject({
   lastError: z.string().nullable(),
 }).openapi("RelayInfo");
 
-/** A publisher's health, from the stream-health analytics (absent until they run). */
-const HealthSchema = z.looseObject({
+/** A publisher's health, from the stream-health analytics (see `src/health/`). */
+const HealthSchema = z.strictObject({
   status: z.enum(["good", "warning", "bad"]),
-  bitrate1s: z.number().optional(),
-  fps: z.number().nullable().optional(),
+  reasons: z.array(z.string()),
+  bitrate1s: z.number(),
+  bitrate10s: z.number(),
+  fps: z.number().nullable(),
+  metadataFps: z.number().nullable(),
+  gopFrames: z.number().nullable(),
+  gopSeconds: z.number().nullable(),
+  gopVariationSeconds: z.number().nullable(),
+  keyframeIntervalSeconds: z.number().nullable(),
+  avDriftMs: z.number().nullable(),
+  avStartOffsetMs: z.number().nullable(),
+  timestampJumps: z.number().int(),
+  largestJumpMs: z.number(),
+  backwardSteps: z.number().int(),
+  largestBackwardMs: z.number(),
+  gaps: z.number().int(),
+  longestGapMs: z.number(),
+  jitterMs: z.number(),
+  behindMs: z.number(),
+  speed: z.number().nullable(),
+  videoSilentMs: z.number().nullable(),
+  audioSilentMs: z.number().nullable(),
 }).openapi("StreamHealth");
 
 /** One session, live or recently closed. */
@@ -101,7 +122,7 @@ export const SessionSchema = z.strictObject({
   player: PlayerSchema.nullable(),
   relays: z.array(RelaySchema),
   players: z.number().int(),
-  health: HealthSchema.optional(),
+  health: HealthSchema.nullable(),
 }).openapi("Session");
 
 /** `GET /api/sessions`. */
@@ -148,7 +169,8 @@ const sameChecks: [
   Same<z.infer<typeof RecordingSchema>, RecordingInfo>,
   Same<z.infer<typeof PlayerSchema>, PlayerStats>,
   Same<z.infer<typeof RelaySchema>, RelayInfo>,
-  Same<Omit<z.infer<typeof SessionSchema>, "health">, SessionInfo>,
+  Same<z.infer<typeof HealthSchema>, StreamHealth>,
+  Same<z.infer<typeof SessionSchema>, SessionInfo>,
   Same<z.infer<typeof StreamSchema>, Omit<StreamView, "consumers"> & Pick<StreamView, "consumers">>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 void sameChecks;

@@ -4,10 +4,11 @@
  * @module
  */
 
+import type { StreamHealth } from "../health/stream_health.ts";
 import type { SessionInfo } from "../session/session_info.ts";
 
 /** A health status the analytics give. */
-export type HealthStatus = "good" | "warning" | "bad";
+export type HealthStatus = StreamHealth["status"];
 
 /** The health statuses, in order of worsening. */
 export const HEALTH_STATUSES: readonly HealthStatus[] = ["good", "warning", "bad"];
@@ -23,33 +24,27 @@ export interface StreamFigures {
 }
 
 /**
- * Reads `health.status`, `health.bitrate1s` (kbit/s) and `health.fps` when the session has them,
- * falling back to `bitrateKbps` and `video.fps`; missing or malformed health fields are ignored.
+ * Reads `health.status`, `health.bitrate1s` (bits/s, shown in kbit/s) and `health.fps` when the
+ * session has health figures (publishers), falling back to `bitrateKbps` and `video.fps`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { streamFigures } from "./stream_health.ts";
  *
- * const base = { bitrateKbps: 800, video: { fps: 25 } };
+ * const base = { bitrateKbps: 800, video: { fps: 25 }, health: null };
  * assert.deepEqual(streamFigures(base), { bitrateKbps: 800, fps: 25, status: null });
- * const withHealth = { ...base, health: { status: "bad", bitrate1s: 640, fps: 12.5 } };
+ * const withHealth = { ...base, health: { status: "bad" as const, bitrate1s: 640_000, fps: 12.5 } };
  * assert.deepEqual(streamFigures(withHealth), { bitrateKbps: 640, fps: 12.5, status: "bad" });
  * ```
  */
 export function streamFigures(
-  info: Pick<SessionInfo, "bitrateKbps"> & { readonly video: Pick<SessionInfo["video"], "fps"> },
+  info: Pick<SessionInfo, "bitrateKbps"> & {
+    readonly video: Pick<SessionInfo["video"], "fps">;
+    readonly health: Pick<StreamHealth, "status" | "bitrate1s" | "fps"> | null;
+  },
 ): StreamFigures {
-  const health: unknown = (info as { readonly health?: unknown }).health;
-  const h = typeof health === "object" && health !== null ? health as Record<string, unknown> : {};
-  const status = HEALTH_STATUSES.find((s) => s === h.status) ?? null;
-  return {
-    bitrateKbps: finite(h.bitrate1s) ?? info.bitrateKbps,
-    fps: finite(h.fps) ?? info.video.fps,
-    status,
-  };
-}
-
-function finite(v: unknown): number | null {
-  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null;
+  const h = info.health;
+  if (h === null) return { bitrateKbps: info.bitrateKbps, fps: info.video.fps, status: null };
+  return { bitrateKbps: h.bitrate1s / 1000, fps: h.fps ?? info.video.fps, status: h.status };
 }

@@ -55,12 +55,30 @@ export class RelayManager {
   }
 
   /**
-   * Starts a relay of `stream` to each target of its app, adding each relay's live figures
-   * to `infos` (the publisher session's `relays`).
+   * Starts a relay of `stream` to each target of its app, and to each of `extra` (this
+   * publish's own targets, pushed whatever their app), adding each relay's live figures to
+   * `infos` (the publisher session's `relays`). An extra target that does not parse is logged
+   * and skipped; one that is already a target is pushed to once.
    */
-  attach(stream: LiveStream, infos: RelayInfo[]): void {
-    for (const target of this.#targets) {
-      if (target.app !== stream.app) continue;
+  attach(stream: LiveStream, infos: RelayInfo[], extra: readonly string[] = []): void {
+    const targets = this.#targets.filter((t) => t.app === stream.app);
+    const seen = new Set(targets.map((t) => pushUrl(t, "")));
+    for (const url of extra) {
+      let target: PushTarget;
+      try {
+        target = parsePushTarget(url);
+      } catch (e) {
+        this.#o.log.warning("Stream {key}: push target skipped: {error}", {
+          key: stream.key,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        continue;
+      }
+      if (seen.has(pushUrl(target, ""))) continue;
+      seen.add(pushUrl(target, ""));
+      targets.push(target);
+    }
+    for (const target of targets) {
       const relay = new Relay({
         url: pushUrl(target, stream.name),
         startMessages: () => stream.startMessages(),

@@ -6,8 +6,10 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { PublishAuthorizer } from "../auth/authorizer.ts";
+import type { PlayAuthorizer, PublishAuthorizer } from "../auth/authorizer.ts";
+import type { HookEventSink } from "../hooks/events.ts";
 import type { Clock } from "../clock.ts";
+import type { HealthThresholds } from "../health/thresholds.ts";
 import { RtmpError } from "../errors.ts";
 import type { ChunkParser, MessageHandler } from "../parser/types.ts";
 import type { RecordingFactory } from "../record/recording.ts";
@@ -80,8 +82,12 @@ export interface ConnectionDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly limits?: ConnectionLimits;
-  /** Called when a publish went live (relays attach here). */
-  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+  /** Called when a publish went live (relays attach here, with the authorizer's extra targets). */
+  readonly onLive?: (
+    stream: LiveStream,
+    session: SessionHandle,
+    extra: { readonly push?: readonly string[] },
+  ) => void;
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
   /** Player slots, shared with HTTP-FLV players; without them, this connection may not play. */
@@ -90,6 +96,12 @@ export interface ConnectionDeps {
   readonly chunks?: ChunkCache;
   /** Decides each publish after its name checks; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** Levels of a publish's health; without them, the defaults. */
+  readonly health?: HealthThresholds;
+  /** Decides each play after its name checks; without it, anyone may play. */
+  readonly authorizePlay?: PlayAuthorizer;
+  /** Told of publish_done, recording_done, play and play_done; must return at once. */
+  readonly onEvent?: HookEventSink;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -183,6 +195,9 @@ async function runConnection(
     clock,
     log,
     end: endAfterDrain,
+    ...(deps.authorizePlay === undefined ? {} : { authorize: deps.authorizePlay }),
+    ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    peer: () => session.info,
     onPlaying: (on) => {
       watchdog.playing(on);
       // Room above the skip threshold: the gate skips before the outbox gives up.
@@ -200,6 +215,8 @@ async function runConnection(
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
+    ...(deps.health === undefined ? {} : { health: deps.health }),
+    ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { emptyFigures } from "../../src/health/health_tracker.ts";
 import { FakeClock } from "../../src/clock.ts";
 import { ServerMetrics } from "../../src/metrics/server_metrics.ts";
 import { MAX_REASON_LABELS, SessionTotals } from "../../src/metrics/session_totals.ts";
@@ -151,7 +152,7 @@ Deno.test("a live stream's series exist while it is live and vanish when it ends
   assert.equal(value(m, "rtmp_edge_stream_fps", { app: "live", name: "cam" }), 30);
   assert.equal(value(m, "rtmp_edge_stream_bitrate_bits_per_second", { name: "cam" }), 0);
   assert.deepEqual(series(m, "rtmp_edge_stream_health").map((s) => s.value), [0, 0, 0]);
-  Object.assign(h.info, { health: { status: "bad", bitrate1s: 2500, fps: 12 } });
+  h.info.health = { ...emptyFigures(), status: "bad", bitrate1s: 2_500_000, fps: 12 };
   m = await t.scrape();
   assert.equal(value(m, "rtmp_edge_stream_bitrate_bits_per_second", { name: "cam" }), 2_500_000);
   assert.equal(value(m, "rtmp_edge_stream_fps", { name: "cam" }), 12);

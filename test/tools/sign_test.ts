@@ -62,3 +62,12 @@ Deno.test("signCommand() refuses a plain secret flag, a missing secret and bad a
     assert.match(r.error, message, JSON.stringify(args));
   }
 });
+
+Deno.test("signCommand() --play signs for playing: good to play, not to publish", () => {
+  const r = signCommand(["live/cam", "--play", "--ttl", "60"], io({ RTMP_EDGE_HMAC_SECRET: "k" }));
+  assert.ok("line" in r, JSON.stringify(r));
+  const [name, query] = r.line.split("?");
+  const req = { app: "live", name: name!, query: query! };
+  assert.equal(verifyPublish("k", req, NOW, { scope: "play" }), null);
+  assert.equal(verifyPublish("k", req, NOW), "Bad signature");
+});
