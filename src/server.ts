@@ -248,7 +248,10 @@ export function startServer(deps: ServerDeps): RunningServer {
     headerTimeoutMs: config.httpHeaderTimeoutMs,
     maxPendingRequests: config.httpMaxPendingRequests,
     handler: (req) => app.fetch(req),
-    onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
+    onLimit: (remote, reason) => {
+      totals.refused(reason);
+      log.debug("HTTP {remote} closed: {reason}", { remote, reason });
+    },
   });
   const flvApp = createHttpFlvApp({
     hub,
@@ -273,8 +276,10 @@ export function startServer(deps: ServerDeps): RunningServer {
     // Players plus room for requests being turned away; per address as for RTMP.
     maxConnections: config.maxPlayers + config.httpMaxPendingRequests,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
-    onLimit: (remote, reason) =>
-      log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
+    onLimit: (remote, reason) => {
+      totals.refused(reason);
+      log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason });
+    },
   });
   // Made once HTTP-FLV has its port, for the dashboard's previews.
   const app = createApp(registry.view(), {
