@@ -1,12 +1,14 @@
 /**
- * `deno task serve`: parses flags and environment, sets up logging, starts the server,
- * and shuts it down cleanly on SIGINT/SIGTERM.
+ * `deno task serve`: parses flags, environment and the config file, sets up logging, starts
+ * the server, reloads the config's rules on SIGHUP, and shuts down cleanly on SIGINT/SIGTERM.
  * @module
  */
 
 import { configure, dispose, getLogger, getStreamSink, getTextFormatter } from "@logtape/logtape";
 import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
+import { LiveConfig } from "./config/live_config.ts";
+import { reloadConfig } from "./config/reload.ts";
 import { createJsParser } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { stdoutPipe } from "./record/stdout_pipe.ts";
@@ -46,8 +48,10 @@ export async function main(args: string[]): Promise<number> {
   const log = getLogger(["rtmp-edge"]);
   log.info("rtmp-edge {version} starting", { version: VERSION });
   const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
+  const live = new LiveConfig(config);
   const server = startServer({
     config,
+    live,
     clock: systemClock,
     log,
     makeParser: factory,
@@ -62,7 +66,11 @@ export async function main(args: string[]): Promise<number> {
   const stop = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  const reload = () =>
+    reloadConfig({ live, parse: () => parseConfig(args, Deno.env.toObject()), log });
+  Deno.addSignalListener("SIGHUP", reload);
   await stopped.promise;
+  Deno.removeSignalListener("SIGHUP", reload);
   log.info("Shutting down: finalizing recordings");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"late">((r) => timer = setTimeout(() => r("late"), SHUTDOWN_MS));

@@ -7,11 +7,13 @@
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
 import type { PublishAuthorizer } from "./auth/authorizer.ts";
-import { hmacAuthorizer } from "./auth/hmac.ts";
+import { appAuthorizer } from "./auth/app_authorizer.ts";
 import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { LiveConfig } from "./config/live_config.ts";
+import { logAppRules } from "./config/reload.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
 import type { PipeWriter } from "./record/pipe_sink.ts";
 import { RecordingFactory } from "./record/recording.ts";
@@ -36,6 +38,11 @@ export interface ServerDeps {
   readonly pipe?: PipeWriter;
   /** The server's version, shown by `/healthz`. */
   readonly version?: string;
+  /**
+   * The config in force, whose per-app rules each publish and play reads (`main.ts` keeps it
+   * to reload on SIGHUP); by default one holding `config`.
+   */
+  readonly live?: LiveConfig;
 }
 
 /** A running server. */
@@ -66,26 +73,32 @@ export function parserLimits(config: Config): ParserLimits {
   };
 }
 
-/** The publish authorizer the config asks for, logging which one is in force. */
-function publishAuth(
-  config: Config,
-  clock: Clock,
-  log: Logger,
-): { authorize?: PublishAuthorizer } {
+/**
+ * The publish authorizer: per app, by the rules in force at each publish. Logs the
+ * server-wide mode and each app section's rules.
+ */
+function publishAuth(live: LiveConfig, clock: Clock, log: Logger): PublishAuthorizer {
+  const config = live.config;
   if (config.publishAuth === "hmac") {
     if (config.hmacSecret === null) throw new Error("--publish-auth hmac needs --hmac-secret");
     log.info("Publish auth: hmac");
-    return { authorize: hmacAuthorizer(config.hmacSecret, clock) };
-  }
-  log.warning("Publish auth: open (anyone may publish)");
-  return {};
+  } else log.warning("Publish auth: open (anyone may publish)");
+  logAppRules(live, log);
+  return appAuthorizer({
+    authFor: (app) => live.rulesFor(app),
+    clock,
+    // MERGE(hooks): plug the webhook authorizer in here, e.g.
+    // webhook: (url) => webhookAuthorizer({ url, ... }),
+    // Until then an app with publish_auth = "webhook" refuses with "webhook auth not configured".
+  });
 }
 
 /** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
-  if (config.record) {
-    const { repaired, failed } = repairRecordings(config.recordDir);
+  const live = deps.live ?? new LiveConfig(config);
+  for (const dir of live.recordDirs()) {
+    const { repaired, failed } = repairRecordings(dir);
     for (const r of repaired) {
       log.warning(
         "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s ({how})",
@@ -155,10 +168,12 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
-    onLive: (stream, session) => relays.attach(stream, session.info.relays),
+    onLive: (stream, session) =>
+      relays.attach(stream, session.info.relays, live.rulesFor(stream.app).push),
     slots,
     chunks: new ChunkCache(),
-    ...publishAuth(config, clock, log),
+    authorize: publishAuth(live, clock, log),
+    policy: (app) => live.rulesFor(app),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
@@ -233,6 +248,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     playerQueueBytes: config.playerQueueBytes,
     playerMaxLagMs: config.playerMaxLagMs,
+    policy: (app) => live.rulesFor(app),
   });
   const flvHttp = listenHttp({
     hostname: config.host,

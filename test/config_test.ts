@@ -222,6 +222,8 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     push: [],
     publishAuth: "open",
     hmacSecret: null,
+    apps: {},
+    configFile: null,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });

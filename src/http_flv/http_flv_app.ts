@@ -9,6 +9,7 @@ import { PEER_HEADER } from "../api/http_listener.ts";
 import type { Logger } from "@logtape/logtape";
 import { type Context, Hono } from "hono";
 import type { Clock } from "../clock.ts";
+import { type AppPolicies, playNotAllowed } from "../session/app_policy.ts";
 import type { SessionRegistry } from "../session/registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
@@ -29,6 +30,8 @@ export interface HttpFlvDeps {
   readonly playerQueueBytes: number;
   /** A player behind for longer than this is dropped, in ms. */
   readonly playerMaxLagMs: number;
+  /** Each app's rules, asked once per request: an app whose `play` is off answers 403. */
+  readonly policy?: AppPolicies;
 }
 
 /** The methods the HTTP-FLV paths take. */
@@ -53,7 +56,8 @@ const FLV_HEADERS = {
  * - `OPTIONS` → 204 CORS preflight answer
  * - a stream that is not live → 404 JSON at once (players such as flv.js retry by themselves,
  *   and an answer held open while nothing plays looks like a stall); a bad name → 400 JSON;
- *   player limits reached → 503 JSON with the limit; another method → 405 JSON with `Allow`
+ *   player limits reached → 503 JSON with the limit; another method → 405 JSON with `Allow`;
+ *   an app whose rules turn playing off → 403 JSON (before the live check)
  */
 export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
   const app = new Hono();
@@ -65,6 +69,9 @@ export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
     if (method !== "GET" && method !== "HEAD") {
       const error = `Method ${method} not allowed on ${c.req.path}; allowed: ${ALLOW}`;
       return c.json({ error }, 405, { ...CORS, Allow: ALLOW });
+    }
+    if (deps.policy?.(path.app).play === false) {
+      return c.json({ error: playNotAllowed(path.app) }, 403, CORS);
     }
     const stream = deps.hub.get(path.key);
     if (stream === undefined) {

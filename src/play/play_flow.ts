@@ -18,6 +18,7 @@ import {
 } from "../rtmp/command_messages.ts";
 import type { Command } from "../rtmp/commands.ts";
 import { UserControlEvent } from "../rtmp/messages.ts";
+import { type AppPolicies, playNotAllowed } from "../session/app_policy.ts";
 import { newPlayerStats, type PlayerStats } from "../session/session_info.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
@@ -62,6 +63,8 @@ export interface PlayFlowOptions {
   readonly end: (reason: string) => void;
   /** Told whether the connection plays (or waits to play) anything now. */
   readonly onPlaying?: (playing: boolean) => void;
+  /** Each app's rules, asked once per play: an app whose `play` is off refuses players. */
+  readonly policy?: AppPolicies;
 }
 
 /** What the publisher flow knows that a play needs. */
@@ -163,6 +166,9 @@ export class PlayFlow {
     }
     if (validateName(name) === null || validateName(ctx.app) === null) {
       return fail("NetStream.Play.StreamNotFound", "Invalid stream name");
+    }
+    if (o.policy?.(ctx.app).play === false) {
+      return fail("NetStream.Play.Failed", playNotAllowed(ctx.app));
     }
     this.stop(streamId, "played again");
     const key = `${ctx.app}/${name}`;

@@ -56,11 +56,12 @@ export class RelayManager {
 
   /**
    * Starts a relay of `stream` to each target of its app, adding each relay's live figures
-   * to `infos` (the publisher session's `relays`).
+   * to `infos` (the publisher session's `relays`). `targets` (the app's rules) replaces the
+   * manager's: the stream goes to each of them, whatever their app.
    */
-  attach(stream: LiveStream, infos: RelayInfo[]): void {
-    for (const target of this.#targets) {
-      if (target.app !== stream.app) continue;
+  attach(stream: LiveStream, infos: RelayInfo[], targets?: readonly PushTarget[]): void {
+    for (const target of targets ?? this.#targets) {
+      if (targets === undefined && target.app !== stream.app) continue;
       const relay = new Relay({
         url: pushUrl(target, stream.name),
         startMessages: () => stream.startMessages(),

@@ -24,6 +24,7 @@ import {
 import { ChunkCache } from "../play/chunk_cache.ts";
 import { PlayFlow } from "../play/play_flow.ts";
 import type { PlayerSlots } from "../stream/player_slots.ts";
+import type { AppPolicies } from "./app_policy.ts";
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
@@ -90,6 +91,8 @@ export interface ConnectionDeps {
   readonly chunks?: ChunkCache;
   /** Decides each publish after its name checks; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** Each app's rules (takeover, record dir, play); without it, the limits above for all. */
+  readonly policy?: AppPolicies;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -183,6 +186,7 @@ async function runConnection(
     clock,
     log,
     end: endAfterDrain,
+    ...(deps.policy === undefined ? {} : { policy: deps.policy }),
     onPlaying: (on) => {
       watchdog.playing(on);
       // Room above the skip threshold: the gate skips before the outbox gives up.
@@ -200,6 +204,7 @@ async function runConnection(
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
+    ...(deps.policy === undefined ? {} : { policy: deps.policy }),
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),

@@ -17,6 +17,7 @@ import { splitQuery, statusMessage, userControlMessage } from "../rtmp/command_m
 import { MessageType, UserControlEvent } from "../rtmp/messages.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
+import type { AppPolicies } from "./app_policy.ts";
 import type { Outbox } from "./outbox.ts";
 import { Publication } from "./publication.ts";
 import {
@@ -48,6 +49,8 @@ export interface PublishFlowOptions {
   readonly takeoverAfterMs?: number;
   /** Drops another session (the silent publisher being taken over); false when it is gone. */
   readonly dropSession?: (id: string, reason: string) => boolean;
+  /** Each app's rules (takeover, record dir), asked once per publish; they win over the above. */
+  readonly policy?: AppPolicies;
 }
 
 /** What the connection's flow knows that a publish is checked against. */
@@ -145,7 +148,10 @@ export class PublishFlow {
     const denied = this.#o.authorize?.({ app, name, query }) ?? null;
     if (denied !== null) return refuse("NetStream.Publish.BadName", denied);
     const key = `${app}/${name}`;
-    if (!this.#publications.has(streamId)) this.#takeOver(key);
+    const rules = this.#o.policy?.(app);
+    if (!this.#publications.has(streamId)) {
+      this.#takeOver(key, rules?.takeoverAfterMs ?? this.#o.takeoverAfterMs ?? 0);
+    }
     if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
@@ -159,6 +165,7 @@ export class PublishFlow {
       session,
       log: this.#o.log,
       policy: this.#o.onRecordError ?? "continue",
+      ...(rules === undefined ? {} : { dir: rules.recordDir }),
       refuse: (code, reason) => this.#endFor(streamId, code, reason),
     });
     if (opened.refused) {
@@ -234,8 +241,7 @@ export class PublishFlow {
    * reconnecting after a network drop finds its old session still open); its name is freed at
    * once, the old session closes with the reason.
    */
-  #takeOver(key: string): void {
-    const after = this.#o.takeoverAfterMs ?? 0;
+  #takeOver(key: string, after: number): void {
     const live = this.#o.hub.get(key);
     if (after <= 0 || live === undefined || this.#o.dropSession === undefined) return;
     const silent = live.silentMs();
