@@ -52,7 +52,7 @@ export function loadConfigFile<T>(file: string, o: LoadOptions<T>): LoadResult {
     const problem = "problem" in given ? given.problem : s.apply(given.value, o.into);
     if (problem !== undefined) problems.push({ path: s.key, reason: problem });
   }
-  const apps: Record<string, AppSettings> = {};
+  const apps: [string, AppSettings][] = [];
   for (const [app, section] of Object.entries(checked.data.apps ?? {})) {
     if (validateName(app) !== app) {
       problems.push({ path: `apps.${JSON.stringify(app)}`, reason: "not a valid app name" });
@@ -61,9 +61,10 @@ export function loadConfigFile<T>(file: string, o: LoadOptions<T>): LoadResult {
     const settings = appSettings(section, o.read);
     if ("problem" in settings) {
       problems.push({ path: `apps.${app}.hmac_secret_file`, reason: settings.problem });
-    } else apps[app] = settings.value;
+    } else apps.push([app, settings.value]);
   }
-  return problems.length > 0 ? { problems } : { apps };
+  // fromEntries defines own properties: an app named __proto__ stays an app.
+  return problems.length > 0 ? { problems } : { apps: Object.fromEntries(apps) };
 }
 
 /** One line per problem: `<file>: <key path>: <reason>`. */
