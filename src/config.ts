@@ -97,6 +97,25 @@ export interface Config {
   readonly apps: Readonly<Record<string, AppSettings>>;
   /** The `--config` file read, or null. */
   readonly configFile: string | null;
+  /** Log lines as text or as JSON lines. */
+  readonly logFormat: "text" | "json";
+  /** Keyframe interval above which a publish's health is `warning` / `bad`, in ms. */
+  readonly healthKeyframeWarnMs: number;
+  readonly healthKeyframeBadMs: number;
+  /** Media arriving this far behind real time is `warning` / `bad`, in ms. */
+  readonly healthBehindWarnMs: number;
+  readonly healthBehindBadMs: number;
+  /** Audio and video timestamps this far apart are `warning` / `bad`, in ms. */
+  readonly healthDriftWarnMs: number;
+  readonly healthDriftBadMs: number;
+  /** A track (or both) sending nothing this long is `bad`, in ms. */
+  readonly healthStoppedMs: number;
+  /** An arrival gap this long is `warning` for a while, in ms. */
+  readonly healthGapWarnMs: number;
+  /** A timestamp step forward above this many ms is a jump. */
+  readonly healthJumpMs: number;
+  /** Measured fps this many percent off the metadata's is `warning`. */
+  readonly healthFpsTolerance: number;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -148,12 +167,24 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   hmacSecret: null,
   apps: {},
   configFile: null,
+  logFormat: "text",
+  healthKeyframeWarnMs: 4_000,
+  healthKeyframeBadMs: 10_000,
+  healthBehindWarnMs: 1_000,
+  healthBehindBadMs: 3_000,
+  healthDriftWarnMs: 500,
+  healthDriftBadMs: 2_000,
+  healthStoppedMs: 2_000,
+  healthGapWarnMs: 1_000,
+  healthJumpMs: 1_000,
+  healthFpsTolerance: 20,
 });
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 const PARSERS: readonly Config["parser"][] = ["js", "wasm"];
 const RECORD_ERROR_POLICIES: readonly Config["onRecordError"][] = ["continue", "refuse"];
 const PUBLISH_AUTHS: readonly Config["publishAuth"][] = ["open", "hmac"];
+const LOG_FORMATS: readonly Config["logFormat"][] = ["text", "json"];
 const MAX_MESSAGE_SIZE = 0xffffff;
 const ENV_PREFIX = "RTMP_EDGE_";
 
@@ -493,6 +524,83 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     secret: true,
     help: "Key of publish signatures (--publish-auth hmac).\n" +
       "      Prefer the variable or --hmac-secret-file: a flag shows in ps and in task logs",
+  }),
+  spec({
+    key: "healthKeyframeWarnMs",
+    flag: "health-keyframe-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Keyframe interval above which a publish's health is warning (YouTube: at most 4 s)",
+  }),
+  spec({
+    key: "healthKeyframeBadMs",
+    flag: "health-keyframe-bad",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Keyframe interval above which a publish's health is bad",
+  }),
+  spec({
+    key: "healthBehindWarnMs",
+    flag: "health-behind-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Media arriving this far behind real time: health warning",
+  }),
+  spec({
+    key: "healthBehindBadMs",
+    flag: "health-behind-bad",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Media arriving this far behind real time: health bad",
+  }),
+  spec({
+    key: "healthDriftWarnMs",
+    flag: "health-drift-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Audio and video timestamps this far apart: health warning",
+  }),
+  spec({
+    key: "healthDriftBadMs",
+    flag: "health-drift-bad",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Audio and video timestamps this far apart: health bad",
+  }),
+  spec({
+    key: "healthStoppedMs",
+    flag: "health-stopped",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "Audio, video or both sending nothing this long: health bad",
+  }),
+  spec({
+    key: "healthGapWarnMs",
+    flag: "health-gap-warn",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "An arrival gap this long: health warning for 30 s",
+  }),
+  spec({
+    key: "healthJumpMs",
+    flag: "health-jump",
+    arg: "<ms>",
+    check: integer(1, 3_600_000),
+    help: "A timestamp step forward above this counts as a jump",
+  }),
+  spec({
+    key: "healthFpsTolerance",
+    flag: "health-fps-tolerance",
+    arg: "<percent>",
+    check: integer(1, 1000),
+    help: "Measured fps this many percent off the metadata's: health warning",
+  }),
+  spec({
+    key: "logFormat",
+    flag: "log-format",
+    arg: "<text|json>",
+    check: oneOf(LOG_FORMATS),
+    help: "Log lines as text, or as JSON lines (time, level, msg, sessionId, app, name, ...)",
   }),
 ]);
 

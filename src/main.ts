@@ -9,6 +9,7 @@ import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
 import { LiveConfig } from "./config/live_config.ts";
 import { reloadConfig } from "./config/reload.ts";
+import { jsonLinesFormatter } from "./log/json_lines.ts";
 import { createJsParser } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { stdoutPipe } from "./record/stdout_pipe.ts";
@@ -37,7 +38,9 @@ export async function main(args: string[]): Promise<number> {
   await configure({
     sinks: {
       stderr: getStreamSink(Deno.stderr.writable, {
-        formatter: getTextFormatter({ value: "bare" }),
+        formatter: config.logFormat === "json"
+          ? jsonLinesFormatter()
+          : getTextFormatter({ value: "bare" }),
       }),
     },
     loggers: [

@@ -6,6 +6,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
+import { loadDashboardScript } from "./dashboard/routes.ts";
 import type { PublishAuthorizer } from "./auth/authorizer.ts";
 import { appAuthorizer } from "./auth/app_authorizer.ts";
 import { listenHttp } from "./api/http_listener.ts";
@@ -14,6 +15,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { LiveConfig } from "./config/live_config.ts";
 import { logAppRules } from "./config/reload.ts";
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "./health/thresholds.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
 import type { PipeWriter } from "./record/pipe_sink.ts";
 import { RecordingFactory } from "./record/recording.ts";
@@ -63,6 +65,23 @@ const ACCEPT_RETRY_MS = 100;
 
 /** Reason given to sessions when the server stops. */
 export const SHUTDOWN_REASON = "Server shutting down";
+
+/** The health levels the config sets. */
+function healthThresholds(config: Config): HealthThresholds {
+  return {
+    ...DEFAULT_HEALTH_THRESHOLDS,
+    keyframeWarnMs: config.healthKeyframeWarnMs,
+    keyframeBadMs: config.healthKeyframeBadMs,
+    behindWarnMs: config.healthBehindWarnMs,
+    behindBadMs: config.healthBehindBadMs,
+    driftWarnMs: config.healthDriftWarnMs,
+    driftBadMs: config.healthDriftBadMs,
+    stoppedMs: config.healthStoppedMs,
+    gapWarnMs: config.healthGapWarnMs,
+    jumpMs: config.healthJumpMs,
+    fpsTolerancePercent: config.healthFpsTolerance,
+  };
+}
 
 /** The chunk parser limits the config sets. */
 export function parserLimits(config: Config): ParserLimits {
@@ -174,6 +193,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     chunks: new ChunkCache(),
     authorize: publishAuth(live, clock, log),
     policy: (app) => live.rulesFor(app),
+    health: healthThresholds(config),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
   const conns = new Set<Promise<void>>();
@@ -227,17 +247,12 @@ export function startServer(deps: ServerDeps): RunningServer {
     });
     httpHost = "127.0.0.1";
   }
-  const app = createApp(registry.view(), {
-    token: config.apiToken,
-    streams: () => hub.list(),
-    ...(deps.version === undefined ? {} : { version: deps.version }),
-  });
   const http = listenHttp({
     hostname: httpHost,
     port: config.httpPort,
     headerTimeoutMs: config.httpHeaderTimeoutMs,
     maxPendingRequests: config.httpMaxPendingRequests,
-    handler: app.fetch,
+    handler: (req) => app.fetch(req),
     onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
   });
   const flvApp = createHttpFlvApp({
@@ -264,6 +279,13 @@ export function startServer(deps: ServerDeps): RunningServer {
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     onLimit: (remote, reason) =>
       log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
+  });
+  // Made once HTTP-FLV has its port, for the dashboard's previews.
+  const app = createApp(registry.view(), {
+    token: config.apiToken,
+    streams: () => hub.list(),
+    dashboard: { flvPort: flvHttp.addr.port, script: loadDashboardScript() },
+    ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;

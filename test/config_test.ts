@@ -224,6 +224,17 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     hmacSecret: null,
     apps: {},
     configFile: null,
+    logFormat: "text",
+    healthKeyframeWarnMs: 4_000,
+    healthKeyframeBadMs: 10_000,
+    healthBehindWarnMs: 1_000,
+    healthBehindBadMs: 3_000,
+    healthDriftWarnMs: 500,
+    healthDriftBadMs: 2_000,
+    healthStoppedMs: 2_000,
+    healthGapWarnMs: 1_000,
+    healthJumpMs: 1_000,
+    healthFpsTolerance: 20,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });

@@ -11,6 +11,7 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import type { RegistryView } from "../session/registry.ts";
 import type { StreamView } from "../stream/live_stream.ts";
 import { methodNotAllowed } from "./method_not_allowed.ts";
+import { type DashboardOptions, mountDashboard } from "../dashboard/routes.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface ApiOptions {
@@ -20,6 +21,8 @@ export interface ApiOptions {
   readonly version?: string;
   /** The live streams, for `GET /api/streams`. */
   readonly streams?: () => StreamView[];
+  /** The live dashboard at `/` (open: it only loads the page; its data needs the token). */
+  readonly dashboard?: DashboardOptions;
 }
 
 /**
@@ -43,6 +46,7 @@ export function requireBearer(token: string): MiddlewareHandler {
  * carries a stack trace (it is logged instead).
  *
  * - `GET /healthz` → `{"ok": true, "version": "0.1.0"}` (no `version` when none was given)
+ * - `GET /` and `GET /dashboard.js` → the live dashboard, when `dashboard` is given
  * - `GET /api/sessions` → `{"sessions": [...]}`
  * - `GET /api/streams` → `{"streams": [...]}`: live streams with codecs and consumers by kind
  * - `GET /api/sessions/:id` → the session, or 404
@@ -70,6 +74,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): Hono {
     : { ok: true, version: options.version };
   app.get("/healthz", (c) => c.json(health));
   app.all("/healthz", methodNotAllowed(["GET"]));
+  if (options.dashboard !== undefined) mountDashboard(app, options.dashboard);
   if (options.token != null) app.use("*", requireBearer(options.token));
 
   app.get("/api/sessions", (c) => c.json({ sessions: view.list() }));

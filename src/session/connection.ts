@@ -8,6 +8,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { PublishAuthorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../clock.ts";
+import type { HealthThresholds } from "../health/thresholds.ts";
 import { RtmpError } from "../errors.ts";
 import type { ChunkParser, MessageHandler } from "../parser/types.ts";
 import type { RecordingFactory } from "../record/recording.ts";
@@ -93,6 +94,8 @@ export interface ConnectionDeps {
   readonly authorize?: PublishAuthorizer;
   /** Each app's rules (takeover, record dir, play); without it, the limits above for all. */
   readonly policy?: AppPolicies;
+  /** Levels of a publish's health; without them, the defaults. */
+  readonly health?: HealthThresholds;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -205,6 +208,7 @@ async function runConnection(
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
     ...(deps.policy === undefined ? {} : { policy: deps.policy }),
+    ...(deps.health === undefined ? {} : { health: deps.health }),
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),

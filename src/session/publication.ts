@@ -5,6 +5,7 @@
  */
 
 import { MediaError } from "../errors.ts";
+import type { HealthTracker } from "../health/health_tracker.ts";
 import { parseAudioTag } from "../media/audio_tag.ts";
 import { inbandAvcSize } from "../media/inband_sps.ts";
 import { parseVideoTag } from "../media/video_tag.ts";
@@ -28,6 +29,8 @@ export interface PublicationOptions {
   readonly audio: AudioInfo;
   /** The stream in the hub that takes every message. */
   readonly stream: LiveStream;
+  /** Told every coded frame's timestamp and size, for the stream's health. */
+  readonly health?: HealthTracker;
 }
 
 /** A publish in progress on one message stream. */
@@ -36,6 +39,7 @@ export class Publication {
   readonly stream: LiveStream;
   #video: VideoInfo;
   #audio: AudioInfo;
+  #health: HealthTracker | undefined;
   #firstVideoTs = -1;
 
   /** Starts a publication. */
@@ -44,6 +48,7 @@ export class Publication {
     this.stream = options.stream;
     this.#video = options.video;
     this.#audio = options.audio;
+    this.#health = options.health;
   }
 
   /** `app/name`, the hub key. */
@@ -55,8 +60,9 @@ export class Publication {
   metadata(meta: AmfObject | AmfEcmaArray): void {
     const fps = meta.get("framerate") ?? meta.get("videoframerate");
     // The metadata's rate stands until two frames give a measured one.
-    if (typeof fps === "number" && fps > 0 && fps < 1000 && this.#video.fps === null) {
-      this.#video.fps = fps;
+    if (typeof fps === "number" && fps > 0 && fps < 1000) {
+      if (this.#video.fps === null) this.#video.fps = fps;
+      this.#health?.metadataFps(fps);
     }
     const body = encodeAmf0(["onMetaData", meta]);
     this.stream.publish({ kind: "data", timestamp: 0, body, keyframe: false, config: false });
@@ -74,7 +80,10 @@ export class Publication {
         a.sampleRate = tag.config.sampleRate;
         a.channels = tag.config.channels;
       }
-      if (tag.kind === "frame") a.frames++;
+      if (tag.kind === "frame") {
+        a.frames++;
+        this.#health?.audio(timestamp, body.length);
+      }
       config = tag.kind === "sequence-header";
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
@@ -107,6 +116,7 @@ export class Publication {
           }
         }
         this.#countFps(timestamp);
+        this.#health?.video(timestamp, body.length, keyframe);
       }
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;

@@ -7,6 +7,9 @@
 import type { Logger } from "@logtape/logtape";
 import type { PublishAuthorizer } from "../auth/authorizer.ts";
 import type { Clock } from "../clock.ts";
+import { HealthTracker } from "../health/health_tracker.ts";
+import type { HealthStatus } from "../health/stream_health.ts";
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "../health/thresholds.ts";
 import type { MessageRecord } from "../parser/types.ts";
 import type { Recording, RecordingFactory } from "../record/recording.ts";
 import { RecordingConsumer } from "../record/recording_consumer.ts";
@@ -51,6 +54,8 @@ export interface PublishFlowOptions {
   readonly dropSession?: (id: string, reason: string) => boolean;
   /** Each app's rules (takeover, record dir), asked once per publish; they win over the above. */
   readonly policy?: AppPolicies;
+  /** Levels of a publish's health (default {@linkcode DEFAULT_HEALTH_THRESHOLDS}). */
+  readonly health?: HealthThresholds;
 }
 
 /** What the connection's flow knows that a publish is checked against. */
@@ -67,6 +72,7 @@ export class PublishFlow {
   #stopping = false;
   #publications = new Map<number, Publication>();
   #recordings = new Map<number, Recording>();
+  #health = new Map<number, { tracker: HealthTracker; status: HealthStatus }>();
   #refusal: string | null = null;
 
   /** Creates the flow for one connection. */
@@ -94,9 +100,34 @@ export class PublishFlow {
     else pub.video(rec.timestamp, body);
   }
 
-  /** Makes every recording durable so far (called about once a second). */
+  /**
+   * Makes every recording durable so far and updates each publication's health, logging a
+   * change of its status (called about once a second).
+   */
   sync(): void {
     for (const rec of this.#recordings.values()) rec.sync();
+    for (const [id, h] of this.#health) this.#reportHealth(id, h);
+  }
+
+  /** Puts the health of the publication on `streamId` into the session; logs a status change. */
+  #reportHealth(streamId: number, h: { tracker: HealthTracker; status: HealthStatus }): void {
+    const health = h.tracker.report();
+    const session = this.#o.session;
+    session.info.health = health;
+    if (health.status === h.status) return;
+    const pub = this.#publications.get(streamId);
+    const props = {
+      id: session.id,
+      app: pub?.stream.app ?? session.info.app,
+      name: pub?.stream.name ?? session.info.streamName,
+      from: h.status,
+      status: health.status,
+      reason: health.reasons.join("; "),
+    };
+    h.status = health.status;
+    const message = "Session {id} health {from} -> {status}: {reason}";
+    if (health.status === "good") this.#o.log.info("Session {id} health {from} -> {status}", props);
+    else this.#o.log.warning(message, props);
   }
 
   /**
@@ -206,9 +237,21 @@ export class PublishFlow {
       );
     }
     this.#refusal = null;
+    const health = new HealthTracker({
+      clock: this.#o.clock,
+      thresholds: this.#o.health ?? DEFAULT_HEALTH_THRESHOLDS,
+    });
+    this.#health.set(streamId, { tracker: health, status: "good" });
+    session.info.health = health.report();
     this.#publications.set(
       streamId,
-      new Publication({ streamId, video: session.info.video, audio: session.info.audio, stream }),
+      new Publication({
+        streamId,
+        video: session.info.video,
+        audio: session.info.audio,
+        stream,
+        health,
+      }),
     );
     session.update({
       state: "publishing",
@@ -262,6 +305,9 @@ export class PublishFlow {
     const pub = this.#publications.get(streamId);
     if (pub === undefined) return;
     this.#publications.delete(streamId);
+    const health = this.#health.get(streamId);
+    this.#health.delete(streamId);
+    if (health !== undefined) this.#o.session.info.health = health.tracker.report();
     const recording = this.#recordings.get(streamId) ?? null;
     this.#recordings.delete(streamId);
     const session = this.#o.session;

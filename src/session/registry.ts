@@ -153,6 +153,7 @@ export class SessionRegistry {
       player: null,
       relays: [],
       players: 0,
+      health: null,
     };
     const meter = new BitrateMeter({ clock: this.#clock });
     const entry: Entry = { info, meter, drop: init.drop, closed: false };

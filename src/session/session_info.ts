@@ -3,6 +3,8 @@
  * @module
  */
 
+import type { StreamHealth } from "../health/stream_health.ts";
+
 /** Lifecycle of an RTMP session. */
 export type SessionState = "handshake" | "connected" | "publishing" | "playing" | "closed";
 
@@ -129,4 +131,6 @@ export interface SessionInfo {
   relays: RelayInfo[];
   /** A publisher's players now (RTMP and HTTP-FLV). */
   players: number;
+  /** A publisher's stream health (updated about once a second), or null. */
+  health: StreamHealth | null;
 }

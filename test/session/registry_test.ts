@@ -53,6 +53,7 @@ Deno.test("open() registers a session in state handshake with empty facts", () =
     player: null,
     relays: [],
     players: 0,
+    health: null,
   });
 });
 

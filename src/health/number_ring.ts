@@ -1,0 +1,83 @@
+/**
+ * A fixed ring of numbers: push is O(1) and allocates nothing.
+ * @module
+ */
+
+/**
+ * Keeps the last `capacity` numbers pushed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NumberRing } from "./number_ring.ts";
+ *
+ * const ring = new NumberRing(2);
+ * ring.push(1);
+ * ring.push(2);
+ * ring.push(3);
+ * assert.equal(ring.oldest(), 2);
+ * assert.equal(ring.newest(), 3);
+ * assert.equal(ring.size, 2);
+ * ```
+ */
+export class NumberRing {
+  readonly #values: Float64Array;
+  #next = 0;
+  #size = 0;
+
+  /** Makes an empty ring of `capacity` (at least 1) numbers. */
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`Ring capacity must be a whole number >= 1: got ${capacity}`);
+    }
+    this.#values = new Float64Array(capacity);
+  }
+
+  /** How many numbers it holds. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Adds `value`, dropping the oldest when full. */
+  push(value: number): void {
+    this.#values[this.#next] = value;
+    this.#next = (this.#next + 1) % this.#values.length;
+    if (this.#size < this.#values.length) this.#size++;
+  }
+
+  /** The oldest number held (NaN when empty). */
+  oldest(): number {
+    if (this.#size === 0) return NaN;
+    const i = (this.#next - this.#size + this.#values.length) % this.#values.length;
+    return this.#values[i]!;
+  }
+
+  /** The newest number held (NaN when empty). */
+  newest(): number {
+    if (this.#size === 0) return NaN;
+    return this.#values[(this.#next - 1 + this.#values.length) % this.#values.length]!;
+  }
+
+  /** Mean and standard deviation of what it holds (NaN when empty). */
+  stats(): { mean: number; stddev: number } {
+    if (this.#size === 0) return { mean: NaN, stddev: NaN };
+    let sum = 0;
+    for (let i = 0; i < this.#size; i++) sum += this.#at(i);
+    const mean = sum / this.#size;
+    let sq = 0;
+    for (let i = 0; i < this.#size; i++) sq += (this.#at(i) - mean) ** 2;
+    return { mean, stddev: Math.sqrt(sq / this.#size) };
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.#next = 0;
+    this.#size = 0;
+  }
+
+  /** The i-th held number, oldest first. */
+  #at(i: number): number {
+    const start = this.#next - this.#size + this.#values.length;
+    return this.#values[(start + i) % this.#values.length]!;
+  }
+}
