@@ -23,8 +23,10 @@ export class LineTail {
 
   async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
     let rest = "";
+    const decoder = new TextDecoder();
     try {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      for await (const chunk of stream) {
+        const text = decoder.decode(chunk, { stream: true });
         const parts = (rest + text).split("\n");
         rest = parts.pop() ?? "";
         for (const line of parts) this.#add(line);

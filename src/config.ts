@@ -89,8 +89,11 @@ export interface Config {
   readonly takeoverAfterMs: number;
   /** Origins every publish is pushed to, as `rtmp://host[:port]/app` (repeatable `--push`). */
   readonly push: readonly string[];
-  /** Who may publish: anyone (`open`), or only holders of a signed stream name (`hmac`). */
-  readonly publishAuth: "open" | "hmac";
+  /**
+   * Who may publish: anyone (`open`), only holders of a signed stream name (`hmac`), or whom
+   * the `--on-publish` webhook allows (`webhook`).
+   */
+  readonly publishAuth: "open" | "hmac" | "webhook";
   /** The key publish signatures are made with (`--publish-auth hmac`); null for none. */
   readonly hmacSecret: string | null;
   /** Per-app rules, the config file's `[apps.<app>]` sections, by app. */
@@ -116,6 +119,34 @@ export interface Config {
   readonly healthJumpMs: number;
   /** Measured fps this many percent off the metadata's is `warning`. */
   readonly healthFpsTolerance: number;
+  /** This server's name in a cluster and in hook requests (default: the hostname). */
+  readonly edgeId: string;
+  /** Where publish webhooks are POSTed (`--publish-auth webhook`); null for none. */
+  readonly onPublish: string | null;
+  /** Where notifications (publish_done, play, play_done, recording_done) are POSTed; null for none. */
+  readonly onEvent: string | null;
+  /** Who may play: anyone (`open`), signed names (`hmac`), or the `--on-play` webhook. */
+  readonly playAuth: "open" | "hmac" | "webhook";
+  /** Where play webhooks are POSTed (`--play-auth webhook`); null for none. */
+  readonly onPlay: string | null;
+  /** A webhook must answer within this many ms. */
+  readonly webhookTimeoutMs: number;
+  /** A webhook that fails (not one that answers 4xx) allows, with a warning, instead of refusing. */
+  readonly webhookFailOpen: boolean;
+  /** A signature whose `exp` is further ahead than this many seconds is refused. */
+  readonly hmacMaxTtlS: number;
+  /** Whether every RTMP connection starts with a PROXY protocol v1/v2 header (behind HAProxy). */
+  readonly proxyProtocol: boolean;
+  /** Redis of the cluster (`redis://[user:pass@]host:port`); null runs this edge alone. */
+  readonly clusterRedis: string | null;
+  /** RTMPS (RTMP over TLS) listen port on `host`, 0 picks a free one; null for none. */
+  readonly rtmpsPort: number | null;
+  /** PEM certificate chain of the RTMPS listener (reread on SIGHUP); null for none. */
+  readonly tlsCert: string | null;
+  /** PEM private key of the RTMPS listener (reread on SIGHUP); null for none. */
+  readonly tlsKey: string | null;
+  /** A PEM file of extra CA certificates relays trust for `rtmps://` origins; null for none. */
+  readonly tlsCa: string | null;
 }
 
 /** What {@linkcode parseConfig} gives back: a config, the help text, a version request, or why not. */
@@ -178,12 +209,37 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   healthGapWarnMs: 1_000,
   healthJumpMs: 1_000,
   healthFpsTolerance: 20,
+  edgeId: hostnameOr("rtmp-edge"),
+  onPublish: null,
+  onEvent: null,
+  playAuth: "open",
+  onPlay: null,
+  webhookTimeoutMs: 3_000,
+  webhookFailOpen: false,
+  hmacMaxTtlS: 86_400,
+  proxyProtocol: false,
+  clusterRedis: null,
+  rtmpsPort: null,
+  tlsCert: null,
+  tlsKey: null,
+  tlsCa: null,
 });
+
+/** The hostname when reading it is allowed (never prompts), else `fallback`. */
+function hostnameOr(fallback: string): string {
+  try {
+    const allowed = Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state;
+    return allowed === "granted" ? Deno.hostname() || fallback : fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 const LOG_LEVELS: readonly LogLevelName[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 const PARSERS: readonly Config["parser"][] = ["js", "wasm"];
 const RECORD_ERROR_POLICIES: readonly Config["onRecordError"][] = ["continue", "refuse"];
-const PUBLISH_AUTHS: readonly Config["publishAuth"][] = ["open", "hmac"];
+const PUBLISH_AUTHS: readonly Config["publishAuth"][] = ["open", "hmac", "webhook"];
+const PLAY_AUTHS: readonly Config["playAuth"][] = ["open", "hmac", "webhook"];
 const LOG_FORMATS: readonly Config["logFormat"][] = ["text", "json"];
 const MAX_MESSAGE_SIZE = 0xffffff;
 const ENV_PREFIX = "RTMP_EDGE_";
@@ -257,6 +313,15 @@ function bool(raw: string): { value: boolean } | { problem: string } {
 function negated(raw: string): { value: boolean } | { problem: string } {
   const r = bool(raw);
   return "value" in r ? { value: !r.value } : r;
+}
+
+/** An http(s) URL; the problem does not quote it (a hook URL may carry a token). */
+function hookUrl(raw: string): { value: string } | { problem: string } {
+  try {
+    const u = new URL(raw);
+    if (u.protocol === "http:" || u.protocol === "https:") return { value: raw };
+  } catch { /* below */ }
+  return { problem: "expected an http:// or https:// URL" };
 }
 
 function same(on: boolean): boolean {
@@ -511,10 +576,10 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
   spec({
     key: "publishAuth",
     flag: "publish-auth",
-    arg: "<open|hmac>",
+    arg: "<open|hmac|webhook>",
     check: oneOf(PUBLISH_AUTHS),
-    help: "Who may publish: anyone, or only stream names signed with --hmac-secret\n" +
-      "      (deno task sign <app>/<name> makes one)",
+    help: "Who may publish: anyone, only stream names signed with --hmac-secret\n" +
+      "      (deno task sign <app>/<name> makes one), or whom --on-publish allows",
   }),
   spec({
     key: "hmacSecret",
@@ -602,13 +667,131 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     check: oneOf(LOG_FORMATS),
     help: "Log lines as text, or as JSON lines (time, level, msg, sessionId, app, name, ...)",
   }),
+  spec({
+    key: "hmacMaxTtlS",
+    flag: "hmac-max-ttl",
+    arg: "<seconds>",
+    check: integer(1, 10 * 365 * 86_400),
+    help: "Refuse a signature whose exp is further ahead than this",
+  }),
+  spec({
+    key: "proxyProtocol",
+    flag: "proxy-protocol",
+    arg: "",
+    check: bool,
+    fromSwitch: same,
+    help: "Every RTMP connection starts with a PROXY protocol v1/v2 header (behind HAProxy);\n" +
+      "      the header's source is the client's address, a connection without one is closed",
+  }),
+  spec({
+    key: "clusterRedis",
+    flag: "cluster-redis",
+    arg: "<url>",
+    check: redisUrl,
+    secret: true,
+    help: "Join the cluster kept in this Redis (redis://host:port): one owner per stream name,\n" +
+      "      /api/cluster/streams. May hold a password: prefer the variable or --cluster-redis-file",
+  }),
+  spec({
+    key: "edgeId",
+    flag: "edge-id",
+    arg: "<id>",
+    check: nonEmpty,
+    help: "This server's name in the cluster and in hook requests",
+  }),
+  spec({
+    key: "onPublish",
+    flag: "on-publish",
+    arg: "<url>",
+    check: hookUrl,
+    help: "POST each publish here as JSON before it starts (--publish-auth webhook);\n" +
+      "      2xx allows (the body may give name, push, record), 4xx refuses",
+  }),
+  spec({
+    key: "onEvent",
+    flag: "on-event",
+    arg: "<url>",
+    check: hookUrl,
+    help: "POST notifications here (publish_done, play, play_done, recording_done),\n" +
+      "      queued and retried off the media path",
+  }),
+  spec({
+    key: "playAuth",
+    flag: "play-auth",
+    arg: "<open|hmac|webhook>",
+    check: oneOf(PLAY_AUTHS),
+    help: "Who may play (RTMP and HTTP-FLV): anyone, names signed for play\n" +
+      "      (deno task sign --play), or whom --on-play allows",
+  }),
+  spec({
+    key: "onPlay",
+    flag: "on-play",
+    arg: "<url>",
+    check: hookUrl,
+    help: "POST each play here as JSON before it starts (--play-auth webhook)",
+  }),
+  spec({
+    key: "webhookTimeoutMs",
+    flag: "webhook-timeout",
+    arg: "<ms>",
+    check: integer(1, 60_000),
+    help: "A webhook must answer within this many ms",
+  }),
+  spec({
+    key: "webhookFailOpen",
+    flag: "webhook-fail-open",
+    arg: "",
+    check: bool,
+    fromSwitch: same,
+    help: "Allow (with a warning) when a webhook fails (timeout, 3xx/5xx, garbage);\n" +
+      "      a 4xx answer still refuses",
+  }),
+  spec({
+    key: "rtmpsPort",
+    flag: "rtmps-port",
+    arg: "<port>",
+    check: integer(0, 65535),
+    help: "RTMPS (RTMP over TLS) listen port on --host, e.g. 443 or 1936; 0 picks a free one.\n" +
+      "      Needs --tls-cert and --tls-key",
+  }),
+  spec({
+    key: "tlsCert",
+    flag: "tls-cert",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM certificate chain for --rtmps-port (reread on SIGHUP)",
+  }),
+  spec({
+    key: "tlsKey",
+    flag: "tls-key",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM private key for --rtmps-port (reread on SIGHUP)",
+  }),
+  spec({
+    key: "tlsCa",
+    flag: "tls-ca",
+    arg: "<file>",
+    check: nonEmpty,
+    help: "PEM CA certificate(s) trusted besides the system's for rtmps:// --push origins",
+  }),
 ]);
+
+function redisUrl(raw: string): { value: string } | { problem: string } {
+  if (/^rediss?:\/\/[^\s]+$/.test(raw)) return { value: raw };
+  return { problem: "expected a redis:// or rediss:// URL" };
+}
 
 function describeDefault(s: AnyFlagSpec): string {
   if (s.key === "record") return "recording on";
   if (s.key === "maxMessageSize") return `${DEFAULT_CONFIG.maxMessageSize} (8 MiB)`;
   if (s.key === "apiToken") return "none (the API then listens on loopback only)";
   if (s.key === "hmacSecret") return "none";
+  if (s.key === "onPublish" || s.key === "onEvent" || s.key === "onPlay") return "none";
+  if (s.key === "clusterRedis") return "none (this edge runs alone)";
+  if (s.key === "edgeId") return "the host name";
+  if (s.key === "rtmpsPort") return "off";
+  if (s.key === "tlsCert" || s.key === "tlsKey" || s.key === "tlsCa") return "none";
   return String(DEFAULT_CONFIG[s.key]);
 }
 
@@ -733,6 +916,10 @@ export function parseConfig(
         "RTMP_EDGE_HMAC_SECRET or RTMP_EDGE_HMAC_SECRET_FILE (or --hmac-secret)",
     };
   }
+  const hooks = hookProblem(config);
+  if (hooks !== null) return { error: hooks };
+  const tlsProblem = tlsConfigProblem(config);
+  if (tlsProblem !== null) return { error: tlsProblem };
   const problems = checkAppRules(config);
   if (file !== null && problems.length > 0) return { error: formatProblems(file, problems) };
   return { config };
@@ -749,6 +936,8 @@ function fileSetting<K extends keyof Config>(s: FlagSpec<K>): FileSetting<Mutabl
     ? "boolean"
     : typeof DEFAULT_CONFIG[s.key] === "number"
     ? "number"
+    : DEFAULT_CONFIG[s.key] === null
+    ? "scalar"
     : "string";
   return {
     key: fileKey(s.key) + (s.secret === true ? "_file" : ""),
@@ -787,6 +976,32 @@ export function fileSettingKeys(): string[] {
 
 /** A `--push` target: `rtmp[s]://host[:port]/app`. */
 const PUSH_PATTERN = /^rtmps?:\/\/[^/\s?#]+\/[^/\s?#]+\/?$/;
+
+/** Why the TLS flags do not fit together, or null when they do. */
+function tlsConfigProblem(config: Config): string | null {
+  const files = (config.tlsCert === null ? 0 : 1) + (config.tlsKey === null ? 0 : 1);
+  if (config.rtmpsPort !== null && files < 2) {
+    return "--rtmps-port needs --tls-cert and --tls-key (PEM files)";
+  }
+  if (config.rtmpsPort === null && files > 0) {
+    return "--tls-cert and --tls-key are for --rtmps-port: give it too";
+  }
+  return null;
+}
+
+/** What an auth mode lacks: a webhook mode without its URL, play hmac without a secret. */
+function hookProblem(config: Config): string | null {
+  if (config.publishAuth === "webhook" && config.onPublish === null) {
+    return "--publish-auth webhook needs --on-publish <url> (or RTMP_EDGE_ON_PUBLISH)";
+  }
+  if (config.playAuth === "webhook" && config.onPlay === null) {
+    return "--play-auth webhook needs --on-play <url> (or RTMP_EDGE_ON_PLAY)";
+  }
+  if (config.playAuth === "hmac" && config.hmacSecret === null) {
+    return "--play-auth hmac needs a secret: give --hmac-secret-file or RTMP_EDGE_HMAC_SECRET";
+  }
+  return null;
+}
 
 /** The variable of the repeatable `--push`: targets separated by spaces or commas. */
 const PUSH_ENV = ENV_PREFIX + "PUSH";

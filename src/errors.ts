@@ -66,3 +66,21 @@ export class MediaError extends RtmpError {
     this.name = "MediaError";
   }
 }
+
+/** A PROXY protocol header (v1 or v2) was missing, malformed or of an unsupported kind. */
+export class ProxyProtocolError extends Error {
+  /** Creates a PROXY protocol error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProxyProtocolError";
+  }
+}
+
+/** The TLS handshake of an RTMPS connection failed (not TLS, a bad ClientHello, no shared cipher). */
+export class TlsError extends RtmpError {
+  /** Creates a TLS error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TlsError";
+  }
+}

@@ -1,10 +1,18 @@
 /**
  * `deno task serve`: parses flags, environment and the config file, sets up logging, starts
- * the server, reloads the config's rules on SIGHUP, and shuts down cleanly on SIGINT/SIGTERM.
+ * the server, shuts it down cleanly on SIGINT/SIGTERM, and on SIGHUP reloads the config's
+ * rules and the RTMPS certificate.
  * @module
  */
 
-import { configure, dispose, getLogger, getStreamSink, getTextFormatter } from "@logtape/logtape";
+import {
+  configure,
+  dispose,
+  getLogger,
+  getStreamSink,
+  getTextFormatter,
+  type Logger,
+} from "@logtape/logtape";
 import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
 import { LiveConfig } from "./config/live_config.ts";
@@ -13,7 +21,7 @@ import { jsonLinesFormatter } from "./log/json_lines.ts";
 import { createJsParser } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { stdoutPipe } from "./record/stdout_pipe.ts";
-import { startServer } from "./server.ts";
+import { type RunningServer, startServer } from "./server.ts";
 import { VERSION } from "./version.ts";
 
 /** The longest a clean shutdown may take before the process exits anyway. */
@@ -52,15 +60,21 @@ export async function main(args: string[]): Promise<number> {
   log.info("rtmp-edge {version} starting", { version: VERSION });
   const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
   const live = new LiveConfig(config);
-  const server = startServer({
-    config,
-    live,
-    clock: systemClock,
-    log,
-    makeParser: factory,
-    pipe: stdoutPipe(),
-    version: VERSION,
-  });
+  let server: RunningServer;
+  try {
+    server = startServer({
+      config,
+      live,
+      clock: systemClock,
+      log,
+      makeParser: factory,
+      pipe: stdoutPipe(),
+      version: VERSION,
+    });
+  } catch (e) {
+    log.fatal("Cannot start: {error}", { error: e instanceof Error ? e.message : String(e) });
+    return 1;
+  }
   log.info("Parser {parser}; recordings {where}", {
     parser: config.parser,
     where: config.record ? config.recordDir : "off",
@@ -69,8 +83,10 @@ export async function main(args: string[]): Promise<number> {
   const stop = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  const reload = () =>
+  const reload = () => {
     reloadConfig({ live, parse: () => parseConfig(args, Deno.env.toObject()), log });
+    if (config.rtmpsPort !== null) reloadTls(server, log);
+  };
   Deno.addSignalListener("SIGHUP", reload);
   await stopped.promise;
   Deno.removeSignalListener("SIGHUP", reload);
@@ -82,6 +98,18 @@ export async function main(args: string[]): Promise<number> {
   if (how === "late") log.error("Shutdown took over {ms} ms; exiting anyway", { ms: SHUTDOWN_MS });
   else log.info("Stopped");
   return 0;
+}
+
+/** SIGHUP: new RTMPS connections get the certificate now in the files; sessions go on. */
+function reloadTls(server: RunningServer, log: Logger): void {
+  try {
+    server.reloadTls();
+    log.info("TLS certificate reloaded for new RTMPS connections");
+  } catch (e) {
+    log.error("TLS certificate reload failed, the old one stays in use: {error}", {
+      error: e instanceof Error ? e.message : String(e),
+    });
+  }
 }
 
 if (import.meta.main) {

@@ -9,6 +9,13 @@ import { createApp } from "./api/app.ts";
 import { loadDashboardScript } from "./dashboard/routes.ts";
 import type { PublishAuthorizer } from "./auth/authorizer.ts";
 import { appAuthorizer } from "./auth/app_authorizer.ts";
+import { readDocsScript } from "./api/docs_page.ts";
+import { ServerMetrics } from "./metrics/server_metrics.ts";
+import { SessionTotals } from "./metrics/session_totals.ts";
+import { setupHooks } from "./hooks/hook_setup.ts";
+import type { LocalStream } from "./cluster/cluster.ts";
+import { startCluster } from "./cluster/start.ts";
+import { WebhookAuth } from "./hooks/webhook_auth.ts";
 import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
@@ -22,12 +29,17 @@ import { RecordingFactory } from "./record/recording.ts";
 import { repairRecordings } from "./record/repair.ts";
 import { RelayManager } from "./relay/relay_manager.ts";
 import { Admission, isLoopback } from "./session/admission.ts";
-import { type ConnectionDeps, serveConnection } from "./session/connection.ts";
+import { type ConnectionDeps, type RtmpConn, serveConnection } from "./session/connection.ts";
+import { ProxyProtocolError } from "./errors.ts";
+import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
 import { PlayerSlots } from "./stream/player_slots.ts";
 import { ChunkCache } from "./play/chunk_cache.ts";
+import { acceptLoop } from "./listen/accept_loop.ts";
+import { ServerTls } from "./tls/server_tls.ts";
+import { type PemPair, readPemFile, readPemPair } from "./tls/tls_files.ts";
 
 /** What {@linkcode startServer} needs besides the config. */
 export interface ServerDeps {
@@ -55,13 +67,23 @@ export interface RunningServer {
   readonly httpPort: number;
   /** The HTTP-FLV port actually bound. */
   readonly httpFlvPort: number;
+  /** The RTMPS port actually bound, or null without `--rtmps-port`. */
+  readonly rtmpsPort: number | null;
   readonly registry: SessionRegistry;
+  /**
+   * Rereads `--tls-cert` and `--tls-key` for new RTMPS connections (SIGHUP); open sessions go on.
+   * Throws, keeping the old pair, when a file cannot be read or the pair is refused.
+   */
+  reloadTls(): void;
   /** Stops accepting, tells publishers, finalizes recordings and stops the API. */
   close(): Promise<void>;
 }
 
-/** Pause after a failed accept (e.g. out of file descriptors) before the next. */
-const ACCEPT_RETRY_MS = 100;
+/** A connection's peer address. */
+interface Peer {
+  readonly hostname: string;
+  readonly port: number;
+}
 
 /** Reason given to sessions when the server stops. */
 export const SHUTDOWN_REASON = "Server shutting down";
@@ -93,28 +115,88 @@ export function parserLimits(config: Config): ParserLimits {
 }
 
 /**
- * The publish authorizer: per app, by the rules in force at each publish. Logs the
- * server-wide mode and each app section's rules.
+ * The publish authorizer: per app, by the rules in force at each publish (`open`; `hmac` with
+ * the app's secret; `webhook` to the app's URL, one {@linkcode WebhookAuth} per URL, kept in
+ * `webhooks` until the server closes). Logs each app section's rules.
  */
-function publishAuth(live: LiveConfig, clock: Clock, log: Logger): PublishAuthorizer {
+function publishAuth(
+  live: LiveConfig,
+  o: { clock: Clock; log: Logger; webhooks: Map<string, WebhookAuth> },
+): PublishAuthorizer {
   const config = live.config;
-  if (config.publishAuth === "hmac") {
-    if (config.hmacSecret === null) throw new Error("--publish-auth hmac needs --hmac-secret");
-    log.info("Publish auth: hmac");
-  } else log.warning("Publish auth: open (anyone may publish)");
-  logAppRules(live, log);
+  logAppRules(live, o.log);
   return appAuthorizer({
     authFor: (app) => live.rulesFor(app),
-    clock,
-    // MERGE(hooks): plug the webhook authorizer in here, e.g.
-    // webhook: (url) => webhookAuthorizer({ url, ... }),
-    // Until then an app with publish_auth = "webhook" refuses with "webhook auth not configured".
+    clock: o.clock,
+    maxTtlS: config.hmacMaxTtlS,
+    webhook: (url) => {
+      let w = o.webhooks.get(url);
+      if (w === undefined) {
+        w = new WebhookAuth({
+          url,
+          timeoutMs: config.webhookTimeoutMs,
+          failOpen: config.webhookFailOpen,
+          edgeId: config.edgeId,
+          log: o.log,
+        });
+        o.webhooks.set(url, w);
+      }
+      return w.publish;
+    },
   });
+}
+
+/** The `/docs` page's script from `build/`, or null with a warning when it was not built. */
+function docsScript(log: Logger): Uint8Array | null {
+  const { script, error } = readDocsScript();
+  if (script === null) {
+    log.warning("No API reference script ({error}): run deno task build:docs for /docs", {
+      error,
+    });
+  }
+  return script;
+}
+
+/** This edge's cluster name: `--edge-id`, or the host name. */
+export function edgeIdOf(config: Config): string {
+  return config.edgeId !== "" ? config.edgeId : Deno.hostname();
+}
+
+/** The hub's live streams as the cluster registers them. */
+function localStreams(hub: StreamHub, registry: SessionRegistry): LocalStream[] {
+  const view = registry.view();
+  return hub.list().map((s) => {
+    const session = view.get(s.publisherId);
+    return {
+      key: s.key,
+      sessionId: s.publisherId,
+      app: s.app,
+      name: s.name,
+      remoteAddr: session?.remoteAddr ?? "",
+      videoCodec: s.videoCodec,
+      audioCodec: s.audioCodec,
+      bitrateKbps: session?.bitrateKbps ?? 0,
+      since: s.startedAt,
+      silentMs: hub.get(s.key)?.silentMs() ?? 0,
+    };
+  });
+}
+
+/** The `--tls-cert` and `--tls-key` pair `--rtmps-port` needs, read now; null without it. */
+function rtmpsPem(config: Config): PemPair | null {
+  if (config.rtmpsPort === null) return null;
+  if (config.tlsCert === null || config.tlsKey === null) {
+    throw new Error("--rtmps-port needs --tls-cert and --tls-key");
+  }
+  return readPemPair(config.tlsCert, config.tlsKey);
 }
 
 /** Starts the RTMP listener, the HTTP API and HTTP-FLV; repairs recordings a crash left behind first. */
 export function startServer(deps: ServerDeps): RunningServer {
   const { config, clock, log } = deps;
+  // A pair that cannot be read or is refused stops the start before anything listens.
+  const pem = rtmpsPem(config);
+  const tls = pem === null ? null : new ServerTls(pem);
   const live = deps.live ?? new LiveConfig(config);
   for (const dir of live.recordDirs()) {
     const { repaired, failed } = repairRecordings(dir);
@@ -138,7 +220,8 @@ export function startServer(deps: ServerDeps): RunningServer {
       });
     }
   }
-  const registry = new SessionRegistry({ clock });
+  const totals = new SessionTotals();
+  const registry = new SessionRegistry({ clock, onClose: (info) => totals.closed(info) });
   const recordings = new RecordingFactory({
     recordDir: config.record ? config.recordDir : null,
     pipe: config.pipe ? deps.pipe ?? null : null,
@@ -170,14 +253,40 @@ export function startServer(deps: ServerDeps): RunningServer {
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
   });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
+  const metrics = new ServerMetrics({
+    sessions: () => registry.view().list(),
+    streams: () => hub.list(),
+    totals,
+    maxStreams: config.maxConnections,
+    clock,
+    loop: loopMonitor,
+  });
   const relays = new RelayManager({
     targets: config.push,
+    ...(config.tlsCa === null ? {} : { caCerts: [readPemFile(config.tlsCa, "--tls-ca")] }),
     clock,
     log,
     maxQueueBytes: config.playerQueueBytes,
   });
+  // Publish/play authorizers and notification hooks (--publish-auth, --play-auth, --on-event).
+  const hooks = setupHooks(config, clock, log);
+  const webhooks = new Map<string, WebhookAuth>();
   // One instance for RTMP and HTTP-FLV players.
   const slots = new PlayerSlots(config);
+  const cluster = config.clusterRedis === null ? null : startCluster({
+    url: config.clusterRedis,
+    edgeId: edgeIdOf(config),
+    local: () => localStreams(hub, registry),
+    dropLocal: (key, sessionId, reason) => {
+      const live = hub.get(key);
+      if (live === undefined || (sessionId !== null && live.publisherId !== sessionId)) {
+        return false;
+      }
+      return registry.view().drop(live.publisherId, reason);
+    },
+    takeoverAfterMs: config.takeoverAfterMs,
+    log,
+  });
   const connDeps: ConnectionDeps = {
     registry,
     hub,
@@ -187,59 +296,116 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
-    onLive: (stream, session) =>
-      relays.attach(stream, session.info.relays, live.rulesFor(stream.app).push),
+    onLive: (stream, session, extra) =>
+      relays.attach(stream, session.info.relays, extra.push, live.rulesFor(stream.app).push),
     slots,
     chunks: new ChunkCache(),
-    authorize: publishAuth(live, clock, log),
+    ...hooks,
+    // Per app: the server-wide --publish-auth is the default of every app's rules.
+    authorize: publishAuth(live, { clock, log, webhooks }),
     policy: (app) => live.rulesFor(app),
     health: healthThresholds(config),
+    ...(cluster === null ? {} : { clusterClaim: (req) => cluster.claim(req) }),
   };
   const listener = Deno.listen({ hostname: config.host, port: config.rtmpPort, transport: "tcp" });
+  let tlsListener: Deno.TcpListener | null = null;
+  if (tls !== null && config.rtmpsPort !== null) {
+    try {
+      tlsListener = Deno.listen({
+        hostname: config.host,
+        port: config.rtmpsPort,
+        transport: "tcp",
+      });
+    } catch (e) {
+      listener.close();
+      throw e;
+    }
+  }
   const conns = new Set<Promise<void>>();
   const admission = new Admission(config);
   let stopping = false;
-  const accepting = (async () => {
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (e) {
-        if (stopping || e instanceof Deno.errors.BadResource) return; // the listener was closed
-        if (
-          e instanceof Deno.errors.NotConnected || e instanceof Deno.errors.ConnectionReset ||
-          e instanceof Deno.errors.ConnectionAborted
-        ) {
-          // The peer gave up before we accepted (a reset): that one connection only.
-          log.debug("Accept skipped a connection that was already gone: {error}", { error: e });
-          continue;
-        }
-        // Out of file descriptors and the like: say so, wait a little, keep accepting.
-        log.error("Accept failed: {error}", { error: e });
-        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
-        continue;
-      }
-      const { hostname, port } = conn.remoteAddr;
-      // Replies are small writes: without this, Nagle meets delayed ACKs and connect stalls.
-      try {
-        conn.setNoDelay(true);
-      } catch { /* a socket already reset: serveConnection will see it */ }
-      const refusal = admission.admit(hostname);
-      if (refusal !== null) {
-        log.warning("Refused {remote}: {reason}", {
-          remote: `${hostname}:${port}`,
-          reason: refusal,
-        });
-        conn.close();
-        continue;
-      }
-      const p = serveConnection(conn, `${hostname}:${port}`, connDeps).finally(() => {
-        admission.release(hostname);
-        conns.delete(p);
+  /** Admits `client` by its address; on a refusal closes `conn` and says why. */
+  const admit = (conn: { close(): void }, client: Peer, via: string | null): boolean => {
+    const refusal = admission.admit(client.hostname);
+    if (refusal === null) return true;
+    totals.refused(refusal);
+    log.warning("Refused {remote}{via}: {reason}", {
+      remote: `${client.hostname}:${client.port}`,
+      via: via === null ? "" : ` via ${via}`,
+      reason: refusal,
+    });
+    conn.close();
+    return false;
+  };
+  /** Serves an admitted connection; its admission is released when it ends. */
+  const serve = (conn: RtmpConn, client: Peer, serveDeps: ConnectionDeps) => {
+    const remote = `${client.hostname}:${client.port}`;
+    const p = serveConnection(conn, remote, serveDeps).finally(() => {
+      admission.release(client.hostname);
+      conns.delete(p);
+    });
+    conns.add(p);
+  };
+  /** Connections whose PROXY header is still arriving (closed on shutdown). */
+  const waitingHeaders = new Set<Deno.TcpConn>();
+  /** Reads the PROXY header (within the handshake time), then serves the real client. */
+  const serveProxied = async (conn: Deno.TcpConn) => {
+    const via = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
+    if (waitingHeaders.size >= config.maxConnections) {
+      log.warning("Refused {remote}: {reason}", {
+        remote: via,
+        reason: `Limit max-connections: ${waitingHeaders.size} connections wait for a PROXY header`,
       });
-      conns.add(p);
+      return conn.close();
     }
-  })();
+    waitingHeaders.add(conn);
+    let proxied;
+    try {
+      proxied = await readProxyHeader(conn, config.handshakeTimeoutMs);
+    } catch (e) {
+      if (stopping) return;
+      log.warning("Refused {remote}: {reason}", {
+        remote: via,
+        reason: e instanceof ProxyProtocolError ? e.message : `PROXY header unread: ${String(e)}`,
+      });
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+      return;
+    } finally {
+      waitingHeaders.delete(conn);
+    }
+    if (stopping) return conn.close();
+    const client = clientAddress(proxied.header, conn.remoteAddr);
+    if (admit(proxied.conn, client, via)) serve(proxied.conn, client, connDeps);
+  };
+  /** A connection accepted on the RTMP port: its PROXY header first when that is on. */
+  const accepted = (conn: Deno.TcpConn) => {
+    try {
+      // Replies are small writes: without this, Nagle meets delayed ACKs and connect stalls.
+      conn.setNoDelay(true);
+    } catch { /* a socket already reset: serveConnection will see it */ }
+    if (config.proxyProtocol) void serveProxied(conn);
+    else if (admit(conn, conn.remoteAddr, null)) serve(conn, conn.remoteAddr, connDeps);
+  };
+  const accepting = [
+    acceptLoop({ listener, log, closed: () => stopping, onConn: accepted }),
+  ];
+  if (tlsListener !== null && tls !== null) {
+    // RTMPS takes no PROXY header: behind HAProxy, TLS ends there (see the README).
+    const tlsDeps: ConnectionDeps = { ...connDeps, tls: true };
+    accepting.push(acceptLoop({
+      listener: tlsListener,
+      log,
+      closed: () => stopping,
+      onConn: (conn) => {
+        try {
+          conn.setNoDelay(true);
+        } catch { /* already reset */ }
+        if (admit(conn, conn.remoteAddr, null)) serve(tls.wrap(conn), conn.remoteAddr, tlsDeps);
+      },
+    }));
+  }
   let httpHost = config.httpHost;
   if (config.apiToken === null && !isLoopback(httpHost)) {
     log.warning("No --api-token: the API listens on 127.0.0.1 only, not {host}", {
@@ -264,6 +430,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     playerQueueBytes: config.playerQueueBytes,
     playerMaxLagMs: config.playerMaxLagMs,
     policy: (app) => live.rulesFor(app),
+    ...(hooks.authorizePlay === undefined ? {} : { authorize: hooks.authorizePlay }),
+    ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
   });
   const flvHttp = listenHttp({
     hostname: config.host,
@@ -284,13 +452,20 @@ export function startServer(deps: ServerDeps): RunningServer {
   const app = createApp(registry.view(), {
     token: config.apiToken,
     streams: () => hub.list(),
+    metrics,
+    docsScript: docsScript(log),
     dashboard: { flvPort: flvHttp.addr.port, script: loadDashboardScript() },
+    ...(cluster === null ? {} : { cluster }),
     ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   const rtmpPort = (listener.addr as Deno.NetAddr).port;
   const httpPort = http.addr.port;
   const httpFlvPort = flvHttp.addr.port;
   log.info("RTMP listening on {host}:{port}", { host: config.host, port: rtmpPort });
+  const rtmpsPort = tlsListener === null ? null : tlsListener.addr.port;
+  if (rtmpsPort !== null) {
+    log.info("RTMPS listening on {host}:{port}", { host: config.host, port: rtmpsPort });
+  }
   log.info("HTTP API listening on http://{host}:{port}{auth}", {
     host: httpHost,
     port: httpPort,
@@ -304,18 +479,28 @@ export function startServer(deps: ServerDeps): RunningServer {
     rtmpPort,
     httpPort,
     httpFlvPort,
+    rtmpsPort,
     registry,
+    reloadTls() {
+      if (tls === null || config.tlsCert === null || config.tlsKey === null) return;
+      tls.reload(readPemPair(config.tlsCert, config.tlsKey));
+    },
     async close() {
       stopping = true;
       listener.close();
-      await accepting;
+      tlsListener?.close();
+      await Promise.all(accepting);
+      for (const c of waitingHeaders) c.close();
       const view = registry.view();
       for (const s of view.list()) if (s.state !== "closed") view.drop(s.id, SHUTDOWN_REASON);
       await Promise.all([...conns]);
       // Recordings finalize while relays unpublish: a slow origin never delays the files.
-      await Promise.all([relays.settled(), recordings.settled()]);
+      await Promise.all([relays.settled(), recordings.settled(), cluster?.close()]);
+      metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
+      // After the recordings: their recording_done events are sent (for up to 2 s).
+      await Promise.all([hooks.close(), ...[...webhooks.values()].map((w) => w.close())]);
     },
   };
 }

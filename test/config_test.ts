@@ -175,10 +175,55 @@ const SETTINGS: {
     expect: { publishAuth: "hmac", hmacSecret: "k3y" },
   },
   {
+    name: "proxy protocol",
+    args: ["--proxy-protocol"],
+    env: { RTMP_EDGE_PROXY_PROTOCOL: "1" },
+    expect: { proxyProtocol: true },
+  },
+  {
+    name: "cluster",
+    args: ["--cluster-redis", "redis://127.0.0.1:6379", "--edge-id", "e1"],
+    env: { RTMP_EDGE_CLUSTER_REDIS: "redis://127.0.0.1:6379", RTMP_EDGE_EDGE_ID: "e1" },
+    expect: { clusterRedis: "redis://127.0.0.1:6379", edgeId: "e1" },
+  },
+  {
     name: "publish auth open",
     args: ["--publish-auth=open"],
     env: { RTMP_EDGE_PUBLISH_AUTH: "open" },
     expect: { publishAuth: "open" },
+  },
+  {
+    name: "publish auth webhook",
+    args: ["--publish-auth", "webhook", "--on-publish", "http://127.0.0.1:9/auth?t=x"],
+    env: { RTMP_EDGE_PUBLISH_AUTH: "webhook", RTMP_EDGE_ON_PUBLISH: "http://127.0.0.1:9/auth?t=x" },
+    expect: { publishAuth: "webhook", onPublish: "http://127.0.0.1:9/auth?t=x" },
+  },
+  {
+    name: "play auth webhook",
+    args: ["--play-auth", "webhook", "--on-play", "https://hooks.example/play"],
+    env: { RTMP_EDGE_PLAY_AUTH: "webhook", RTMP_EDGE_ON_PLAY: "https://hooks.example/play" },
+    expect: { playAuth: "webhook", onPlay: "https://hooks.example/play" },
+  },
+  {
+    name: "event hook, timeout, fail-open, edge id, max ttl",
+    args: [
+      ...["--on-event", "http://h/ev", "--webhook-timeout", "500", "--webhook-fail-open"],
+      ...["--edge-id", "edge-7", "--hmac-max-ttl", "600"],
+    ],
+    env: {
+      RTMP_EDGE_ON_EVENT: "http://h/ev",
+      RTMP_EDGE_WEBHOOK_TIMEOUT: "500",
+      RTMP_EDGE_WEBHOOK_FAIL_OPEN: "1",
+      RTMP_EDGE_EDGE_ID: "edge-7",
+      RTMP_EDGE_HMAC_MAX_TTL: "600",
+    },
+    expect: {
+      onEvent: "http://h/ev",
+      webhookTimeoutMs: 500,
+      webhookFailOpen: true,
+      edgeId: "edge-7",
+      hmacMaxTtlS: 600,
+    },
   },
 ];
 
@@ -235,6 +280,20 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     healthGapWarnMs: 1_000,
     healthJumpMs: 1_000,
     healthFpsTolerance: 20,
+    edgeId: Deno.hostname(),
+    onPublish: null,
+    onEvent: null,
+    playAuth: "open",
+    onPlay: null,
+    webhookTimeoutMs: 3_000,
+    webhookFailOpen: false,
+    hmacMaxTtlS: 86_400,
+    proxyProtocol: false,
+    clusterRedis: null,
+    rtmpsPort: null,
+    tlsCert: null,
+    tlsKey: null,
+    tlsCa: null,
   });
   assert.deepEqual(config([]), DEFAULT_CONFIG);
 });
@@ -488,10 +547,50 @@ Deno.test("parseConfig() refuses --publish-auth hmac without a secret, naming th
   assert.match(error([], { RTMP_EDGE_PUBLISH_AUTH: "hmac" }), /needs a secret/);
 });
 
-Deno.test("parseConfig() accepts only open and hmac as --publish-auth", () => {
+Deno.test("parseConfig() accepts only open, hmac and webhook as --publish-auth", () => {
   assert.match(
-    error(["--publish-auth", "webhook"]),
-    /^Invalid --publish-auth: expected one of open, hmac, got "webhook"$/,
+    error(["--publish-auth", "hook"]),
+    /^Invalid --publish-auth: expected one of open, hmac, webhook, got "hook"$/,
   );
   assert.match(error([], { RTMP_EDGE_PUBLISH_AUTH: "none" }), /^Invalid RTMP_EDGE_PUBLISH_AUTH/);
+});
+
+Deno.test("parseConfig() refuses a webhook mode without its URL, and a URL that is not http(s)", () => {
+  assert.match(error(["--publish-auth", "webhook"]), /--publish-auth webhook needs --on-publish/);
+  assert.match(error(["--play-auth", "webhook"]), /--play-auth webhook needs --on-play/);
+  assert.match(error(["--play-auth", "hmac"]), /--play-auth hmac needs a secret/);
+  const bad = error(["--on-event", "ftp://user:pw@h/x"]);
+  assert.equal(bad, "Invalid --on-event: expected an http:// or https:// URL");
+  assert.match(error(["--webhook-timeout", "0"]), /^Invalid --webhook-timeout/);
+  assert.match(error(["--hmac-max-ttl", "x"]), /^Invalid --hmac-max-ttl/);
+});
+
+Deno.test("parseConfig() reads the RTMPS flags and their variables", () => {
+  const tls = ["--rtmps-port", "1936", "--tls-cert", "/c.pem", "--tls-key", "/k.pem"];
+  assert.deepEqual(config([...tls, "--tls-ca", "/ca.pem"]), {
+    ...DEFAULT_CONFIG,
+    rtmpsPort: 1936,
+    tlsCert: "/c.pem",
+    tlsKey: "/k.pem",
+    tlsCa: "/ca.pem",
+  });
+  const byEnv = parseConfig([], {
+    RTMP_EDGE_RTMPS_PORT: "0",
+    RTMP_EDGE_TLS_CERT: "/c.pem",
+    RTMP_EDGE_TLS_KEY: "/k.pem",
+  });
+  assert.ok("config" in byEnv);
+  assert.equal(byEnv.config.rtmpsPort, 0);
+  assert.equal(byEnv.config.tlsKey, "/k.pem");
+  assert.equal(config(["--tls-ca", "/ca.pem"]).tlsCa, "/ca.pem");
+});
+
+Deno.test("parseConfig() refuses --rtmps-port without both PEM files, and PEM files without it", () => {
+  assert.match(error(["--rtmps-port", "443"]), /^--rtmps-port needs --tls-cert and --tls-key/);
+  assert.match(
+    error(["--rtmps-port", "443", "--tls-cert", "/c.pem"]),
+    /needs --tls-cert and --tls-key/,
+  );
+  assert.match(error(["--tls-cert", "/c.pem", "--tls-key", "/k.pem"]), /are for --rtmps-port/);
+  assert.match(error(["--rtmps-port", "70000"]), /^Invalid --rtmps-port: expected a whole number/);
 });

@@ -17,9 +17,10 @@ import { signName } from "../src/auth/hmac.ts";
 import { parseConfig } from "../src/config.ts";
 import { rulesFor } from "../src/config/app_rules.ts";
 
-const USAGE = `Usage: deno task sign <app>/<name> [--ttl S] [--url rtmp://host:port]
+const USAGE = `Usage: deno task sign <app>/<name> [--ttl S] [--url rtmp://host:port] [--play]
 
   --ttl S                    seconds the signature is good for (default 3600)
+  --play                     sign for playing (--play-auth hmac), not publishing
   --url rtmp://host[:port]   print the whole publish URL, not just the stream name
   --hmac-secret-file FILE    read the secret from FILE (else RTMP_EDGE_HMAC_SECRET)
   --config FILE              use the secret the server's config file gives <app>
@@ -55,6 +56,7 @@ export function signCommand(args: string[], io: SignIo): { line: string } | { er
       options: {
         ttl: { type: "string" },
         url: { type: "string" },
+        play: { type: "boolean" },
         "hmac-secret-file": { type: "string" },
         config: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -85,7 +87,8 @@ export function signCommand(args: string[], io: SignIo): { line: string } | { er
     : appSecret(values.config, m[1], io);
   if ("error" in secret) return secret;
   const exp = Math.floor(io.now() / 1000) + ttl;
-  const name = signName(secret.secret, { app: m[1], name: m[2], exp });
+  const scope = values.play === true ? "play" : "publish";
+  const name = signName(secret.secret, { app: m[1], name: m[2], exp, scope });
   return { line: url === undefined ? name : `${url}/${m[1]}/${name}` };
 }
 

@@ -5,8 +5,8 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { PublishAuthorizer, PublishRequest } from "./authorizer.ts";
-import { verifyPublish } from "./hmac.ts";
+import type { PublishAuthorizer, PublishDecision, PublishRequest } from "./authorizer.ts";
+import { hmacAuthorizer } from "./hmac.ts";
 
 /** How one app's publishes are authorized (an `AppRules` fits). */
 export interface AppAuth {
@@ -22,6 +22,8 @@ export interface AppAuthorizerOptions {
   /** The auth rules of an app as they stand now. */
   readonly authFor: (app: string) => AppAuth;
   readonly clock: Clock;
+  /** How far ahead a signature's `exp` may be, in seconds (`--hmac-max-ttl`). */
+  readonly maxTtlS?: number;
   /** Makes the webhook authorizer of a URL; without it, `webhook` apps refuse every publish. */
   readonly webhook?: (url: string) => PublishAuthorizer;
 }
@@ -42,22 +44,29 @@ export const WEBHOOK_NOT_CONFIGURED = "webhook auth not configured";
  *   authFor: (app) => ({ publishAuth: app === "live" ? "hmac" : "open", hmacSecret: "s", onPublish: null }),
  *   clock: { now: () => 0 },
  * });
- * assert.equal(authorize({ app: "test", name: "a", query: null }), null);
- * assert.equal(authorize({ app: "live", name: "a", query: null }), "Missing signature (exp and sig)");
+ * const req = { name: "a", query: null, clientIp: "10.0.0.1", tcUrl: null, sessionId: "s1" };
+ * assert.deepEqual(authorize({ ...req, app: "test" }), { allow: true });
+ * assert.deepEqual(authorize({ ...req, app: "live" }), {
+ *   allow: false,
+ *   reason: "Missing signature (exp and sig)",
+ * });
  * ```
  */
 export function appAuthorizer(o: AppAuthorizerOptions): PublishAuthorizer {
+  const refuse = (reason: string): PublishDecision => ({ allow: false, reason });
   return (req: PublishRequest) => {
     const auth = o.authFor(req.app);
     switch (auth.publishAuth) {
       case "open":
-        return null;
+        return { allow: true };
       case "hmac":
         // The config refuses hmac without a secret; refuse here too rather than let all in.
-        if (auth.hmacSecret === null) return "hmac auth has no secret";
-        return verifyPublish(auth.hmacSecret, req, o.clock.now());
+        if (auth.hmacSecret === null) return refuse("hmac auth has no secret");
+        return hmacAuthorizer(auth.hmacSecret, o.clock, o.maxTtlS)(req);
       case "webhook":
-        if (auth.onPublish === null || o.webhook === undefined) return WEBHOOK_NOT_CONFIGURED;
+        if (auth.onPublish === null || o.webhook === undefined) {
+          return refuse(WEBHOOK_NOT_CONFIGURED);
+        }
         return o.webhook(auth.onPublish)(req);
     }
   };

@@ -1,12 +1,13 @@
 /**
  * HMAC-signed publish URLs: the stream name carries `?exp=<unix seconds>&sig=<hex>`, where
- * `sig` is HMAC-SHA256(secret, `<app>/<name>:<exp>`) in lowercase hex.
+ * `sig` is HMAC-SHA256(secret, `<app>/<name>:<exp>`) in lowercase hex. Play URLs sign
+ * `play:<app>/<name>:<exp>`, so a viewer's URL cannot publish.
  * @module
  */
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../clock.ts";
-import type { PublishAuthorizer, PublishRequest } from "./authorizer.ts";
+import type { PlayAuthorizer, PublishAuthorizer, PublishRequest } from "./authorizer.ts";
 
 /** What a signature covers. */
 export interface SignedPublish {
@@ -14,16 +15,21 @@ export interface SignedPublish {
   readonly name: string;
   /** When the signature stops being accepted, in Unix seconds. */
   readonly exp: number;
+  /** What the signature lets its holder do (default `publish`). */
+  readonly scope?: "publish" | "play";
 }
+
+/** How far in the future a signature's `exp` may lie by default: one day, in seconds. */
+export const DEFAULT_MAX_TTL_S = 86_400;
 
 /** The bytes of the signature length: SHA-256 gives 32. */
 const SIG_BYTES = 32;
 const EXP_PATTERN = /^\d{1,12}$/;
 const SIG_PATTERN = /^[0-9a-fA-F]{64}$/;
 
-/** The string that is signed for a publish: `<app>/<name>:<exp>`. */
+/** The string that is signed: `<app>/<name>:<exp>` for a publish, `play:` before it for a play. */
 export function signedString(p: SignedPublish): string {
-  return `${p.app}/${p.name}:${p.exp}`;
+  return `${p.scope === "play" ? "play:" : ""}${p.app}/${p.name}:${p.exp}`;
 }
 
 function mac(secret: string, p: SignedPublish): Uint8Array {
@@ -62,7 +68,8 @@ export function signName(secret: string, p: SignedPublish): string {
 
 /**
  * Checks a publish's signature at `nowMs`; null when it is good, else the reason, which never
- * quotes the query. The comparison takes the same time wherever the bytes differ.
+ * quotes the query. The comparison takes the same time wherever the bytes differ. An `exp`
+ * more than `maxTtlS` seconds ahead is refused: a leaked URL must not stay good for years.
  *
  * @example
  * ```ts
@@ -75,7 +82,12 @@ export function signName(secret: string, p: SignedPublish): string {
  * assert.equal(verifyPublish("s", req, 101_000), "Signature expired");
  * ```
  */
-export function verifyPublish(secret: string, req: PublishRequest, nowMs: number): string | null {
+export function verifyPublish(
+  secret: string,
+  req: Pick<PublishRequest, "app" | "name" | "query">,
+  nowMs: number,
+  opts: { readonly maxTtlS?: number; readonly scope?: "publish" | "play" } = {},
+): string | null {
   if (req.query === null) return "Missing signature (exp and sig)";
   const params = new URLSearchParams(req.query);
   const exps = params.getAll("exp");
@@ -90,9 +102,13 @@ export function verifyPublish(secret: string, req: PublishRequest, nowMs: number
     return `Malformed signature: sig must be ${SIG_BYTES * 2} hex digits`;
   }
   const given = hexBytes(sig);
-  const expected = mac(secret, { app: req.app, name: req.name, exp: Number(exp) });
+  const scope = opts.scope ?? "publish";
+  const expected = mac(secret, { app: req.app, name: req.name, exp: Number(exp), scope });
   if (!timingSafeEqual(given, expected)) return "Bad signature";
   if (Number(exp) * 1000 < nowMs) return "Signature expired";
+  if (Number(exp) * 1000 > nowMs + (opts.maxTtlS ?? DEFAULT_MAX_TTL_S) * 1000) {
+    return "Signature expiry too far in the future";
+  }
   return null;
 }
 
@@ -103,7 +119,29 @@ function hexBytes(hex: string): Uint8Array {
   return out;
 }
 
-/** A {@linkcode PublishAuthorizer} that lets in only publishes signed with `secret`, unexpired by `clock`. */
-export function hmacAuthorizer(secret: string, clock: Clock): PublishAuthorizer {
-  return (req) => verifyPublish(secret, req, clock.now());
+/**
+ * A {@linkcode PublishAuthorizer} that lets in only publishes signed with `secret`, unexpired
+ * by `clock` and with an `exp` at most `maxTtlS` ahead.
+ */
+export function hmacAuthorizer(
+  secret: string,
+  clock: Clock,
+  maxTtlS = DEFAULT_MAX_TTL_S,
+): PublishAuthorizer {
+  return (req) => {
+    const reason = verifyPublish(secret, req, clock.now(), { maxTtlS });
+    return reason === null ? { allow: true } : { allow: false, reason };
+  };
+}
+
+/** A {@linkcode PlayAuthorizer} that lets in only plays signed (scope `play`) with `secret`. */
+export function hmacPlayAuthorizer(
+  secret: string,
+  clock: Clock,
+  maxTtlS = DEFAULT_MAX_TTL_S,
+): PlayAuthorizer {
+  return (req) => {
+    const reason = verifyPublish(secret, req, clock.now(), { maxTtlS, scope: "play" });
+    return reason === null ? { allow: true } : { allow: false, reason };
+  };
 }

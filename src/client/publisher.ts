@@ -5,6 +5,7 @@
  * @module
  */
 
+import { concatBytes } from "../bytes.ts";
 import { createJsParser } from "../parser/js_parser.ts";
 import type { ChunkParser, MessageRecord } from "../parser/types.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
@@ -19,8 +20,10 @@ import {
   UserControlEvent,
 } from "../rtmp/messages.ts";
 
-/** A parsed `rtmp://host:port/app/stream` URL. */
+/** A parsed `rtmp[s]://host:port/app/stream` URL. */
 export interface RtmpUrl {
+  /** Over TLS (`rtmps://`). */
+  readonly tls: boolean;
   readonly host: string;
   readonly port: number;
   readonly app: string;
@@ -29,24 +32,29 @@ export interface RtmpUrl {
 }
 
 /**
- * Splits an RTMP URL into host, port (1935 by default), app and stream name.
+ * Splits an RTMP URL into host, port (1935, or 443 for `rtmps://`, by default), app and stream.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRtmpUrl } from "./publisher.ts";
- * parseRtmpUrl("rtmp://127.0.0.1:1935/live/test").stream; // "test"
+ *
+ * assert.equal(parseRtmpUrl("rtmp://127.0.0.1:1935/live/test").stream, "test");
+ * assert.equal(parseRtmpUrl("rtmps://edge.example/live/test").port, 443);
  * ```
  */
 export function parseRtmpUrl(url: string): RtmpUrl {
-  const m = /^rtmp:\/\/([^/:]+)(?::(\d+))?\/([^/]+)\/(.+)$/.exec(url);
-  if (!m) throw new TypeError(`Not an rtmp://host[:port]/app/stream URL: ${url}`);
-  const port = m[2] === undefined ? 1935 : Number(m[2]);
+  const m = /^(rtmps?):\/\/([^/:]+)(?::(\d+))?\/([^/]+)\/(.+)$/.exec(url);
+  if (!m) throw new TypeError(`Not an rtmp[s]://host[:port]/app/stream URL: ${url}`);
+  const tls = m[1] === "rtmps";
+  const port = m[3] === undefined ? (tls ? 443 : 1935) : Number(m[3]);
   return {
-    host: m[1]!,
+    tls,
+    host: m[2]!,
     port,
-    app: m[3]!,
-    stream: m[4]!,
-    tcUrl: `rtmp://${m[1]}:${port}/${m[3]}`,
+    app: m[4]!,
+    stream: m[5]!,
+    tcUrl: `${m[1]}://${m[2]}:${port}/${m[4]}`,
   };
 }
 
@@ -56,19 +64,65 @@ export interface PublisherOptions {
   readonly chunkSize?: number;
   /** Give up on the TCP connect or a reply after this many ms (default 10 000). */
   readonly timeoutMs?: number;
-  /** Connect over TLS (`rtmps://`). */
+  /** Connect over TLS (default: when the URL is `rtmps://`); the certificate is verified. */
   readonly tls?: boolean;
+  /** PEM CA certificates trusted besides the system's (an origin with a private CA). */
+  readonly caCerts?: readonly string[];
   /**
    * Keep acknowledgements and user control messages for {@linkcode RtmpPublisher.received}
    * (default true; a long-lived relay turns it off so nothing piles up).
    */
   readonly keepControl?: boolean;
+  /** Bytes sent before the handshake, in the same write: a PROXY protocol header (tests). */
+  readonly preamble?: Uint8Array;
 }
 
 interface Received {
   readonly rec: MessageRecord;
   readonly body: Uint8Array;
   readonly cmd: Command | null;
+}
+
+/**
+ * Connects over TLS and runs the handshake, verifying the server's certificate (against the
+ * system's roots and `caCerts`); throws naming the server when that fails or takes over `ms`.
+ */
+async function connectTls(
+  u: RtmpUrl,
+  ms: number,
+  caCerts: readonly string[] | undefined,
+): Promise<Deno.TlsConn> {
+  const where = `${u.host}:${u.port}`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`No TLS handshake with ${where} within ${ms} ms`)),
+      ms,
+    );
+  });
+  const dialing = Deno.connectTls({
+    hostname: u.host,
+    port: u.port,
+    ...(caCerts === undefined ? {} : { caCerts: [...caCerts] }),
+  });
+  let conn: Deno.TlsConn | undefined;
+  try {
+    conn = await Promise.race([dialing, late]);
+    await Promise.race([conn.handshake(), late]);
+    return conn;
+  } catch (e) {
+    // A connect that lands after the deadline is closed when it does.
+    if (conn === undefined) dialing.then((c) => c.close(), () => {});
+    else {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(`TLS connection to ${where} failed: ${why}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A publishing RTMP client connection. */
@@ -97,16 +151,15 @@ export class RtmpPublisher {
 
   /** Connects, handshakes and publishes; resolves once the server says Publish.Start. */
   static async connect(url: string, options: PublisherOptions = {}): Promise<RtmpPublisher> {
-    const u = parseRtmpUrl(url.replace(/^rtmps:/, "rtmp:"));
+    const u = parseRtmpUrl(url);
     const timeout = options.timeoutMs ?? 10_000;
-    const conn = options.tls === true
-      ? await Deno.connectTls({ hostname: u.host, port: u.port })
-      : await Deno.connect({
-        hostname: u.host,
-        port: u.port,
-        signal: AbortSignal.timeout(timeout),
-      });
-    if (options.tls !== true) (conn as Deno.TcpConn).setNoDelay(true);
+    const tls = options.tls ?? u.tls;
+    const conn = tls ? await connectTls(u, timeout, options.caCerts) : await Deno.connect({
+      hostname: u.host,
+      port: u.port,
+      signal: AbortSignal.timeout(timeout),
+    });
+    if (!tls) (conn as Deno.TcpConn).setNoDelay(true);
     const p = new RtmpPublisher(conn, options.keepControl ?? true);
     // The handshake reads have no deadline of their own: a server that never answers is cut.
     let timedOut = false;
@@ -136,7 +189,8 @@ export class RtmpPublisher {
 
   async #publish(u: RtmpUrl, options: PublisherOptions): Promise<void> {
     const timeout = options.timeoutMs ?? 10_000;
-    await this.write(createC0C1({ epochMs: 0, random: (b) => crypto.getRandomValues(b) }));
+    const c0c1 = createC0C1({ epochMs: 0, random: (b) => crypto.getRandomValues(b) });
+    await this.write(options.preamble === undefined ? c0c1 : concatBytes([options.preamble, c0c1]));
     const s0s1s2 = new Uint8Array(S0S1S2_SIZE);
     for (let have = 0; have < s0s1s2.length;) {
       const n = await this.#conn.read(s0s1s2.subarray(have));

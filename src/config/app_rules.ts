@@ -33,8 +33,8 @@ export interface AppSettings {
 export interface RuleDefaults {
   readonly publishAuth: PublishAuthMode;
   readonly hmacSecret: string | null;
-  /** MERGE(hooks): the server-wide `--on-publish` URL, once that flag exists. */
-  readonly onPublish?: string | null;
+  /** The server-wide `--on-publish` webhook URL, or null. */
+  readonly onPublish: string | null;
   readonly record: boolean;
   readonly recordDir: string;
   /** Server-wide `--push` targets: each takes the publishes of its own app. */
@@ -73,6 +73,7 @@ export interface RuleProblem {
  * import { rulesFor } from "./app_rules.ts";
  *
  * const defaults = {
+ *   onPublish: null,
  *   publishAuth: "open" as const, hmacSecret: null, record: true, recordDir: "rec",
  *   push: [], takeoverAfterMs: 2000, apps: { test: { record: false, takeover: "reject" as const } },
  * };
@@ -92,7 +93,7 @@ export function rulesFor(defaults: RuleDefaults, app: string): AppRules {
     app,
     publishAuth: a.publishAuth ?? defaults.publishAuth,
     hmacSecret: a.hmacSecret ?? defaults.hmacSecret,
-    onPublish: a.onPublish ?? defaults.onPublish ?? null,
+    onPublish: a.onPublish ?? defaults.onPublish,
     recordDir: record ? a.recordDir ?? defaults.recordDir : null,
     push: unique(push),
     play: a.play ?? true,

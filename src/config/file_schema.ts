@@ -11,13 +11,22 @@ import { parsePushTarget } from "../relay/target.ts";
 export type FileValue = number | boolean | string | readonly string[];
 
 /** How a top-level setting is written in the file. */
-export type FileValueType = "number" | "boolean" | "string" | "push-targets" | "secret-file";
+export type FileValueType =
+  | "number"
+  | "boolean"
+  | "string"
+  | "scalar"
+  | "push-targets"
+  | "secret-file";
 
 /** One top-level key of the config file: its type there, and how it lands in the config. */
 export interface FileSetting<T> {
   /** snake_case, like `rtmp_port` or `hmac_secret_file`. */
   readonly key: string;
-  /** `secret-file` is a path; the file's content is what `apply` gets. */
+  /**
+   * `secret-file` is a path, and the file's content is what `apply` gets; `scalar` is a number
+   * or a string (a setting that is off by default, checked by `apply`).
+   */
   readonly type: FileValueType;
   /** Checks a value and stores it in `out`; returns what is wrong with it. */
   apply(value: FileValue, out: T): string | undefined;
@@ -83,6 +92,8 @@ function valueSchema(type: FileValueType): z.ZodType {
       return z.number();
     case "boolean":
       return z.boolean();
+    case "scalar":
+      return z.union([z.number(), z.string().min(1)]);
     case "push-targets":
       return z.array(pushTargetSchema);
     case "string":

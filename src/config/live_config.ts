@@ -19,7 +19,7 @@ const RELOADABLE: ReadonlySet<keyof Config> = new Set<keyof Config>([
   "takeoverAfterMs",
   "apps",
   "configFile",
-  // MERGE(hooks): "onPublish" once Config has it.
+  "onPublish",
 ]);
 
 /** What a reload did. */

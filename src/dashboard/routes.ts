@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { dashboardPage, type PageConfig } from "./page.ts";
 
 /** What the dashboard needs from the server. */
@@ -38,7 +38,7 @@ const CSP = [
 ].join("; ");
 
 /** Adds `GET /` and `GET /dashboard.js` to `app`; call before any auth middleware. */
-export function mountDashboard(app: Hono, options: DashboardOptions): void {
+export function mountDashboard(app: OpenAPIHono, options: DashboardOptions): void {
   const page = dashboardPage({ flvPort: options.flvPort });
   app.get("/", (c) => {
     c.header("Content-Security-Policy", CSP);

@@ -7,6 +7,8 @@
 
 import { PEER_HEADER } from "../api/http_listener.ts";
 import type { Logger } from "@logtape/logtape";
+import { clientIp, type PlayAuthorizer, type PlayDecision } from "../auth/authorizer.ts";
+import type { HookEventSink } from "../hooks/events.ts";
 import { type Context, Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import { type AppPolicies, playNotAllowed } from "../session/app_policy.ts";
@@ -32,6 +34,10 @@ export interface HttpFlvDeps {
   readonly playerMaxLagMs: number;
   /** Each app's rules, asked once per request: an app whose `play` is off answers 403. */
   readonly policy?: AppPolicies;
+  /** Decides each play before its slot is taken (403 when refused); without it, anyone may. */
+  readonly authorize?: PlayAuthorizer;
+  /** Told when a player starts and ends (notification hooks); must return at once. */
+  readonly onEvent?: HookEventSink;
 }
 
 /** The methods the HTTP-FLV paths take. */
@@ -57,12 +63,14 @@ const FLV_HEADERS = {
  * - a stream that is not live → 404 JSON at once (players such as flv.js retry by themselves,
  *   and an answer held open while nothing plays looks like a stall); a bad name → 400 JSON;
  *   player limits reached → 503 JSON with the limit; another method → 405 JSON with `Allow`;
- *   an app whose rules turn playing off → 403 JSON (before the live check)
+ *   an app whose rules turn playing off → 403 JSON (before the live check); a play the
+ *   authorizer refuses → 403 JSON with the reason
  */
 export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
   const app = new Hono();
-  app.all("*", (c) => {
-    const path = parseFlvPath(new URL(c.req.url).pathname);
+  app.all("*", async (c) => {
+    const url = new URL(c.req.url);
+    const path = parseFlvPath(url.pathname);
     if (!path.ok) return c.json({ error: path.error }, path.status, CORS);
     const method = c.req.raw.method; // Hono serves HEAD through the GET route
     if (method === "OPTIONS") return preflight(c);
@@ -73,6 +81,25 @@ export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
     if (deps.policy?.(path.app).play === false) {
       return c.json({ error: playNotAllowed(path.app) }, 403, CORS);
     }
+    // The HTTP front tells the client's address (requests reach the app from the front).
+    const peer = c.req.header(PEER_HEADER) ?? "unknown";
+    if (deps.authorize !== undefined) {
+      // Before the live check, so a refused client does not learn which names are live.
+      const d = await ask(deps, deps.authorize, {
+        app: path.key.slice(0, path.key.indexOf("/")),
+        name: path.key.slice(path.key.indexOf("/") + 1),
+        query: url.search === "" ? null : url.search.slice(1),
+        clientIp: clientIp(peer),
+      });
+      if (!d.allow) {
+        deps.log.warning("HTTP-FLV play of {key} from {peer} refused: {reason}", {
+          key: path.key,
+          peer,
+          reason: d.reason,
+        });
+        return c.json({ error: `Play refused: ${d.reason}` }, 403, CORS);
+      }
+    }
     const stream = deps.hub.get(path.key);
     if (stream === undefined) {
       return c.json({ error: `Stream ${path.key} is not live` }, 404, CORS);
@@ -80,8 +107,7 @@ export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
     if (method === "HEAD") return c.body(null, 200, FLV_HEADERS);
     const refusal = deps.slots.take(path.key);
     if (refusal !== null) return c.json({ error: refusal }, 503, CORS);
-    // The HTTP front tells the client's address (requests reach the app from the front).
-    const player = startPlayer(deps, stream, c.req.header(PEER_HEADER) ?? "unknown");
+    const player = startPlayer(deps, stream, peer);
     return c.body(player.body, 200, FLV_HEADERS);
   });
   app.onError((err, c) => {
@@ -93,6 +119,20 @@ export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
     return c.json({ error: "Internal error" }, 500, CORS);
   });
   return app;
+}
+
+/** Asks the authorizer; one that throws refuses (and is logged). */
+async function ask(
+  deps: HttpFlvDeps,
+  authorize: PlayAuthorizer,
+  req: { app: string; name: string; query: string | null; clientIp: string },
+): Promise<PlayDecision> {
+  try {
+    return await authorize({ ...req, tcUrl: null, sessionId: null, protocol: "http-flv" });
+  } catch (e) {
+    deps.log.error("HTTP-FLV: the play authorizer failed: {error}", { error: e });
+    return { allow: false, reason: "Authorization failed" };
+  }
 }
 
 /** Answers a CORS preflight: the methods, and whatever headers the page asked for. */
@@ -122,6 +162,13 @@ function startPlayer(deps: HttpFlvDeps, stream: LiveStream, remoteAddr: string):
     drop: (reason) => player?.drop(reason),
   });
   const view = stream.view();
+  const startedAt = deps.clock.now();
+  const who = {
+    app: stream.app,
+    name: stream.name,
+    sessionId: session.id,
+    clientIp: clientIp(remoteAddr),
+  };
   player = new FlvPlayer({
     id: session.id,
     key,
@@ -143,6 +190,15 @@ function startPlayer(deps: HttpFlvDeps, stream: LiveStream, remoteAddr: string):
       deps.slots.release(key);
       session.close(reason);
       const stats = player?.stats;
+      deps.onEvent?.({
+        action: "play_done",
+        ...who,
+        protocol: "http-flv",
+        durationMs: deps.clock.now() - startedAt,
+        bytesOut: stats?.bytesOut ?? 0,
+        framesSent: stats?.framesSent ?? 0,
+        reason,
+      });
       log.info("HTTP-FLV player {id} of {key} ended: {reason} ({frames} frames, {bytes} bytes)", {
         id: session.id,
         key,
@@ -160,6 +216,7 @@ function startPlayer(deps: HttpFlvDeps, stream: LiveStream, remoteAddr: string):
     player: player.stats,
   });
   log.info("HTTP-FLV player {id} playing {key}", { id: session.id, key });
+  deps.onEvent?.({ action: "play", ...who, protocol: "http-flv" });
   stream.attach(player);
   return player;
 }

@@ -7,6 +7,8 @@
  */
 
 import type { Logger } from "@logtape/logtape";
+import { clientIp, type PlayAuthorizer, type PlayDecision } from "../auth/authorizer.ts";
+import type { HookEventSink } from "../hooks/events.ts";
 import type { Clock } from "../clock.ts";
 import type { MessageRecord } from "../parser/types.ts";
 import { validateName } from "../record/recording_path.ts";
@@ -65,6 +67,12 @@ export interface PlayFlowOptions {
   readonly onPlaying?: (playing: boolean) => void;
   /** Each app's rules, asked once per play: an app whose `play` is off refuses players. */
   readonly policy?: AppPolicies;
+  /** Asked after the name checks, before a slot is taken; without it, anyone may play. */
+  readonly authorize?: PlayAuthorizer;
+  /** The client's address and tcUrl, for the authorizer and the events. */
+  readonly peer?: () => { readonly remoteAddr: string; readonly tcUrl: string | null };
+  /** Told when a play starts and ends (notification hooks); must return at once. */
+  readonly onEvent?: HookEventSink;
 }
 
 /** What the publisher flow knows that a play needs. */
@@ -86,15 +94,23 @@ const QUIET_COMMANDS = new Set([
 
 interface Play {
   readonly key: string;
+  readonly app: string;
+  readonly name: string;
+  /** When the player started, ms (0 while it waits). */
+  startedAt: number;
   readonly abort: AbortController;
   player: RtmpPlayer | null;
   stream: LiveStream | null;
+  stats: PlayerStats | null;
 }
 
 /** The plays of one connection, by message stream id. */
 export class PlayFlow {
   #o: PlayFlowOptions;
   #plays = new Map<number, Play>();
+  /** Plays waiting for their authorizer, by stream id. */
+  #asking = new Map<number, symbol>();
+  #closed = false;
 
   /** Creates the flow for one connection. */
   constructor(options: PlayFlowOptions) {
@@ -122,6 +138,7 @@ export class PlayFlow {
    * unless `quiet` (the connection's close line gives the reason).
    */
   stop(streamId: number, reason: string, quiet = false): void {
+    this.#asking.delete(streamId);
     const play = this.#plays.get(streamId);
     if (play === undefined) return;
     this.#forget(streamId, play);
@@ -129,6 +146,7 @@ export class PlayFlow {
     if (play.player !== null) {
       play.player.stop();
       play.stream?.detach(play.player.id);
+      this.#done(play, reason);
       if (quiet) return;
       this.#o.log.info("Session {id} stopped playing {key} ({reason})", {
         id: this.#o.session.id,
@@ -140,6 +158,8 @@ export class PlayFlow {
 
   /** Stops every play (the connection is going away). */
   close(): void {
+    this.#closed = true;
+    this.#asking.clear();
     for (const id of [...this.#plays.keys()]) this.stop(id, "connection ending");
   }
 
@@ -151,7 +171,7 @@ export class PlayFlow {
   async #play(cmd: Command, streamId: number, ctx: PlayContext): Promise<void> {
     const o = this.#o;
     const raw = cmd.args[0];
-    const { name } = splitQuery(typeof raw === "string" ? raw : "");
+    const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
     const fail = (code: string, description: string) => {
       o.log.warning("Session {id} play refused ({code}): {why}", {
         id: o.session.id,
@@ -170,11 +190,33 @@ export class PlayFlow {
     if (o.policy?.(ctx.app).play === false) {
       return fail("NetStream.Play.Failed", playNotAllowed(ctx.app));
     }
+    const app = ctx.app;
+    if (o.authorize !== undefined) {
+      const token = Symbol(name);
+      this.#asking.set(streamId, token);
+      const d = await this.#ask(o.authorize, { app, name, query });
+      // A stop, another play or the connection's end came first: nothing was taken.
+      if (this.#asking.get(streamId) !== token || this.#closed) return;
+      this.#asking.delete(streamId);
+      if (!d.allow) {
+        fail("NetStream.Play.Failed", d.reason);
+        return o.end(`Play refused: ${d.reason}`);
+      }
+    }
     this.stop(streamId, "played again");
-    const key = `${ctx.app}/${name}`;
+    const key = `${app}/${name}`;
     const refusal = o.slots.take(key);
     if (refusal !== null) return fail("NetStream.Play.Failed", refusal);
-    const play: Play = { key, abort: new AbortController(), player: null, stream: null };
+    const play: Play = {
+      key,
+      app,
+      name,
+      startedAt: 0,
+      abort: new AbortController(),
+      player: null,
+      stream: null,
+      stats: null,
+    };
     this.#plays.set(streamId, play);
     o.onPlaying?.(true);
     const stats = newPlayerStats(key);
@@ -190,6 +232,52 @@ export class PlayFlow {
       );
     }
     this.#start(play, streamId, stream, stats);
+  }
+
+  /** Asks the authorizer; one that throws refuses (and is logged). */
+  async #ask(
+    authorize: PlayAuthorizer,
+    req: { app: string; name: string; query: string | null },
+  ): Promise<PlayDecision> {
+    const peer = this.#o.peer?.();
+    try {
+      return await authorize({
+        ...req,
+        clientIp: clientIp(peer?.remoteAddr ?? "unknown"),
+        tcUrl: peer?.tcUrl ?? null,
+        sessionId: this.#o.session.id,
+        protocol: "rtmp",
+      });
+    } catch (e) {
+      this.#o.log.error("Session {id}: the play authorizer failed: {error}", {
+        id: this.#o.session.id,
+        error: e,
+      });
+      return { allow: false, reason: "Authorization failed" };
+    }
+  }
+
+  /** Tells the event sink a player ended. */
+  #done(play: Play, reason: string): void {
+    const stats = play.stats;
+    this.#o.onEvent?.({
+      action: "play_done",
+      ...this.#who(play),
+      protocol: "rtmp",
+      durationMs: this.#o.clock.now() - play.startedAt,
+      bytesOut: stats?.bytesOut ?? 0,
+      framesSent: stats?.framesSent ?? 0,
+      reason,
+    });
+  }
+
+  #who(play: Play) {
+    return {
+      app: play.app,
+      name: play.name,
+      sessionId: this.#o.session.id,
+      clientIp: clientIp(this.#o.peer?.().remoteAddr ?? "unknown"),
+    };
   }
 
   #start(play: Play, streamId: number, stream: LiveStream, stats: PlayerStats): void {
@@ -226,6 +314,9 @@ export class PlayFlow {
     play.player = player;
     play.stream = stream;
     o.log.info("Session {id} playing {key}", { id, key: play.key });
+    play.startedAt = o.clock.now();
+    play.stats = stats;
+    o.onEvent?.({ action: "play", ...this.#who(play), protocol: "rtmp" });
     stream.attach(player);
   }
 
@@ -233,6 +324,7 @@ export class PlayFlow {
   #ended(streamId: number, play: Play, reason: string): void {
     if (this.#plays.get(streamId) !== play) return;
     this.#forget(streamId, play);
+    this.#done(play, reason);
     const out = this.#o.output;
     out.send(userControlMessage(UserControlEvent.StreamEof, streamId));
     out.send(statusMessage(streamId, {

@@ -29,6 +29,8 @@ export type Dial = (url: string) => Promise<RelayLink>;
 export interface DialOptions {
   /** Give up on the TCP connect or a reply after this many ms. */
   readonly timeoutMs: number;
+  /** PEM CA certificates trusted besides the system's (for `rtmps://`). */
+  readonly caCerts?: readonly string[];
 }
 
 /** The `@setDataFrame` a publisher puts before `onMetaData` (the hub keeps the body without it). */
@@ -41,8 +43,8 @@ const CSID = { audio: 4, video: 6, data: 4 } as const;
 export async function dialRtmp(url: string, options: DialOptions): Promise<RelayLink> {
   const pub = await RtmpPublisher.connect(url, {
     timeoutMs: options.timeoutMs,
-    tls: url.startsWith("rtmps:"),
     keepControl: false,
+    ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
   });
   const ended = pub.ended();
   return {

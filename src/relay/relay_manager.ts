@@ -24,6 +24,8 @@ export interface RelayManagerOptions {
   readonly maxQueueBytes: number;
   /** How relays connect (default: our RTMP client, 10 s timeout). */
   readonly dial?: Dial;
+  /** PEM CA certificates trusted besides the system's for `rtmps://` origins (`--tls-ca`). */
+  readonly caCerts?: readonly string[];
   readonly timers?: Timers;
   /** In `[0, 1)` (default `Math.random`). */
   readonly random?: () => number;
@@ -55,17 +57,45 @@ export class RelayManager {
   }
 
   /**
-   * Starts a relay of `stream` to each target of its app, adding each relay's live figures
-   * to `infos` (the publisher session's `relays`). `targets` (the app's rules) replaces the
-   * manager's: the stream goes to each of them, whatever their app.
+   * Starts a relay of `stream` to each target of its app (or of `targets`, the app's rules,
+   * pushed whatever their app), and to each of `extra` (this publish's own targets, pushed
+   * whatever their app), adding each relay's live figures to `infos` (the publisher session's
+   * `relays`). An extra target that does not parse is logged and skipped; one that is already a
+   * target is pushed to once.
    */
-  attach(stream: LiveStream, infos: RelayInfo[], targets?: readonly PushTarget[]): void {
-    for (const target of targets ?? this.#targets) {
-      if (targets === undefined && target.app !== stream.app) continue;
+  attach(
+    stream: LiveStream,
+    infos: RelayInfo[],
+    extra: readonly string[] = [],
+    targets?: readonly PushTarget[],
+  ): void {
+    const base = targets ?? this.#targets.filter((t) => t.app === stream.app);
+    const seen = new Set(base.map((t) => pushUrl(t, "")));
+    const all = [...base];
+    for (const url of extra) {
+      let target: PushTarget;
+      try {
+        target = parsePushTarget(url);
+      } catch (e) {
+        this.#o.log.warning("Stream {key}: push target skipped: {error}", {
+          key: stream.key,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        continue;
+      }
+      if (seen.has(pushUrl(target, ""))) continue;
+      seen.add(pushUrl(target, ""));
+      all.push(target);
+    }
+    for (const target of all) {
       const relay = new Relay({
         url: pushUrl(target, stream.name),
         startMessages: () => stream.startMessages(),
-        dial: this.#o.dial ?? ((url) => dialRtmp(url, { timeoutMs: 10_000 })),
+        dial: this.#o.dial ?? ((url) =>
+          dialRtmp(url, {
+            timeoutMs: 10_000,
+            ...(this.#o.caCerts === undefined ? {} : { caCerts: this.#o.caCerts }),
+          })),
         clock: this.#o.clock,
         timers: this.#o.timers ?? systemTimers,
         random: this.#o.random ?? Math.random,

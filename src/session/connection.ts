@@ -6,7 +6,8 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { PublishAuthorizer } from "../auth/authorizer.ts";
+import type { PlayAuthorizer, PublishAuthorizer } from "../auth/authorizer.ts";
+import type { HookEventSink } from "../hooks/events.ts";
 import type { Clock } from "../clock.ts";
 import type { HealthThresholds } from "../health/thresholds.ts";
 import { RtmpError } from "../errors.ts";
@@ -26,6 +27,8 @@ import { ChunkCache } from "../play/chunk_cache.ts";
 import { PlayFlow } from "../play/play_flow.ts";
 import type { PlayerSlots } from "../stream/player_slots.ts";
 import type { AppPolicies } from "./app_policy.ts";
+import { startTls } from "../tls/tls_accept.ts";
+import type { TlsInfo } from "../tls/tls_socket_conn.ts";
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
@@ -40,6 +43,8 @@ export interface RtmpConn {
   read(p: Uint8Array): Promise<number | null>;
   write(p: Uint8Array): Promise<number>;
   close(): void;
+  /** The TLS handshake; run first when {@linkcode ConnectionDeps.tls} is set. */
+  handshake?(): Promise<TlsInfo>;
 }
 
 /** Per-connection limits besides the parser's. */
@@ -82,8 +87,12 @@ export interface ConnectionDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly limits?: ConnectionLimits;
-  /** Called when a publish went live (relays attach here). */
-  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+  /** Called when a publish went live (relays attach here, with the authorizer's extra targets). */
+  readonly onLive?: (
+    stream: LiveStream,
+    session: SessionHandle,
+    extra: { readonly push?: readonly string[] },
+  ) => void;
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
   /** Player slots, shared with HTTP-FLV players; without them, this connection may not play. */
@@ -96,6 +105,14 @@ export interface ConnectionDeps {
   readonly policy?: AppPolicies;
   /** Levels of a publish's health; without them, the defaults. */
   readonly health?: HealthThresholds;
+  /** Decides each play after its name checks; without it, anyone may play. */
+  readonly authorizePlay?: PlayAuthorizer;
+  /** Told of publish_done, recording_done, play and play_done; must return at once. */
+  readonly onEvent?: HookEventSink;
+  /** The cluster's claim of a name after the hub's (`--cluster-redis`); without it, none. */
+  readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
+  /** Connections come over TLS (RTMPS): its handshake runs first, within the handshake timeout. */
+  readonly tls?: boolean;
 }
 
 /** How long a dropped client's connection stays open to finish what it sent and get its onStatus. */
@@ -150,6 +167,7 @@ async function runConnection(
     session = registry.open({
       remoteAddr,
       parser: parser.kind,
+      tls: deps.tls === true,
       drop: (why) => {
         reason ??= why;
         flow?.notifyStop(why);
@@ -190,6 +208,9 @@ async function runConnection(
     log,
     end: endAfterDrain,
     ...(deps.policy === undefined ? {} : { policy: deps.policy }),
+    ...(deps.authorizePlay === undefined ? {} : { authorize: deps.authorizePlay }),
+    ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    peer: () => session.info,
     onPlaying: (on) => {
       watchdog.playing(on);
       // Room above the skip threshold: the gate skips before the outbox gives up.
@@ -209,12 +230,15 @@ async function runConnection(
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
     ...(deps.policy === undefined ? {} : { policy: deps.policy }),
     ...(deps.health === undefined ? {} : { health: deps.health }),
+    ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    ...(deps.clusterClaim === undefined ? {} : { clusterClaim: deps.clusterClaim }),
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),
     end: endAfterDrain,
   });
   try {
+    if (deps.tls === true) session.update({ tlsVersion: await startTls(conn) });
     await handshake(conn, outbox, clock, watchdog);
     watchdog.handshakeDone();
     session.update({ state: "connected" });

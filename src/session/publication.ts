@@ -31,6 +31,8 @@ export interface PublicationOptions {
   readonly stream: LiveStream;
   /** Told every coded frame's timestamp and size, for the stream's health. */
   readonly health?: HealthTracker;
+  /** Where data messages are counted (the session's info). */
+  readonly counts?: { dataMessages: number };
 }
 
 /** A publish in progress on one message stream. */
@@ -41,6 +43,7 @@ export class Publication {
   #audio: AudioInfo;
   #health: HealthTracker | undefined;
   #firstVideoTs = -1;
+  #counts: { dataMessages: number } | undefined;
 
   /** Starts a publication. */
   constructor(options: PublicationOptions) {
@@ -49,6 +52,7 @@ export class Publication {
     this.#video = options.video;
     this.#audio = options.audio;
     this.#health = options.health;
+    this.#counts = options.counts;
   }
 
   /** `app/name`, the hub key. */
@@ -64,6 +68,7 @@ export class Publication {
       if (this.#video.fps === null) this.#video.fps = fps;
       this.#health?.metadataFps(fps);
     }
+    if (this.#counts !== undefined) this.#counts.dataMessages++;
     const body = encodeAmf0(["onMetaData", meta]);
     this.stream.publish({ kind: "data", timestamp: 0, body, keyframe: false, config: false });
   }

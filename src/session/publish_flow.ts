@@ -5,7 +5,10 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { PublishAuthorizer } from "../auth/authorizer.ts";
+import { clientIp, type PublishAuthorizer, type PublishDecision } from "../auth/authorizer.ts";
+import { notifyPublishEnd } from "./publish_events.ts";
+import { PublishGate } from "./publish_gate.ts";
+import type { HookEventSink } from "../hooks/events.ts";
 import type { Clock } from "../clock.ts";
 import { HealthTracker } from "../health/health_tracker.ts";
 import type { HealthStatus } from "../health/stream_health.ts";
@@ -29,6 +32,7 @@ import {
   reportRecordingEnd,
 } from "./publish_recording.ts";
 import type { SessionHandle } from "./registry.ts";
+import type { RecordingInfo } from "./session_info.ts";
 
 /** What the publish flow needs from its connection. */
 export interface PublishFlowOptions {
@@ -44,10 +48,19 @@ export interface PublishFlowOptions {
   readonly onRecordError?: RecordErrorPolicy;
   /** Ends the connection with `reason` once what is queued for the client is sent. */
   readonly end?: (reason: string) => void;
-  /** Called when a publish went live, after its recording was attached (relays attach here). */
-  readonly onLive?: (stream: LiveStream, session: SessionHandle) => void;
+  /**
+   * Called when a publish went live, after its recording was attached (relays attach here);
+   * `extra.push` are the authorizer's push targets for this publish.
+   */
+  readonly onLive?: (
+    stream: LiveStream,
+    session: SessionHandle,
+    extra: { readonly push?: readonly string[] },
+  ) => void;
   /** Asked after the name checks, before anything is claimed; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** Told when a publish or its recording ends (notification hooks); must return at once. */
+  readonly onEvent?: HookEventSink;
   /** A live name whose publisher sent nothing this long is taken over (0 or unset: never). */
   readonly takeoverAfterMs?: number;
   /** Drops another session (the silent publisher being taken over); false when it is gone. */
@@ -56,6 +69,24 @@ export interface PublishFlowOptions {
   readonly policy?: AppPolicies;
   /** Levels of a publish's health (default {@linkcode DEFAULT_HEALTH_THRESHOLDS}). */
   readonly health?: HealthThresholds;
+  /**
+   * Asked after the hub's claim, before Publish.Start: the cluster's claim of the name across
+   * edges; null allows, a string refuses (the hub's claim is then released).
+   */
+  readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
+}
+
+/** A publish that was allowed, as it is to start. */
+interface StartingPublish {
+  readonly streamId: number;
+  readonly app: string;
+  /** The name to publish as (the authorizer's, when it renamed). */
+  readonly name: string;
+  readonly query: string | null;
+  /** Whether the authorizer gave the name (the client's may be a secret stream key). */
+  readonly renamed: boolean;
+  readonly push?: readonly string[];
+  readonly record?: boolean;
 }
 
 /** What the connection's flow knows that a publish is checked against. */
@@ -74,10 +105,18 @@ export class PublishFlow {
   #recordings = new Map<number, Recording>();
   #health = new Map<number, { tracker: HealthTracker; status: HealthStatus }>();
   #refusal: string | null = null;
+  /** The authorizer's questions, or null when anyone may publish. */
+  #gate: PublishGate | null;
+  /** When each publication started, ms. */
+  #started = new Map<number, number>();
+  #closed = false;
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
     this.#o = options;
+    this.#gate = options.authorize === undefined
+      ? null
+      : new PublishGate({ authorize: options.authorize, log: options.log });
   }
 
   /** Why the last publish of this connection was refused, while none has started since. */
@@ -144,28 +183,25 @@ export class PublishFlow {
 
   /** Ends every publication; their recordings finalize off the event loop. */
   close(): void {
+    this.#stopping = true;
+    this.#gate?.cancelAll();
+    this.#closed = true;
     for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
   }
 
-  /** Handles `publish` on the message stream of `rec`. */
+  /**
+   * Handles `publish` on the message stream of `rec`. The authorizer may answer later (a
+   * webhook): meanwhile the connection goes on, a second publish on the same stream is
+   * refused, and a deleteStream or the connection's end cancels the publish.
+   */
   publish(cmd: Command, rec: MessageRecord, ctx: PublishContext): void {
     const streamId = rec.streamId;
     const session = this.#o.session;
-    const status = (level: StatusInfo["level"], code: string, description: string) =>
-      this.#status(streamId, { level, code, description });
     const raw = cmd.args[0];
     const { name, query } = splitQuery(typeof raw === "string" ? raw : "");
     const app = ctx.app;
-    const refuse = (code: string, description: string) => {
-      this.#refusal = `Publish refused: ${description}`;
-      session.update({ streamName: name });
-      this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
-        id: session.id,
-        code,
-        why: description,
-      });
-      status("error", code, description);
-    };
+    const refuse = (code: string, description: string) =>
+      this.#refuse(streamId, name, code, description);
     if (this.#stopping) return refuse("NetStream.Publish.Failed", "The connection is being closed");
     if (app === null) return refuse("NetStream.Publish.Failed", "Publish before connect");
     if (streamId === 0 || !ctx.hasStream(streamId)) {
@@ -174,10 +210,82 @@ export class PublishFlow {
     if (validateName(name) === null || validateName(app) === null) {
       return refuse("NetStream.Publish.BadName", "Invalid stream name");
     }
+    if (this.#gate?.waiting(streamId) === true) {
+      return refuse(
+        "NetStream.Publish.BadName",
+        `A publish on stream ${streamId} is being authorized`,
+      );
+    }
+    if (this.#gate === null) return this.#start({ streamId, app, name, query, renamed: false });
     // Before the live check, so an unauthorized client does not learn which names are live.
-    // The query may carry a signature: it goes to the authorizer only, never to a log.
-    const denied = this.#o.authorize?.({ app, name, query }) ?? null;
-    if (denied !== null) return refuse("NetStream.Publish.BadName", denied);
+    // The query may carry a signature or key: it goes to the authorizer only, never to a log.
+    const req = {
+      app,
+      name,
+      query,
+      clientIp: clientIp(session.info.remoteAddr),
+      tcUrl: session.info.tcUrl,
+      sessionId: session.id,
+    };
+    this.#gate.ask(streamId, req, (d) => {
+      if (!this.#stopping) this.#decided(streamId, app, name, query, d);
+    });
+  }
+
+  /** Applies an authorizer's decision: refuse and close, or start (renamed, pushed, recorded). */
+  #decided(
+    streamId: number,
+    app: string,
+    name: string,
+    query: string | null,
+    d: PublishDecision,
+  ): void {
+    if (!d.allow) {
+      this.#refuse(streamId, name, "NetStream.Publish.BadName", d.reason);
+      this.#o.end?.(this.#refusal ?? d.reason);
+      return;
+    }
+    const channel = d.name ?? name;
+    if (validateName(channel) === null) {
+      this.#refuse(
+        streamId,
+        name,
+        "NetStream.Publish.BadName",
+        "The authorizer gave an invalid stream name",
+      );
+      this.#o.end?.(this.#refusal ?? "Invalid stream name");
+      return;
+    }
+    this.#start({
+      streamId,
+      app,
+      name: channel,
+      query,
+      renamed: channel !== name,
+      ...(d.push === undefined ? {} : { push: d.push }),
+      ...(d.record === undefined ? {} : { record: d.record }),
+    });
+  }
+
+  /** Refuses a publish on `streamId` with an error onStatus and one log line. */
+  #refuse(streamId: number, name: string, code: string, description: string): void {
+    const session = this.#o.session;
+    this.#refusal = `Publish refused: ${description}`;
+    session.update({ streamName: name });
+    this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
+      id: session.id,
+      code,
+      why: description,
+    });
+    this.#status(streamId, { level: "error", code, description });
+  }
+
+  /** Claims the name, opens the recording, says Publish.Start and attaches the relays. */
+  #start(p: StartingPublish): void {
+    const { streamId, app, name } = p;
+    const session = this.#o.session;
+    const refuse = (code: string, description: string) =>
+      this.#refuse(streamId, name, code, description);
     const key = `${app}/${name}`;
     const rules = this.#o.policy?.(app);
     if (!this.#publications.has(streamId)) {
@@ -187,24 +295,36 @@ export class PublishFlow {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
     const startedAt = new Date(this.#o.clock.now());
-    const opened = openPublishRecording({
-      factory: this.#o.recordings,
-      app,
-      name,
-      key,
-      startedAt,
-      session,
-      log: this.#o.log,
-      policy: this.#o.onRecordError ?? "continue",
-      ...(rules === undefined ? {} : { dir: rules.recordDir }),
-      refuse: (code, reason) => this.#endFor(streamId, code, reason),
-    });
+    const opened = p.record === false
+      ? { recording: null, info: null, refused: false }
+      : openPublishRecording({
+        factory: this.#o.recordings,
+        app,
+        name,
+        key,
+        startedAt,
+        session,
+        log: this.#o.log,
+        policy: this.#o.onRecordError ?? "continue",
+        // The app's record dir; a decision that turns recording on in an app that does not
+        // record uses the server's.
+        ...(rules === undefined || (p.record === true && rules.recordDir === null)
+          ? {}
+          : { dir: rules.recordDir }),
+        refuse: (code, reason) => this.#endFor(streamId, code, reason),
+      });
     if (opened.refused) {
       this.#refusal = opened.info?.error == null
         ? "Publish refused: recording could not start"
         : `Publish refused: recording of ${key} could not start: ${opened.info.error}`;
       session.update({ streamName: name, recording: opened.info });
       return;
+    }
+    if (p.record === true && opened.recording === null) {
+      this.#o.log.warning("Session {id}: recording of {key} was asked for, but recording is off", {
+        id: session.id,
+        key,
+      });
     }
     const { recording, info: recInfo } = opened;
     const stream = this.#o.hub.claim({
@@ -225,6 +345,28 @@ export class PublishFlow {
           error: e,
         }),
     })!;
+    const goLive = () => this.#goLive(p, { stream, recording, recInfo, key, startedAt });
+    if (this.#o.clusterClaim === undefined) return goLive();
+    void this.#o.clusterClaim({ key, sessionId: session.id }).then((denied) => {
+      const gone = this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
+      if (denied === null && !gone) return goLive();
+      this.#o.hub.release(stream, `Publish refused: ${denied ?? "connection ending"}`);
+      void recording?.close();
+      if (denied !== null && !this.#closed) refuse("NetStream.Publish.BadName", denied);
+    });
+  }
+
+  /** Attaches the recording, makes the publication and says Publish.Start. */
+  #goLive(p: StartingPublish, live: {
+    stream: LiveStream;
+    recording: Recording | null;
+    recInfo: RecordingInfo | null;
+    key: string;
+    startedAt: Date;
+  }): void {
+    const { streamId, name, query } = p;
+    const { stream, recording, recInfo, key, startedAt } = live;
+    const session = this.#o.session;
     if (recording !== null) {
       this.#recordings.set(streamId, recording);
       stream.attach(
@@ -243,6 +385,7 @@ export class PublishFlow {
     });
     this.#health.set(streamId, { tracker: health, status: "good" });
     session.info.health = health.report();
+    this.#started.set(streamId, startedAt.getTime());
     this.#publications.set(
       streamId,
       new Publication({
@@ -251,6 +394,7 @@ export class PublishFlow {
         audio: session.info.audio,
         stream,
         health,
+        counts: session.info,
       }),
     );
     session.update({
@@ -261,13 +405,21 @@ export class PublishFlow {
       recording: recInfo,
     });
     this.#o.outbox.send(userControlMessage(UserControlEvent.StreamBegin, streamId));
-    status("status", "NetStream.Publish.Start", `Publishing ${name}`);
+    this.#status(streamId, {
+      level: "status",
+      code: "NetStream.Publish.Start",
+      description: `Publishing ${name}`,
+    });
     this.#o.onPublished?.();
-    this.#o.onLive?.(stream, session);
+    this.#o.onLive?.(stream, session, p.push === undefined ? {} : { push: p.push });
     this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
       id: session.id,
       key,
-      keyNote: query === null ? "" : " (with a query string)",
+      keyNote: p.renamed
+        ? " (named by the authorizer)"
+        : query === null
+        ? ""
+        : " (with a query string)",
       path: recording?.path ??
         (recInfo?.state === "failed" ? "(recording failed)" : "(not recorded)"),
     });
@@ -300,14 +452,17 @@ export class PublishFlow {
     }
   }
 
-  /** Ends the publication on `streamId`, if any; `reason` goes to the log line. */
+  /** Ends the publication on `streamId` (or cancels one being authorized); `reason` is logged. */
   unpublish(streamId: number, reason: string): void {
+    this.#gate?.cancel(streamId);
     const pub = this.#publications.get(streamId);
     if (pub === undefined) return;
     this.#publications.delete(streamId);
     const health = this.#health.get(streamId);
     this.#health.delete(streamId);
     if (health !== undefined) this.#o.session.info.health = health.tracker.report();
+    const startedAt = this.#started.get(streamId) ?? this.#o.clock.now();
+    this.#started.delete(streamId);
     const recording = this.#recordings.get(streamId) ?? null;
     this.#recordings.delete(streamId);
     const session = this.#o.session;
@@ -325,11 +480,23 @@ export class PublishFlow {
         audio: summary.audioFrames,
       },
     );
-    if (recording !== null) {
-      void reportRecordingEnd(recording.close(), recInfo, {
-        log: this.#o.log,
+    const ended = recording === null ? null : reportRecordingEnd(recording.close(), recInfo, {
+      log: this.#o.log,
+      sessionId: session.id,
+      key: pub.key,
+    });
+    if (this.#o.onEvent !== undefined) {
+      notifyPublishEnd(this.#o.onEvent, {
+        app: pub.stream.app,
+        name: pub.stream.name,
         sessionId: session.id,
-        key: pub.key,
+        remoteAddr: session.info.remoteAddr,
+        durationMs: this.#o.clock.now() - startedAt,
+        bytesIn: session.info.bytesIn,
+        videoFrames: summary.videoFrames,
+        audioFrames: summary.audioFrames,
+        reason,
+        recording: ended,
       });
     }
     if (this.#publications.size === 0) session.update({ state: "connected" });

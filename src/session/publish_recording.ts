@@ -97,14 +97,14 @@ export function openPublishRecording(o: PublishRecordingOptions): PublishRecordi
   return { recording, info, refused: false };
 }
 
-/** Waits for a recording's end, stores it in `info` and logs one line. */
+/** Waits for a recording's end, stores it in `info`, logs one line, and gives the result. */
 export async function reportRecordingEnd(
   done: Promise<RecordingResult>,
   info: RecordingInfo | null,
   o: { readonly log: Logger; readonly sessionId: string; readonly key: string },
-): Promise<void> {
+): Promise<RecordingResult> {
   const result = await done;
-  if (info === null) return;
+  if (info === null) return result;
   info.path = result.path;
   info.bytes = result.bytes;
   info.state = result.state;
@@ -128,4 +128,5 @@ export async function reportRecordingEnd(
       fields,
     );
   }
+  return result;
 }

@@ -20,6 +20,7 @@ export type SessionPatch = Partial<
     | "recording"
     | "role"
     | "player"
+    | "tlsVersion"
   >
 >;
 
@@ -64,6 +65,8 @@ export interface SessionRegistryOptions {
   readonly keepClosed?: number;
   /** Makes session ids (default {@linkcode randomSessionId}). */
   readonly newId?: () => string;
+  /** Told once per session as it closes, with its final figures (metrics keep totals). */
+  readonly onClose?: (info: Readonly<SessionInfo>) => void;
 }
 
 /** What {@linkcode SessionRegistry.open} needs to know about a new connection. */
@@ -74,6 +77,8 @@ export interface SessionInit {
   readonly parser: "js" | "wasm" | null;
   /** The wire protocol (default `rtmp`). */
   readonly protocol?: "rtmp" | "http-flv";
+  /** Whether the connection came over TLS (default false). */
+  readonly tls?: boolean;
   /** Called by {@linkcode RegistryView.drop}; the connection should close itself. */
   readonly drop: (reason: string) => void;
 }
@@ -106,6 +111,7 @@ export class SessionRegistry {
   readonly #clock: Clock;
   readonly #keepClosed: number;
   readonly #newId: () => string;
+  readonly #onClose: ((info: Readonly<SessionInfo>) => void) | undefined;
   readonly #live = new Map<string, Entry>();
   /** Insertion order is close order, oldest first. */
   readonly #closed = new Map<string, Entry>();
@@ -119,6 +125,7 @@ export class SessionRegistry {
     this.#clock = opts.clock;
     this.#keepClosed = keepClosed;
     this.#newId = opts.newId ?? randomSessionId;
+    this.#onClose = opts.onClose;
   }
 
   /** How many sessions are open now. */
@@ -139,6 +146,8 @@ export class SessionRegistry {
       encoder: null,
       protocol: init.protocol ?? "rtmp",
       parser: init.parser,
+      tls: init.tls ?? false,
+      tlsVersion: null,
       role: null,
       startedAt: new Date(this.#clock.now()).toISOString(),
       publishStartedAt: null,
@@ -149,6 +158,7 @@ export class SessionRegistry {
       video: { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 },
       audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
       recording: null,
+      dataMessages: 0,
       unknownCommands: 0,
       player: null,
       relays: [],
@@ -187,6 +197,7 @@ export class SessionRegistry {
     info.closeReason = reason;
     info.bitrateKbps = 0;
     this.#live.delete(info.id);
+    this.#onClose?.(info);
     if (this.#keepClosed === 0) return;
     this.#closed.set(info.id, entry);
     while (this.#closed.size > this.#keepClosed) {
@@ -254,6 +265,7 @@ class Handle implements SessionHandle {
     if (patch.recording !== undefined) info.recording = patch.recording;
     if (patch.role !== undefined) info.role = patch.role;
     if (patch.player !== undefined) info.player = patch.player;
+    if (patch.tlsVersion !== undefined) info.tlsVersion = patch.tlsVersion;
     if (patch.state === "closed") this.#close(this.#entry, "closed");
     else if (patch.state !== undefined) info.state = patch.state;
   }

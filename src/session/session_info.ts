@@ -111,6 +111,10 @@ export interface SessionInfo {
   protocol: "rtmp" | "http-flv";
   /** The chunk parser (RTMP sessions), or null. */
   parser: "js" | "wasm" | null;
+  /** Whether the session came over TLS (RTMPS). */
+  tls: boolean;
+  /** The TLS version negotiated (`TLSv1.2`, `TLSv1.3`); null before the handshake or without TLS. */
+  tlsVersion: string | null;
   /** `publisher` or `player` once it published or played, else null. */
   role: SessionRole | null;
   startedAt: string;
@@ -123,6 +127,8 @@ export interface SessionInfo {
   video: VideoInfo;
   audio: AudioInfo;
   recording: RecordingInfo | null;
+  /** Data messages (metadata) a publisher sent. */
+  dataMessages: number;
   /** Commands the server does not support that the client sent (each answered with _error). */
   unknownCommands: number;
   /** A player's figures, or null. */

@@ -4,7 +4,7 @@ import {
   appAuthorizer,
   WEBHOOK_NOT_CONFIGURED,
 } from "../../src/auth/app_authorizer.ts";
-import type { PublishRequest } from "../../src/auth/authorizer.ts";
+import type { PublishDecision, PublishRequest } from "../../src/auth/authorizer.ts";
 import { signName } from "../../src/auth/hmac.ts";
 
 const NOW_MS = 1_000_000_000;
@@ -21,41 +21,56 @@ function authFor(app: string): AppAuth {
   return RULES[app] ?? RULES.open!;
 }
 
+function req(app: string, name: string, query: string | null): PublishRequest {
+  return { app, name, query, clientIp: "10.0.0.1", tcUrl: null, sessionId: "s1" };
+}
+
 function signed(secret: string, app: string, name: string): PublishRequest {
   const [bare, query] = signName(secret, { app, name, exp: NOW_MS / 1000 + 60 }).split("?");
-  return { app, name: bare!, query: query! };
+  return req(app, bare!, query!);
 }
+
+const ALLOW: PublishDecision = { allow: true };
+const refused = (reason: string): PublishDecision => ({ allow: false, reason });
 
 Deno.test("appAuthorizer() lets anyone publish to an open app", () => {
   const authorize = appAuthorizer({ authFor, clock });
-  assert.equal(authorize({ app: "open", name: "x", query: null }), null);
+  assert.deepEqual(authorize(req("open", "x", null)), ALLOW);
 });
 
 Deno.test("appAuthorizer() checks an hmac app's signature with that app's own secret", () => {
   const authorize = appAuthorizer({ authFor, clock });
-  assert.equal(authorize(signed("key-a", "a", "cam")), null);
-  assert.equal(authorize(signed("key-b", "b", "cam")), null);
-  assert.equal(authorize(signed("key-b", "a", "cam")), "Bad signature", "b's key is not a's");
-  assert.equal(
-    authorize({ app: "a", name: "cam", query: null }),
-    "Missing signature (exp and sig)",
+  assert.deepEqual(authorize(signed("key-a", "a", "cam")), ALLOW);
+  assert.deepEqual(authorize(signed("key-b", "b", "cam")), ALLOW);
+  assert.deepEqual(authorize(signed("key-b", "a", "cam")), refused("Bad signature"));
+  assert.deepEqual(
+    authorize(req("a", "cam", null)),
+    refused("Missing signature (exp and sig)"),
   );
 });
 
-Deno.test("appAuthorizer() refuses a webhook app until a webhook authorizer is plugged in", () => {
-  const req = { app: "hook", name: "x", query: "key=1" };
-  assert.equal(appAuthorizer({ authFor, clock })(req), WEBHOOK_NOT_CONFIGURED);
+Deno.test("appAuthorizer() holds hmac apps to the max TTL", () => {
+  const authorize = appAuthorizer({ authFor, clock, maxTtlS: 10 });
+  assert.deepEqual(
+    authorize(signed("key-a", "a", "cam")),
+    refused("Signature expiry too far in the future"),
+  );
+});
+
+Deno.test("appAuthorizer() refuses a webhook app when no webhook authorizer is given", async () => {
+  const r = req("hook", "x", "key=1");
+  assert.deepEqual(appAuthorizer({ authFor, clock })(r), refused(WEBHOOK_NOT_CONFIGURED));
   const asked: string[] = [];
   const authorize = appAuthorizer({
     authFor,
     clock,
-    webhook: (url) => (r) => {
-      asked.push(`${url} ${r.app}/${r.name}`);
-      return r.query === "key=1" ? null : "Refused by webhook";
+    webhook: (url) => (q) => {
+      asked.push(`${url} ${q.app}/${q.name}`);
+      return Promise.resolve(q.query === "key=1" ? ALLOW : refused("Refused by webhook"));
     },
   });
-  assert.equal(authorize(req), null);
-  assert.equal(authorize({ ...req, query: null }), "Refused by webhook");
+  assert.deepEqual(await authorize(r), ALLOW);
+  assert.deepEqual(await authorize({ ...r, query: null }), refused("Refused by webhook"));
   assert.deepEqual(asked, ["http://127.0.0.1:9/hook hook/x", "http://127.0.0.1:9/hook hook/x"]);
 });
 
@@ -65,10 +80,7 @@ Deno.test("appAuthorizer() reads the rules at each publish, so a reload applies 
     authFor: () => ({ publishAuth: mode, hmacSecret: "k", onPublish: null }),
     clock,
   });
-  assert.equal(authorize({ app: "live", name: "x", query: null }), null);
+  assert.deepEqual(authorize(req("live", "x", null)), ALLOW);
   mode = "hmac";
-  assert.equal(
-    authorize({ app: "live", name: "x", query: null }),
-    "Missing signature (exp and sig)",
-  );
+  assert.deepEqual(authorize(req("live", "x", null)), refused("Missing signature (exp and sig)"));
 });

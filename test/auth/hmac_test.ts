@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { PublishRequest } from "../../src/auth/authorizer.ts";
 import {
   hmacAuthorizer,
+  hmacPlayAuthorizer,
   signature,
   signedString,
   signName,
@@ -18,9 +19,10 @@ const BEFORE = (EXP - 60) * 1000;
 
 function request(signed: string, app = "live"): PublishRequest {
   const at = signed.indexOf("?");
+  const who = { clientIp: "127.0.0.1", tcUrl: null, sessionId: "s1" };
   return at < 0
-    ? { app, name: signed, query: null }
-    : { app, name: signed.slice(0, at), query: signed.slice(at + 1) };
+    ? { app, name: signed, query: null, ...who }
+    : { app, name: signed.slice(0, at), query: signed.slice(at + 1), ...who };
 }
 
 Deno.test("signature() matches HMAC-SHA256 vectors computed with openssl", () => {
@@ -94,13 +96,48 @@ Deno.test("verifyPublish() refuses missing or malformed parameters without quoti
   }
 });
 
-Deno.test("hmacAuthorizer() checks against its clock", () => {
+Deno.test("hmacAuthorizer() checks against its clock: a URL replayed after its exp is refused", () => {
   const clock = new FakeClock(BEFORE);
   const authorize = hmacAuthorizer(SECRET, clock);
   const req = request(`cam?exp=${EXP}&sig=${GOLDEN}`);
-  assert.equal(authorize(req), null);
+  assert.deepEqual(authorize(req), { allow: true });
+  assert.deepEqual(authorize(req), { allow: true }, "reusable until its exp");
   clock.advance(61_000);
-  assert.equal(authorize(req), "Signature expired");
+  assert.deepEqual(authorize(req), { allow: false, reason: "Signature expired" });
+  clock.advance(86_400_000);
+  assert.deepEqual(authorize(req), { allow: false, reason: "Signature expired" });
+});
+
+Deno.test("verifyPublish() refuses an exp further ahead than the max TTL", () => {
+  const req = request(`cam?exp=${EXP}&sig=${GOLDEN}`);
+  const tooFar = "Signature expiry too far in the future";
+  // One day ahead by default: EXP is 60 s after BEFORE, and a day and a second before it.
+  assert.equal(verifyPublish(SECRET, req, BEFORE), null);
+  assert.equal(verifyPublish(SECRET, req, (EXP - 86_400) * 1000), null);
+  assert.equal(verifyPublish(SECRET, req, (EXP - 86_401) * 1000), tooFar);
+  assert.equal(verifyPublish(SECRET, req, BEFORE, { maxTtlS: 59 }), tooFar);
+  assert.equal(verifyPublish(SECRET, req, BEFORE, { maxTtlS: 60 }), null);
+  const far = 9_999_999_999;
+  const signed = signName(SECRET, { app: "live", name: "cam", exp: far });
+  assert.equal(verifyPublish(SECRET, request(signed), BEFORE), tooFar);
+  const clock = new FakeClock(BEFORE);
+  assert.deepEqual(hmacAuthorizer(SECRET, clock, 30)(req), { allow: false, reason: tooFar });
+});
+
+Deno.test("a publish signature does not let its holder play, nor a play signature publish", () => {
+  const clock = new FakeClock(BEFORE);
+  const play = signName(SECRET, { app: "live", name: "cam", exp: EXP, scope: "play" });
+  const publish = signName(SECRET, { app: "live", name: "cam", exp: EXP });
+  const playReq = (signed: string) => ({ ...request(signed), protocol: "rtmp" as const });
+  assert.deepEqual(hmacPlayAuthorizer(SECRET, clock)(playReq(play)), { allow: true });
+  assert.deepEqual(hmacPlayAuthorizer(SECRET, clock)(playReq(publish)), {
+    allow: false,
+    reason: "Bad signature",
+  });
+  assert.deepEqual(hmacAuthorizer(SECRET, clock)(request(play)), {
+    allow: false,
+    reason: "Bad signature",
+  });
 });
 
 const noOpenssl = missing("openssl", have("openssl", "version"));

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { signName } from "../../src/auth/hmac.ts";
 import { RtmpPublisher } from "../../src/client/publisher.ts";
 import type { SessionInfo } from "../../src/session/session_info.ts";
+import { hookServer } from "../hooks/hook_server.ts";
 import { RawClient } from "../hostile/raw_client.ts";
 import { recordings, testServer, until } from "../interop/harness.ts";
 
@@ -57,35 +58,43 @@ Deno.test("an app with record off makes no file; an app with its own record_dir 
   }
 });
 
-Deno.test("an app with hmac refuses unsigned publishes; other apps stay open", async () => {
+Deno.test("an app with hmac refuses unsigned publishes; a webhook app asks its own URL; others stay open", async () => {
   const secret = "app-secret-e2e";
+  // The webhook lets in only the stream key "good".
+  await using hook = hookServer((call) =>
+    new Response(null, { status: call.body.key === "key=good" ? 200 : 403 })
+  );
   await using s = await testServer({
     config: {
       apps: {
         secure: { publishAuth: "hmac", hmacSecret: secret },
-        hooked: { publishAuth: "webhook", onPublish: "http://127.0.0.1:9/hook" },
+        hooked: { publishAuth: "webhook", onPublish: `${hook.url}/hooked` },
       },
     },
   });
   const view = s.server.registry.view();
   await assert.rejects(RtmpPublisher.connect(`${s.rtmpUrl}/secure/cam`), /BadName/);
-  await assert.rejects(RtmpPublisher.connect(`${s.rtmpUrl}/hooked/cam`), /BadName/);
+  await assert.rejects(RtmpPublisher.connect(`${s.rtmpUrl}/hooked/cam?key=bad`), /BadName/);
   const exp = Math.floor(Date.now() / 1000) + 600;
   const forged = signName("guess", { app: "secure", name: "forged", exp });
   await assert.rejects(RtmpPublisher.connect(`${s.rtmpUrl}/secure/${forged}`), /BadName/);
   const good = await RtmpPublisher.connect(
     `${s.rtmpUrl}/secure/${signName(secret, { app: "secure", name: "cam", exp })}`,
   );
+  const hooked = await RtmpPublisher.connect(`${s.rtmpUrl}/hooked/cam?key=good`);
   const open = await RtmpPublisher.connect(`${s.rtmpUrl}/live/cam`);
-  await until(() => view.list().filter((x) => x.state === "publishing").length === 2);
+  await until(() => view.list().filter((x) => x.state === "publishing").length === 3);
   await until(() => view.list().filter((x) => x.state === "closed").length === 3);
   const reasons = view.list().filter((x) => x.state === "closed").map((x) => x.closeReason).sort();
-  assert.deepEqual(reasons, [
-    "Publish refused: Bad signature",
-    "Publish refused: Missing signature (exp and sig)",
-    "Publish refused: webhook auth not configured",
-  ]);
-  await Promise.all([good.close(), open.close()]);
+  assert.equal(reasons.length, 3);
+  assert.equal(reasons[0], "Publish refused: Bad signature");
+  assert.equal(reasons[1], "Publish refused: Missing signature (exp and sig)");
+  assert.match(reasons[2] ?? "", /^Publish refused: .*403/);
+  assert.deepEqual(hook.calls.map((c) => [c.path, c.body.app, c.body.name]), [
+    ["/hooked", "hooked", "cam"],
+    ["/hooked", "hooked", "cam"],
+  ], "only the webhook app asks, at its own URL");
+  await Promise.all([good.close(), hooked.close(), open.close()]);
 });
 
 Deno.test("an app with takeover=reject refuses even a silent holder; the default takes over", async () => {

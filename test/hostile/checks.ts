@@ -31,6 +31,8 @@ export const MAX_LINES_PER_SESSION = 10;
 export interface CheckEnv {
   readonly s: TestServer;
   readonly logs: readonly LogRecord[];
+  /** What every connection sends before its handshake (a PROXY header), if anything. */
+  readonly preamble?: Uint8Array;
 }
 
 /** Collects a case's failures and its one-line outcome. */
@@ -240,6 +242,7 @@ export async function checkAlive(env: CheckEnv, v: Verdict): Promise<void> {
   for (let tries = 0; tries < 5; tries++) {
     const probe = await RawClient.open(env.s.server.rtmpPort);
     try {
+      if (env.preamble !== undefined) await probe.write(env.preamble);
       await probe.handshake();
       error = "";
       break;

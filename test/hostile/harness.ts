@@ -40,12 +40,17 @@ export interface HostileLimits {
   readonly maxPlayersPerStream?: number;
   readonly playerQueueBytes?: number;
   readonly playerMaxLagMs?: number;
+  /** Every connection starts with a PROXY header (the good publisher sends `goodPreamble`). */
+  readonly proxyProtocol?: boolean;
 }
 
 /** What a case's `run` gets. */
 export interface CaseContext {
-  /** Opens a raw connection; the last one opened is the bad client the checks look at. */
-  open(options?: RawClientOptions): Promise<RawClient>;
+  /**
+   * Opens a raw TCP connection (to the RTMPS port with `rtmps`); the last one opened is the bad
+   * client the checks look at.
+   */
+  open(options?: RawClientOptions & { readonly rtmps?: boolean }): Promise<RawClient>;
   /** The clip, for cases that publish. */
   readonly clip: Clip;
   /** The stream name (app `live`) the good publisher is live on during this case. */
@@ -67,6 +72,10 @@ export interface GroupOptions {
   readonly limits: HostileLimits;
   /** Cases in flight at once (default 4); 1 for cases whose RSS is measured alone. */
   readonly concurrency?: number;
+  /** Bytes the good publisher sends before its handshake (a PROXY header). */
+  readonly goodPreamble?: Uint8Array;
+  /** More config for this server (e.g. an RTMPS listener). */
+  readonly config?: Partial<Config>;
 }
 
 /** Peak RSS growth allowed during one case. */
@@ -108,12 +117,20 @@ export async function runGroup(
   const results: CaseResult[] = [];
   try {
     const clip = await makeClip(clipDir);
-    const config: Partial<Config> = { ...options.limits };
+    const config: Partial<Config> = { ...options.limits, ...options.config };
     await using s = await testServer({ config });
-    const env: CheckEnv = { s, logs };
+    const env: CheckEnv = {
+      s,
+      logs,
+      ...(options.goodPreamble === undefined ? {} : { preamble: options.goodPreamble }),
+    };
     const before = rss();
     results.push(
-      ...await pool(cases, options.concurrency ?? 4, (c, i) => runCase(env, clip, c, i)),
+      ...await pool(
+        cases,
+        options.concurrency ?? 4,
+        (c, i) => runCase(env, clip, c, i, options.goodPreamble),
+      ),
     );
     console.log(report(results, before));
   } finally {
@@ -129,13 +146,22 @@ export async function runGroup(
   }
 }
 
-async function runCase(env: CheckEnv, clip: Clip, c: HostileCase, i: number): Promise<CaseResult> {
+async function runCase(
+  env: CheckEnv,
+  clip: Clip,
+  c: HostileCase,
+  i: number,
+  preamble?: Uint8Array,
+): Promise<CaseResult> {
   const v = new Verdict();
   const sampler = rssSampler();
   const goodName = `good-${i}`;
   let good: RtmpPublisher | null = null;
   try {
-    good = await RtmpPublisher.connect(`${env.s.rtmpUrl}/live/${goodName}`);
+    good = await RtmpPublisher.connect(
+      `${env.s.rtmpUrl}/live/${goodName}`,
+      preamble === undefined ? {} : { preamble },
+    );
   } catch (e) {
     v.fail(`The good publisher could not publish: ${message(e)}`);
   }
@@ -151,7 +177,9 @@ async function runCase(env: CheckEnv, clip: Clip, c: HostileCase, i: number): Pr
     clip,
     goodName,
     async open(opts) {
-      const client = await RawClient.open(env.s.server.rtmpPort, opts);
+      const port = opts?.rtmps === true ? env.s.server.rtmpsPort : env.s.server.rtmpPort;
+      if (port === null) throw new Error("This group's server has no RTMPS listener");
+      const client = await RawClient.open(port, opts);
       clients.push(client);
       return client;
     },

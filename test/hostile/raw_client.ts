@@ -261,6 +261,13 @@ export class RawClient {
     return true;
   }
 
+  /** Ends our sending half (the server reads end of stream) while we keep reading. */
+  async closeWrite(): Promise<void> {
+    try {
+      await (this.#conn as Deno.TcpConn).closeWrite();
+    } catch { /* gone */ }
+  }
+
   /** Closes the socket and waits for the reader to stop. Idempotent. */
   async close(): Promise<void> {
     if (!this.#closedByUs) {

@@ -39,6 +39,8 @@ Deno.test("open() registers a session in state handshake with empty facts", () =
     encoder: null,
     protocol: "rtmp",
     parser: "js",
+    tls: false,
+    tlsVersion: null,
     role: null,
     startedAt: "2024-01-01T12:00:00.000Z",
     publishStartedAt: null,
@@ -49,6 +51,7 @@ Deno.test("open() registers a session in state handshake with empty facts", () =
     video: { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 },
     audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
     recording: null,
+    dataMessages: 0,
     unknownCommands: 0,
     player: null,
     relays: [],
@@ -223,4 +226,13 @@ Deno.test("snapshots carry the bit rate over the last 5 s from the clock", () =>
   assert.equal(view.list()[0]?.bitrateKbps, 1_000);
   clock.advance(5_000);
   assert.equal(view.get(h.id)?.bitrateKbps, 0);
+});
+
+Deno.test("update() records the TLS version of an RTMPS session", () => {
+  const registry = new SessionRegistry({ clock: { now: () => 0 } });
+  const h = registry.open({ remoteAddr: "10.0.0.1:4242", parser: "js", tls: true, drop: () => {} });
+  assert.equal(h.info.tls, true);
+  assert.equal(h.info.tlsVersion, null);
+  h.update({ tlsVersion: "TLSv1.3" });
+  assert.equal(registry.view().list()[0]?.tlsVersion, "TLSv1.3");
 });

@@ -82,3 +82,12 @@ Deno.test("signCommand() with --config signs with the app's own secret, else the
   const none = signCommand(["live/a", "--config", "/c.toml"], io({}, { "/c.toml": "" }));
   assert.deepEqual(none, { error: "No secret for app live in /c.toml or the environment" });
 });
+
+Deno.test("signCommand() --play signs for playing: good to play, not to publish", () => {
+  const r = signCommand(["live/cam", "--play", "--ttl", "60"], io({ RTMP_EDGE_HMAC_SECRET: "k" }));
+  assert.ok("line" in r, JSON.stringify(r));
+  const [name, query] = r.line.split("?");
+  const req = { app: "live", name: name!, query: query! };
+  assert.equal(verifyPublish("k", req, NOW, { scope: "play" }), null);
+  assert.equal(verifyPublish("k", req, NOW), "Bad signature");
+});

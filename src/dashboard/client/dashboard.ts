@@ -107,8 +107,10 @@ function sparkline(points: number[]): SVGSVGElement {
   svg.setAttribute("class", "spark");
   const peak = Math.max(1, ...points);
   const line = document.createElementNS(ns, "polyline");
-  const step = 160 / (HISTORY - 1);
-  const start = HISTORY - points.length;
+  // At least a minute wide, so the first seconds do not crowd into the right edge.
+  const span = Math.max(60, points.length);
+  const step = 160 / (span - 1);
+  const start = span - points.length;
   line.setAttribute(
     "points",
     points.map((p, i) => `${((start + i) * step).toFixed(1)},${(31 - p / peak * 30).toFixed(1)}`)

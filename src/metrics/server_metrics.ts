@@ -1,0 +1,323 @@
+/**
+ * The server's Prometheus metrics: one prom-client `Registry` per server (no global default
+ * registry, so one process may run many servers), every value collected at scrape time from
+ * the session registry, the hub, the closed-session totals and the loop monitor.
+ * @module
+ */
+
+import { Counter, Gauge, Registry } from "prom-client";
+import type { Clock } from "../clock.ts";
+import type { SessionInfo } from "../session/session_info.ts";
+import type { StreamView } from "../stream/live_stream.ts";
+import type { SessionTotals } from "./session_totals.ts";
+import { type MetricsSnapshot, takeSnapshot } from "./snapshot.ts";
+import { HEALTH_STATUSES } from "./stream_health.ts";
+
+/** The loop monitor, as the metrics use it. */
+export interface LoopWatch {
+  /** Calls `fn` on every tick until disposed. */
+  watch(fn: () => void): Disposable;
+  /** Total ms the loop was stalled while watched. */
+  readonly stalledMs: number;
+  /** The tick period in ms. */
+  readonly periodMs: number;
+}
+
+/** Process memory figures in bytes (`Deno.memoryUsage()`). */
+export interface MemoryFigures {
+  readonly rss: number;
+  readonly heapTotal: number;
+  readonly heapUsed: number;
+  readonly external: number;
+}
+
+/** Options for {@linkcode ServerMetrics}. */
+export interface ServerMetricsOptions {
+  /** Sessions as the registry lists them. */
+  readonly sessions: () => readonly SessionInfo[];
+  /** The hub's live streams. */
+  readonly streams: () => readonly StreamView[];
+  /** Totals of closed sessions (the registry's close hook feeds them). */
+  readonly totals: SessionTotals;
+  /** At most this many streams get per-stream series (the server passes --max-connections). */
+  readonly maxStreams: number;
+  readonly clock: Clock;
+  /** The event-loop ticker; without it there are no loop metrics. */
+  readonly loop?: LoopWatch;
+  /** Process memory (default `Deno.memoryUsage`). */
+  readonly memory?: () => MemoryFigures;
+}
+
+type Labels = Record<string, string>;
+type Rows = Iterable<readonly [Labels, number]>;
+
+/** Collects the metrics for scrapes; dispose to stop watching the event loop. */
+export class ServerMetrics implements Disposable {
+  /** This server's own registry. */
+  readonly registry: Registry = new Registry();
+  readonly #o: ServerMetricsOptions;
+  #snapshot: MetricsSnapshot | null = null;
+  #loopWatch: Disposable | null = null;
+  #lastTickAt = 0;
+  #maxLateMs = 0;
+
+  /** Registers every metric on a new registry and starts watching the loop. */
+  constructor(options: ServerMetricsOptions) {
+    this.#o = options;
+    if (options.loop !== undefined) {
+      const loop = options.loop;
+      this.#lastTickAt = options.clock.now();
+      this.#loopWatch = loop.watch(() => {
+        const now = options.clock.now();
+        const late = now - this.#lastTickAt - loop.periodMs;
+        this.#lastTickAt = now;
+        if (late > this.#maxLateMs) this.#maxLateMs = late;
+      });
+    }
+    this.#define();
+  }
+
+  /** The `Content-Type` of {@linkcode scrape}'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The metrics in the Prometheus text format, read now. */
+  async scrape(): Promise<string> {
+    this.#snapshot = takeSnapshot({
+      sessions: this.#o.sessions(),
+      streams: this.#o.streams(),
+      totals: this.#o.totals,
+      maxStreams: this.#o.maxStreams,
+    });
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.#snapshot = null;
+      this.#maxLateMs = 0;
+    }
+  }
+
+  /** Stops watching the event loop. */
+  [Symbol.dispose](): void {
+    this.#loopWatch?.[Symbol.dispose]();
+    this.#loopWatch = null;
+  }
+
+  #snap(): MetricsSnapshot {
+    return this.#snapshot ?? takeSnapshot({
+      sessions: this.#o.sessions(),
+      streams: this.#o.streams(),
+      totals: this.#o.totals,
+      maxStreams: this.#o.maxStreams,
+    });
+  }
+
+  #gauge(name: string, help: string, labelNames: string[], rows: (s: MetricsSnapshot) => Rows) {
+    const snap = () => this.#snap();
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, v] of rows(snap())) this.set(labels, v);
+      },
+    });
+  }
+
+  #counter(name: string, help: string, labelNames: string[], rows: (s: MetricsSnapshot) => Rows) {
+    const snap = () => this.#snap();
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, v] of rows(snap())) this.inc(labels, v);
+      },
+    });
+  }
+
+  #define(): void {
+    const totals = this.#o.totals;
+    const g = this.#gauge.bind(this);
+    const c = this.#counter.bind(this);
+    g("rtmp_edge_sessions", "Open sessions by state, role and protocol", [
+      "state",
+      "role",
+      "protocol",
+    ], (s) =>
+      mapRows(s.sessions, (k) => {
+        const [state = "", role = "", protocol = ""] = k.split("|");
+        return { state, role, protocol };
+      }));
+    c(
+      "rtmp_edge_connections_total",
+      "Sessions opened, by protocol",
+      ["protocol"],
+      (s) => mapRows(s.connections, (protocol) => ({ protocol })),
+    );
+    c("rtmp_edge_publishes_started_total", "Publishes started", [], (s) => one(s.publishesStarted));
+    c(
+      "rtmp_edge_publishes_ended_total",
+      "Publishes ended, by close reason",
+      ["reason"],
+      () => mapRows(totals.publishesEnded.entries(), (reason) => ({ reason })),
+    );
+    c("rtmp_edge_plays_started_total", "Plays started", [], (s) => one(s.playsStarted));
+    c(
+      "rtmp_edge_plays_ended_total",
+      "Plays ended, by close reason",
+      ["reason"],
+      () => mapRows(totals.playsEnded.entries(), (reason) => ({ reason })),
+    );
+    c(
+      "rtmp_edge_received_bytes_total",
+      "Bytes received from clients",
+      [],
+      (s) => one(s.traffic.bytesIn),
+    );
+    c("rtmp_edge_sent_bytes_total", "Media bytes sent, by consumer", ["to"], (s) => [
+      [{ to: "player" }, s.traffic.bytesToPlayers],
+      [{ to: "relay" }, s.traffic.bytesToRelays],
+    ]);
+    c("rtmp_edge_frames_received_total", "Frames received from publishers, by kind", [
+      "kind",
+    ], (s) => [
+      [{ kind: "video_key" }, s.traffic.videoKeyframes],
+      [{ kind: "video_inter" }, s.traffic.videoInterframes],
+      [{ kind: "audio" }, s.traffic.audioFrames],
+      [{ kind: "data" }, s.traffic.dataMessages],
+    ]);
+    c(
+      "rtmp_edge_protocol_errors_total",
+      "Sessions ended by a protocol or parser error, by kind",
+      ["kind"],
+      () => mapRows(totals.protocolErrors.entries(), (kind) => ({ kind })),
+    );
+    c(
+      "rtmp_edge_limit_trips_total",
+      "Limits tripped (refused connections, closed sessions), by limit",
+      ["limit"],
+      () => mapRows(totals.limitTrips.entries(), (limit) => ({ limit })),
+    );
+    g(
+      "rtmp_edge_relays",
+      "Relays to origins, by state",
+      ["state"],
+      (s) => mapRows(s.relays, (state) => ({ state })),
+    );
+    c(
+      "rtmp_edge_relay_reconnects_total",
+      "Relay reconnects",
+      [],
+      (s) => one(s.traffic.relayReconnects),
+    );
+    c(
+      "rtmp_edge_player_skipped_frames_total",
+      "Frames players skipped to catch up",
+      [],
+      (s) => one(s.traffic.playerFramesSkipped),
+    );
+    c(
+      "rtmp_edge_player_skip_episodes_total",
+      "Times a player started skipping",
+      [],
+      (s) => one(s.traffic.playerSkipEpisodes),
+    );
+    c(
+      "rtmp_edge_consumer_drops_total",
+      "Consumers cut off for not keeping up, by kind",
+      ["kind"],
+      () => mapRows(totals.consumerDrops.entries(), (kind) => ({ kind })),
+    );
+    g(
+      "rtmp_edge_recordings",
+      "Recordings of open sessions, by state",
+      ["state"],
+      (s) => mapRows(s.recordings, (state) => ({ state })),
+    );
+    c(
+      "rtmp_edge_recording_bytes_total",
+      "Bytes written to recordings",
+      [],
+      (s) => one(s.traffic.recordingBytes),
+    );
+    c(
+      "rtmp_edge_recording_failures_total",
+      "Recordings that failed",
+      [],
+      (s) => one(s.recordingFailures),
+    );
+    this.#defineProcess();
+    this.#defineStreams();
+  }
+
+  #defineProcess(): void {
+    const loop = this.#o.loop;
+    if (loop !== undefined) {
+      this.#gauge(
+        "rtmp_edge_event_loop_lag_seconds",
+        "Largest lateness of the event-loop ticker since the last scrape",
+        [],
+        () => one(Math.max(0, this.#maxLateMs) / 1000),
+      );
+      this.#counter(
+        "rtmp_edge_event_loop_stalled_seconds_total",
+        "Time the event loop was stalled (ticks' lateness beyond their period)",
+        [],
+        () => one(loop.stalledMs / 1000),
+      );
+    }
+    const memory = this.#o.memory ?? (() => Deno.memoryUsage());
+    this.#gauge("rtmp_edge_memory_bytes", "Process memory, by kind", ["kind"], () => {
+      const m = memory();
+      return [
+        [{ kind: "rss" }, m.rss],
+        [{ kind: "heap_total" }, m.heapTotal],
+        [{ kind: "heap_used" }, m.heapUsed],
+        [{ kind: "external" }, m.external],
+      ];
+    });
+  }
+
+  #defineStreams(): void {
+    const g = this.#gauge.bind(this);
+    g("rtmp_edge_streams", "Live streams", [], (s) => one(s.streamCount));
+    g(
+      "rtmp_edge_stream_bitrate_bits_per_second",
+      "Incoming bit rate of a live stream",
+      ["app", "name"],
+      (s) => s.streams.map((r) => [{ app: r.app, name: r.name }, r.bitrateKbps * 1000] as const),
+    );
+    g(
+      "rtmp_edge_stream_fps",
+      "Video frames per second of a live stream",
+      ["app", "name"],
+      (s) =>
+        s.streams.flatMap((r) => r.fps === null ? [] : [[{ app: r.app, name: r.name }, r.fps]]),
+    );
+    g(
+      "rtmp_edge_stream_health",
+      "Health of a live stream: 1 for its status, 0 for the others (all 0: not assessed)",
+      ["app", "name", "status"],
+      (s) =>
+        s.streams.flatMap((r) =>
+          HEALTH_STATUSES.map((status) =>
+            [{ app: r.app, name: r.name, status }, r.status === status ? 1 : 0] as const
+          )
+        ),
+    );
+  }
+}
+
+function one(v: number): Rows {
+  return [[{}, v]];
+}
+
+function* mapRows(entries: Iterable<[string, number]>, labels: (key: string) => Labels): Rows {
+  for (const [k, v] of entries) yield [labels(k), v];
+}

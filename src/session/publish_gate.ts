@@ -1,0 +1,76 @@
+/**
+ * The publish authorizer as one connection asks it: at most one question per message stream
+ * at a time, an answer that comes late (a webhook) dropped when the stream's publish was
+ * cancelled meanwhile, and an authorizer that throws or rejects taken as a refusal.
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { PublishAuthorizer, PublishDecision, PublishRequest } from "../auth/authorizer.ts";
+
+/** Options for {@linkcode PublishGate}. */
+export interface PublishGateOptions {
+  readonly authorize: PublishAuthorizer;
+  readonly log: Logger;
+}
+
+/** The reason given when the authorizer itself failed. */
+export const AUTHORIZER_FAILED = "Authorization failed";
+
+/** The questions of one connection to its publish authorizer, by message stream id. */
+export class PublishGate {
+  #o: PublishGateOptions;
+  #pending = new Map<number, symbol>();
+
+  /** Creates the gate of one connection. */
+  constructor(options: PublishGateOptions) {
+    this.#o = options;
+  }
+
+  /** Whether a publish on `streamId` waits for its answer. */
+  waiting(streamId: number): boolean {
+    return this.#pending.has(streamId);
+  }
+
+  /**
+   * Asks about `req` on `streamId`; `then` gets the decision at once when the authorizer
+   * answers at once, else later, and never when the question was cancelled first.
+   */
+  ask(streamId: number, req: PublishRequest, then: (d: PublishDecision) => void): void {
+    let decision: PublishDecision | Promise<PublishDecision>;
+    try {
+      decision = this.#o.authorize(req);
+    } catch (e) {
+      decision = this.#failed(req.sessionId, e);
+    }
+    if (!(decision instanceof Promise)) return then(decision);
+    const token = Symbol(req.name);
+    this.#pending.set(streamId, token);
+    decision.catch((e) => this.#failed(req.sessionId, e)).then((d) => {
+      // deleteStream or the connection's end came first: nothing is to be claimed.
+      if (this.#pending.get(streamId) !== token) return;
+      this.#pending.delete(streamId);
+      then(d);
+    }).catch((e) =>
+      this.#o.log.error("Session {id} publish failed: {error}", { id: req.sessionId, error: e })
+    );
+  }
+
+  /** Forgets the question on `streamId`: its answer will be dropped. */
+  cancel(streamId: number): void {
+    this.#pending.delete(streamId);
+  }
+
+  /** Forgets every question (the connection is ending). */
+  cancelAll(): void {
+    this.#pending.clear();
+  }
+
+  #failed(sessionId: string, e: unknown): PublishDecision {
+    this.#o.log.error("Session {id}: the publish authorizer failed: {error}", {
+      id: sessionId,
+      error: e,
+    });
+    return { allow: false, reason: AUTHORIZER_FAILED };
+  }
+}
