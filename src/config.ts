@@ -1,9 +1,13 @@
 /**
- * Server configuration from command-line flags and `RTMP_EDGE_*` environment variables.
+ * Server configuration from command-line flags, `RTMP_EDGE_*` environment variables and a
+ * `--config` file (TOML or YAML, see `src/config/`), in that order of precedence.
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { type AppSettings, checkAppRules } from "./config/app_rules.ts";
+import { formatProblems, loadConfigFile } from "./config/file_loader.ts";
+import { fileKey, type FileSetting } from "./config/file_schema.ts";
 
 /** Log levels, as `@logtape/logtape` names them. */
 export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
@@ -92,6 +96,10 @@ export interface Config {
   readonly publishAuth: "open" | "hmac" | "webhook";
   /** The key publish signatures are made with (`--publish-auth hmac`); null for none. */
   readonly hmacSecret: string | null;
+  /** Per-app rules, the config file's `[apps.<app>]` sections, by app. */
+  readonly apps: Readonly<Record<string, AppSettings>>;
+  /** The `--config` file read, or null. */
+  readonly configFile: string | null;
   /** Log lines as text or as JSON lines. */
   readonly logFormat: "text" | "json";
   /** Keyframe interval above which a publish's health is `warning` / `bad`, in ms. */
@@ -188,6 +196,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   push: [],
   publishAuth: "open",
   hmacSecret: null,
+  apps: {},
+  configFile: null,
   logFormat: "text",
   healthKeyframeWarnMs: 4_000,
   healthKeyframeBadMs: 10_000,
@@ -822,6 +832,12 @@ export function helpText(): string {
     "      Push every publish to this origin as <app>/<name> (repeatable)",
     `      env ${PUSH_ENV} (space- or comma-separated); default none`,
   );
+  lines.push(
+    "  --config <file.toml|file.yaml>",
+    "      Read settings and [apps.<app>] rules from this file (flags and variables win);",
+    '      SIGHUP reloads it. Keys: see README "Config file"',
+    `      env ${CONFIG_ENV}; default none`,
+  );
   lines.push("  --version", "      Print rtmp-edge <version> and exit");
   lines.push("  -h, --help", "      Show this text and exit", "");
   return lines.join("\n");
@@ -861,6 +877,7 @@ export function parseConfig(
     if (s.secret === true) options[`${s.option}-file`] = { type: "string" };
   }
   options.push = { type: "string", multiple: true };
+  options.config = { type: "string" };
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({
@@ -878,13 +895,21 @@ export function parseConfig(
 
   const config: Mutable<Config> = { ...DEFAULT_CONFIG };
   const read = io.readTextFile ?? Deno.readTextFileSync;
+  const file = typeof values.config === "string" ? values.config : env[CONFIG_ENV] || null;
+  if (file !== null) {
+    // The file's settings sit under the flags and variables resolved next.
+    const loaded = loadConfigFile(file, { read, settings: FILE_SETTINGS, into: config });
+    if ("problems" in loaded) return { error: formatProblems(file, loaded.problems) };
+    config.apps = loaded.apps;
+    config.configFile = file;
+  }
   for (const s of FLAGS) {
     const error = resolve(s, { values, env, read }, config);
     if (error !== undefined) return { error };
   }
   const push = pushTargets(values.push, env[PUSH_ENV]);
   if ("error" in push) return push;
-  config.push = push.targets;
+  if (push.targets.length > 0) config.push = push.targets;
   if (config.publishAuth === "hmac" && config.hmacSecret === null) {
     return {
       error: "--publish-auth hmac needs a secret: give --hmac-secret-file, " +
@@ -895,8 +920,62 @@ export function parseConfig(
   if (hooks !== null) return { error: hooks };
   const tlsProblem = tlsConfigProblem(config);
   if (tlsProblem !== null) return { error: tlsProblem };
+  const problems = checkAppRules(config);
+  if (file !== null && problems.length > 0) return { error: formatProblems(file, problems) };
   return { config };
 }
+
+/** The variable of `--config`. */
+const CONFIG_ENV = ENV_PREFIX + "CONFIG";
+
+/** The file's key for a flag: its config field in snake_case; secrets as `<key>_file`. */
+function fileSetting<K extends keyof Config>(s: FlagSpec<K>): FileSetting<Mutable<Config>> {
+  const type = s.secret === true
+    ? "secret-file"
+    : s.fromSwitch !== undefined
+    ? "boolean"
+    : typeof DEFAULT_CONFIG[s.key] === "number"
+    ? "number"
+    : DEFAULT_CONFIG[s.key] === null
+    ? "scalar"
+    : "string";
+  return {
+    key: fileKey(s.key) + (s.secret === true ? "_file" : ""),
+    type,
+    apply(value, out) {
+      if (typeof value === "boolean" && s.fromSwitch !== undefined) {
+        out[s.key] = s.fromSwitch(value);
+        return undefined;
+      }
+      const r = s.check(String(value));
+      if ("problem" in r) return s.secret === true ? "expected a non-empty secret" : r.problem;
+      out[s.key] = r.value;
+      return undefined;
+    },
+  };
+}
+
+/** What the top level of a config file may set: every flag, and `push`. */
+const FILE_SETTINGS: readonly FileSetting<Mutable<Config>>[] = Object.freeze([
+  ...FLAGS.map((s: AnyFlagSpec) => fileSetting(s)),
+  {
+    key: "push",
+    type: "push-targets",
+    apply(value, out) {
+      // The schema checked each target.
+      out.push = (Array.isArray(value) ? value.map(String) : []).map((t) => t.replace(/\/$/, ""));
+      return undefined;
+    },
+  },
+]);
+
+/** The file keys of the top-level settings, in the order of `--help` (for docs and tests). */
+export function fileSettingKeys(): string[] {
+  return FILE_SETTINGS.map((s) => s.key);
+}
+
+/** A `--push` target: `rtmp[s]://host[:port]/app`. */
+const PUSH_PATTERN = /^rtmps?:\/\/[^/\s?#]+\/[^/\s?#]+\/?$/;
 
 /** Why the TLS flags do not fit together, or null when they do. */
 function tlsConfigProblem(config: Config): string | null {
@@ -937,7 +1016,7 @@ function pushTargets(
     ? [flags, "--push"]
     : [(fromEnv ?? "").split(/[\s,]+/).filter((v) => v !== ""), PUSH_ENV];
   for (const t of list) {
-    if (!/^rtmps?:\/\/[^/\s?#]+\/[^/\s?#]+\/?$/.test(t)) {
+    if (!PUSH_PATTERN.test(t)) {
       return { error: `Invalid ${where}: expected rtmp://host[:port]/app, got "${t}"` };
     }
   }

@@ -1,6 +1,7 @@
 /**
- * `deno task serve`: parses flags and environment, sets up logging, starts the server,
- * shuts it down cleanly on SIGINT/SIGTERM, and reloads the RTMPS certificate on SIGHUP.
+ * `deno task serve`: parses flags, environment and the config file, sets up logging, starts
+ * the server, shuts it down cleanly on SIGINT/SIGTERM, and on SIGHUP reloads the config's
+ * rules and the RTMPS certificate.
  * @module
  */
 
@@ -14,6 +15,8 @@ import {
 } from "@logtape/logtape";
 import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
+import { LiveConfig } from "./config/live_config.ts";
+import { reloadConfig } from "./config/reload.ts";
 import { jsonLinesFormatter } from "./log/json_lines.ts";
 import { createJsParser } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
@@ -56,10 +59,12 @@ export async function main(args: string[]): Promise<number> {
   const log = getLogger(["rtmp-edge"]);
   log.info("rtmp-edge {version} starting", { version: VERSION });
   const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
+  const live = new LiveConfig(config);
   let server: RunningServer;
   try {
     server = startServer({
       config,
+      live,
       clock: systemClock,
       log,
       makeParser: factory,
@@ -78,10 +83,13 @@ export async function main(args: string[]): Promise<number> {
   const stop = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  const reload = () => reloadTls(server, log);
-  if (config.rtmpsPort !== null) Deno.addSignalListener("SIGHUP", reload);
+  const reload = () => {
+    reloadConfig({ live, parse: () => parseConfig(args, Deno.env.toObject()), log });
+    if (config.rtmpsPort !== null) reloadTls(server, log);
+  };
+  Deno.addSignalListener("SIGHUP", reload);
   await stopped.promise;
-  if (config.rtmpsPort !== null) Deno.removeSignalListener("SIGHUP", reload);
+  Deno.removeSignalListener("SIGHUP", reload);
   log.info("Shutting down: finalizing recordings");
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<"late">((r) => timer = setTimeout(() => r("late"), SHUTDOWN_MS));

@@ -7,16 +7,21 @@
 import type { Logger } from "@logtape/logtape";
 import { createApp } from "./api/app.ts";
 import { loadDashboardScript } from "./dashboard/routes.ts";
+import type { PublishAuthorizer } from "./auth/authorizer.ts";
+import { appAuthorizer } from "./auth/app_authorizer.ts";
 import { readDocsScript } from "./api/docs_page.ts";
 import { ServerMetrics } from "./metrics/server_metrics.ts";
 import { SessionTotals } from "./metrics/session_totals.ts";
 import { setupHooks } from "./hooks/hook_setup.ts";
 import type { LocalStream } from "./cluster/cluster.ts";
 import { startCluster } from "./cluster/start.ts";
+import { WebhookAuth } from "./hooks/webhook_auth.ts";
 import { listenHttp } from "./api/http_listener.ts";
 import { createHttpFlvApp } from "./http_flv/http_flv_app.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
+import { LiveConfig } from "./config/live_config.ts";
+import { logAppRules } from "./config/reload.ts";
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "./health/thresholds.ts";
 import type { ChunkParser, ParserLimits } from "./parser/types.ts";
 import type { PipeWriter } from "./record/pipe_sink.ts";
@@ -47,6 +52,11 @@ export interface ServerDeps {
   readonly pipe?: PipeWriter;
   /** The server's version, shown by `/healthz`. */
   readonly version?: string;
+  /**
+   * The config in force, whose per-app rules each publish and play reads (`main.ts` keeps it
+   * to reload on SIGHUP); by default one holding `config`.
+   */
+  readonly live?: LiveConfig;
 }
 
 /** A running server. */
@@ -104,6 +114,38 @@ export function parserLimits(config: Config): ParserLimits {
   };
 }
 
+/**
+ * The publish authorizer: per app, by the rules in force at each publish (`open`; `hmac` with
+ * the app's secret; `webhook` to the app's URL, one {@linkcode WebhookAuth} per URL, kept in
+ * `webhooks` until the server closes). Logs each app section's rules.
+ */
+function publishAuth(
+  live: LiveConfig,
+  o: { clock: Clock; log: Logger; webhooks: Map<string, WebhookAuth> },
+): PublishAuthorizer {
+  const config = live.config;
+  logAppRules(live, o.log);
+  return appAuthorizer({
+    authFor: (app) => live.rulesFor(app),
+    clock: o.clock,
+    maxTtlS: config.hmacMaxTtlS,
+    webhook: (url) => {
+      let w = o.webhooks.get(url);
+      if (w === undefined) {
+        w = new WebhookAuth({
+          url,
+          timeoutMs: config.webhookTimeoutMs,
+          failOpen: config.webhookFailOpen,
+          edgeId: config.edgeId,
+          log: o.log,
+        });
+        o.webhooks.set(url, w);
+      }
+      return w.publish;
+    },
+  });
+}
+
 /** The `/docs` page's script from `build/`, or null with a warning when it was not built. */
 function loadDocsScript(log: Logger): Uint8Array | null {
   const { script, error } = readDocsScript();
@@ -155,8 +197,9 @@ export function startServer(deps: ServerDeps): RunningServer {
   // A pair that cannot be read or is refused stops the start before anything listens.
   const pem = rtmpsPem(config);
   const tls = pem === null ? null : new ServerTls(pem);
-  if (config.record) {
-    const { repaired, failed } = repairRecordings(config.recordDir);
+  const live = deps.live ?? new LiveConfig(config);
+  for (const dir of live.recordDirs()) {
+    const { repaired, failed } = repairRecordings(dir);
     for (const r of repaired) {
       log.warning(
         "Repaired recording {path}: {tags} whole tags, {cut} bytes of a torn tag cut, {seconds} s ({how})",
@@ -227,6 +270,7 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   // Publish/play authorizers and notification hooks (--publish-auth, --play-auth, --on-event).
   const hooks = setupHooks(config, clock, log);
+  const webhooks = new Map<string, WebhookAuth>();
   // One instance for RTMP and HTTP-FLV players.
   const slots = new PlayerSlots(config);
   const cluster = config.clusterRedis === null ? null : startCluster({
@@ -252,10 +296,14 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
-    onLive: (stream, session, extra) => relays.attach(stream, session.info.relays, extra.push),
+    onLive: (stream, session, extra) =>
+      relays.attach(stream, session.info.relays, extra.push, live.rulesFor(stream.app).push),
     slots,
     chunks: new ChunkCache(),
     ...hooks,
+    // Per app: the server-wide --publish-auth is the default of every app's rules.
+    authorize: publishAuth(live, { clock, log, webhooks }),
+    policy: (app) => live.rulesFor(app),
     health: healthThresholds(config),
     ...(cluster === null ? {} : { clusterClaim: (req) => cluster.claim(req) }),
   };
@@ -384,6 +432,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     playerQueueBytes: config.playerQueueBytes,
     playerMaxLagMs: config.playerMaxLagMs,
+    policy: (app) => live.rulesFor(app),
     ...(hooks.authorizePlay === undefined ? {} : { authorize: hooks.authorizePlay }),
     ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
   });
@@ -456,7 +505,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       loopMonitor[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
       // After the recordings: their recording_done events are sent (for up to 2 s).
-      await hooks.close();
+      await Promise.all([hooks.close(), ...[...webhooks.values()].map((w) => w.close())]);
     },
   };
 }

@@ -267,6 +267,8 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     push: [],
     publishAuth: "open",
     hmacSecret: null,
+    apps: {},
+    configFile: null,
     logFormat: "text",
     healthKeyframeWarnMs: 4_000,
     healthKeyframeBadMs: 10_000,

@@ -14,6 +14,8 @@
 
 import { parseArgs } from "node:util";
 import { signName } from "../src/auth/hmac.ts";
+import { parseConfig } from "../src/config.ts";
+import { rulesFor } from "../src/config/app_rules.ts";
 
 const USAGE = `Usage: deno task sign <app>/<name> [--ttl S] [--url rtmp://host:port] [--play]
 
@@ -21,6 +23,7 @@ const USAGE = `Usage: deno task sign <app>/<name> [--ttl S] [--url rtmp://host:p
   --play                     sign for playing (--play-auth hmac), not publishing
   --url rtmp://host[:port]   print the whole publish URL, not just the stream name
   --hmac-secret-file FILE    read the secret from FILE (else RTMP_EDGE_HMAC_SECRET)
+  --config FILE              use the secret the server's config file gives <app>
 `;
 
 /** What {@linkcode signCommand} reads besides its arguments. */
@@ -55,6 +58,7 @@ export function signCommand(args: string[], io: SignIo): { line: string } | { er
         url: { type: "string" },
         play: { type: "boolean" },
         "hmac-secret-file": { type: "string" },
+        config: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,
@@ -78,12 +82,27 @@ export function signCommand(args: string[], io: SignIo): { line: string } | { er
   if (url !== undefined && !/^rtmps?:\/\/[^/\s?#]+$/.test(url)) {
     return { error: `Invalid --url: expected rtmp://host[:port], got "${values.url}"` };
   }
-  const secret = readSecret(values["hmac-secret-file"], io);
+  const secret = values.config === undefined
+    ? readSecret(values["hmac-secret-file"], io)
+    : appSecret(values.config, m[1], io);
   if ("error" in secret) return secret;
   const exp = Math.floor(io.now() / 1000) + ttl;
   const scope = values.play === true ? "play" : "publish";
   const name = signName(secret.secret, { app: m[1], name: m[2], exp, scope });
   return { line: url === undefined ? name : `${url}/${m[1]}/${name}` };
+}
+
+/** The secret `app` signs with under the config file (its own, else the server-wide one). */
+function appSecret(file: string, app: string, io: SignIo): { secret: string } | { error: string } {
+  const env: Record<string, string | undefined> = {};
+  for (const name of ["RTMP_EDGE_HMAC_SECRET", "RTMP_EDGE_HMAC_SECRET_FILE"]) {
+    env[name] = io.env(name);
+  }
+  const parsed = parseConfig(["--config", file], env, { readTextFile: io.readTextFile });
+  if (!("config" in parsed)) return { error: "error" in parsed ? parsed.error : USAGE };
+  const secret = rulesFor(parsed.config, app).hmacSecret;
+  if (secret === null) return { error: `No secret for app ${app} in ${file} or the environment` };
+  return { secret };
 }
 
 function readSecret(file: string | undefined, io: SignIo): { secret: string } | { error: string } {

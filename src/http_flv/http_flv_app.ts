@@ -11,6 +11,7 @@ import { clientIp, type PlayAuthorizer, type PlayDecision } from "../auth/author
 import type { HookEventSink } from "../hooks/events.ts";
 import { type Context, Hono } from "hono";
 import type { Clock } from "../clock.ts";
+import { type AppPolicies, playNotAllowed } from "../session/app_policy.ts";
 import type { SessionRegistry } from "../session/registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
@@ -31,6 +32,8 @@ export interface HttpFlvDeps {
   readonly playerQueueBytes: number;
   /** A player behind for longer than this is dropped, in ms. */
   readonly playerMaxLagMs: number;
+  /** Each app's rules, asked once per request: an app whose `play` is off answers 403. */
+  readonly policy?: AppPolicies;
   /** Decides each play before its slot is taken (403 when refused); without it, anyone may. */
   readonly authorize?: PlayAuthorizer;
   /** Told when a player starts and ends (notification hooks); must return at once. */
@@ -60,7 +63,8 @@ const FLV_HEADERS = {
  * - a stream that is not live → 404 JSON at once (players such as flv.js retry by themselves,
  *   and an answer held open while nothing plays looks like a stall); a bad name → 400 JSON;
  *   player limits reached → 503 JSON with the limit; another method → 405 JSON with `Allow`;
- *   a play the authorizer refuses → 403 JSON with the reason
+ *   an app whose rules turn playing off → 403 JSON (before the live check); a play the
+ *   authorizer refuses → 403 JSON with the reason
  */
 export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
   const app = new Hono();
@@ -73,6 +77,9 @@ export function createHttpFlvApp(deps: HttpFlvDeps): Hono {
     if (method !== "GET" && method !== "HEAD") {
       const error = `Method ${method} not allowed on ${c.req.path}; allowed: ${ALLOW}`;
       return c.json({ error }, 405, { ...CORS, Allow: ALLOW });
+    }
+    if (deps.policy?.(path.app).play === false) {
+      return c.json({ error: playNotAllowed(path.app) }, 403, CORS);
     }
     // The HTTP front tells the client's address (requests reach the app from the front).
     const peer = c.req.header(PEER_HEADER) ?? "unknown";

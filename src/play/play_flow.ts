@@ -20,6 +20,7 @@ import {
 } from "../rtmp/command_messages.ts";
 import type { Command } from "../rtmp/commands.ts";
 import { UserControlEvent } from "../rtmp/messages.ts";
+import { type AppPolicies, playNotAllowed } from "../session/app_policy.ts";
 import { newPlayerStats, type PlayerStats } from "../session/session_info.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
@@ -64,6 +65,8 @@ export interface PlayFlowOptions {
   readonly end: (reason: string) => void;
   /** Told whether the connection plays (or waits to play) anything now. */
   readonly onPlaying?: (playing: boolean) => void;
+  /** Each app's rules, asked once per play: an app whose `play` is off refuses players. */
+  readonly policy?: AppPolicies;
   /** Asked after the name checks, before a slot is taken; without it, anyone may play. */
   readonly authorize?: PlayAuthorizer;
   /** The client's address and tcUrl, for the authorizer and the events. */
@@ -183,6 +186,9 @@ export class PlayFlow {
     }
     if (validateName(name) === null || validateName(ctx.app) === null) {
       return fail("NetStream.Play.StreamNotFound", "Invalid stream name");
+    }
+    if (o.policy?.(ctx.app).play === false) {
+      return fail("NetStream.Play.Failed", playNotAllowed(ctx.app));
     }
     const app = ctx.app;
     if (o.authorize !== undefined) {

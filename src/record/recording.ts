@@ -228,17 +228,24 @@ export class RecordingFactory {
 
   /**
    * Opens a recording for `app/stream`, or returns null when nothing is to be written.
+   * `dir` (the app's record dir, null for none) replaces the factory's.
    * Throws when the file cannot be created (no permission, read-only, not a directory).
    */
   open(
-    opts: { app: string; stream: string; startedAt: Date; events?: RecordingEvents },
+    opts: {
+      app: string;
+      stream: string;
+      startedAt: Date;
+      events?: RecordingEvents;
+      dir?: string | null;
+    },
   ): Recording | null {
     let path: string | null = null;
-    if (this.#dir !== null) {
-      const dir = this.#dir;
+    const dir = opts.dir === undefined ? this.#dir : opts.dir;
+    if (dir !== null) {
       path = recordingPath({
-        dir,
         ...opts,
+        dir,
         exists: (p) => fileExists(p) || fileExists(p + PART_SUFFIX),
       });
       if (!isInside(dir, path)) throw new RangeError(`Recording path ${path} leaves ${dir}`);

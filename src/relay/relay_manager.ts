@@ -57,14 +57,21 @@ export class RelayManager {
   }
 
   /**
-   * Starts a relay of `stream` to each target of its app, and to each of `extra` (this
-   * publish's own targets, pushed whatever their app), adding each relay's live figures to
-   * `infos` (the publisher session's `relays`). An extra target that does not parse is logged
-   * and skipped; one that is already a target is pushed to once.
+   * Starts a relay of `stream` to each target of its app (or of `targets`, the app's rules,
+   * pushed whatever their app), and to each of `extra` (this publish's own targets, pushed
+   * whatever their app), adding each relay's live figures to `infos` (the publisher session's
+   * `relays`). An extra target that does not parse is logged and skipped; one that is already a
+   * target is pushed to once.
    */
-  attach(stream: LiveStream, infos: RelayInfo[], extra: readonly string[] = []): void {
-    const targets = this.#targets.filter((t) => t.app === stream.app);
-    const seen = new Set(targets.map((t) => pushUrl(t, "")));
+  attach(
+    stream: LiveStream,
+    infos: RelayInfo[],
+    extra: readonly string[] = [],
+    targets?: readonly PushTarget[],
+  ): void {
+    const base = targets ?? this.#targets.filter((t) => t.app === stream.app);
+    const seen = new Set(base.map((t) => pushUrl(t, "")));
+    const all = [...base];
     for (const url of extra) {
       let target: PushTarget;
       try {
@@ -78,9 +85,9 @@ export class RelayManager {
       }
       if (seen.has(pushUrl(target, ""))) continue;
       seen.add(pushUrl(target, ""));
-      targets.push(target);
+      all.push(target);
     }
-    for (const target of targets) {
+    for (const target of all) {
       const relay = new Relay({
         url: pushUrl(target, stream.name),
         startMessages: () => stream.startMessages(),

@@ -26,6 +26,7 @@ import {
 import { ChunkCache } from "../play/chunk_cache.ts";
 import { PlayFlow } from "../play/play_flow.ts";
 import type { PlayerSlots } from "../stream/player_slots.ts";
+import type { AppPolicies } from "./app_policy.ts";
 import { startTls } from "../tls/tls_accept.ts";
 import type { TlsInfo } from "../tls/tls_socket_conn.ts";
 import { CommandFlow } from "./command_flow.ts";
@@ -100,6 +101,8 @@ export interface ConnectionDeps {
   readonly chunks?: ChunkCache;
   /** Decides each publish after its name checks; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
+  /** Each app's rules (takeover, record dir, play); without it, the limits above for all. */
+  readonly policy?: AppPolicies;
   /** Levels of a publish's health; without them, the defaults. */
   readonly health?: HealthThresholds;
   /** Decides each play after its name checks; without it, anyone may play. */
@@ -204,6 +207,7 @@ async function runConnection(
     clock,
     log,
     end: endAfterDrain,
+    ...(deps.policy === undefined ? {} : { policy: deps.policy }),
     ...(deps.authorizePlay === undefined ? {} : { authorize: deps.authorizePlay }),
     ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     peer: () => session.info,
@@ -224,6 +228,7 @@ async function runConnection(
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),
+    ...(deps.policy === undefined ? {} : { policy: deps.policy }),
     ...(deps.health === undefined ? {} : { health: deps.health }),
     ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     ...(deps.clusterClaim === undefined ? {} : { clusterClaim: deps.clusterClaim }),

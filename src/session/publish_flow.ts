@@ -23,6 +23,7 @@ import { splitQuery, statusMessage, userControlMessage } from "../rtmp/command_m
 import { MessageType, UserControlEvent } from "../rtmp/messages.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
+import type { AppPolicies } from "./app_policy.ts";
 import type { Outbox } from "./outbox.ts";
 import { Publication } from "./publication.ts";
 import {
@@ -64,6 +65,8 @@ export interface PublishFlowOptions {
   readonly takeoverAfterMs?: number;
   /** Drops another session (the silent publisher being taken over); false when it is gone. */
   readonly dropSession?: (id: string, reason: string) => boolean;
+  /** Each app's rules (takeover, record dir), asked once per publish; they win over the above. */
+  readonly policy?: AppPolicies;
   /** Levels of a publish's health (default {@linkcode DEFAULT_HEALTH_THRESHOLDS}). */
   readonly health?: HealthThresholds;
   /**
@@ -284,7 +287,10 @@ export class PublishFlow {
     const refuse = (code: string, description: string) =>
       this.#refuse(streamId, name, code, description);
     const key = `${app}/${name}`;
-    if (!this.#publications.has(streamId)) this.#takeOver(key);
+    const rules = this.#o.policy?.(app);
+    if (!this.#publications.has(streamId)) {
+      this.#takeOver(key, rules?.takeoverAfterMs ?? this.#o.takeoverAfterMs ?? 0);
+    }
     if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
@@ -300,6 +306,11 @@ export class PublishFlow {
         session,
         log: this.#o.log,
         policy: this.#o.onRecordError ?? "continue",
+        // The app's record dir; a decision that turns recording on in an app that does not
+        // record uses the server's.
+        ...(rules === undefined || (p.record === true && rules.recordDir === null)
+          ? {}
+          : { dir: rules.recordDir }),
         refuse: (code, reason) => this.#endFor(streamId, code, reason),
       });
     if (opened.refused) {
@@ -425,8 +436,7 @@ export class PublishFlow {
    * reconnecting after a network drop finds its old session still open); its name is freed at
    * once, the old session closes with the reason.
    */
-  #takeOver(key: string): void {
-    const after = this.#o.takeoverAfterMs ?? 0;
+  #takeOver(key: string, after: number): void {
     const live = this.#o.hub.get(key);
     if (after <= 0 || live === undefined || this.#o.dropSession === undefined) return;
     const silent = live.silentMs();

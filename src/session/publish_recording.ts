@@ -29,6 +29,8 @@ export interface PublishRecordingOptions {
   readonly session: SessionHandle;
   readonly log: Logger;
   readonly policy: RecordErrorPolicy;
+  /** The app's record dir (null: no file), instead of the factory's. */
+  readonly dir?: string | null;
   /**
    * Under policy `refuse`: sends `code` as an error onStatus on the publish's stream and ends
    * the connection with `reason`.
@@ -83,6 +85,7 @@ export function openPublishRecording(o: PublishRecordingOptions): PublishRecordi
       app: o.app,
       stream: o.name,
       startedAt: o.startedAt,
+      ...(o.dir === undefined ? {} : { dir: o.dir }),
       events: { onFailed: (e) => failed(e, false) },
     });
   } catch (e) {

@@ -223,5 +223,14 @@ export async function spawnServer(args: string[]) {
     rtmp !== undefined && http !== undefined && httpFlv !== undefined,
     `server did not log its ports:\n${log}`,
   );
-  return { child, rtmpPort: rtmp, httpPort: http, httpFlvPort: httpFlv, stdout, log: () => rest };
+  return {
+    child,
+    rtmpPort: rtmp,
+    httpPort: http,
+    httpFlvPort: httpFlv,
+    stdout,
+    log: () => rest,
+    /** The log so far, while the server runs. */
+    logNow: () => log,
+  };
 }

@@ -63,6 +63,26 @@ Deno.test("signCommand() refuses a plain secret flag, a missing secret and bad a
   }
 });
 
+Deno.test("signCommand() with --config signs with the app's own secret, else the server-wide one", () => {
+  const files = {
+    "/c.toml": 'hmac_secret_file = "/server.key"\n[apps.cams]\nhmac_secret_file = "/cams.key"\n',
+    "/server.key": "server\n",
+    "/cams.key": "cams\n",
+  };
+  const sign = (target: string) => {
+    const r = signCommand([target, "--config", "/c.toml"], io({}, files));
+    assert.ok("line" in r, JSON.stringify(r));
+    const [name, query] = r.line.split("?");
+    return { app: target.split("/")[0]!, name: name!, query: query! };
+  };
+  assert.equal(verifyPublish("cams", sign("cams/a"), NOW), null);
+  assert.equal(verifyPublish("server", sign("live/a"), NOW), null);
+  const bad = signCommand(["live/a", "--config", "/c.toml"], io({}, { "/c.toml": "x = 1" }));
+  assert.deepEqual(bad, { error: "/c.toml: x: unknown key" });
+  const none = signCommand(["live/a", "--config", "/c.toml"], io({}, { "/c.toml": "" }));
+  assert.deepEqual(none, { error: "No secret for app live in /c.toml or the environment" });
+});
+
 Deno.test("signCommand() --play signs for playing: good to play, not to publish", () => {
   const r = signCommand(["live/cam", "--play", "--ttl", "60"], io({ RTMP_EDGE_HMAC_SECRET: "k" }));
   assert.ok("line" in r, JSON.stringify(r));
