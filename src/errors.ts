@@ -66,3 +66,12 @@ export class MediaError extends RtmpError {
     this.name = "MediaError";
   }
 }
+
+/** An Enhanced RTMP tag header that cannot be walked (overrun, ModEx chain, too many tracks). */
+export class EnhancedTagError extends MediaError {
+  /** Creates an enhanced tag error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "EnhancedTagError";
+  }
+}

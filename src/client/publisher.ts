@@ -7,6 +7,11 @@
 
 import { createJsParser } from "../parser/js_parser.ts";
 import type { ChunkParser, MessageRecord } from "../parser/types.ts";
+import {
+  decodeEnhancedCaps,
+  encodeEnhancedCaps,
+  type EnhancedCaps,
+} from "../rtmp/enhanced_caps.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { type Command, decodeCommand, encodeCommand } from "../rtmp/commands.ts";
@@ -63,6 +68,8 @@ export interface PublisherOptions {
    * (default true; a long-lived relay turns it off so nothing piles up).
    */
   readonly keepControl?: boolean;
+  /** Enhanced RTMP caps to announce in connect (fourCcList, info maps, capsEx); none by default. */
+  readonly enhanced?: EnhancedCaps;
 }
 
 interface Received {
@@ -84,10 +91,16 @@ export class RtmpPublisher {
   #streamId = 0;
   #stream = "";
   #keepControl: boolean;
+  #serverCaps: EnhancedCaps | null = null;
 
   private constructor(conn: Deno.Conn, keepControl: boolean) {
     this.#conn = conn;
     this.#keepControl = keepControl;
+  }
+
+  /** The Enhanced RTMP caps the server answered in connect's `_result`, or null (legacy). */
+  get serverCaps(): EnhancedCaps | null {
+    return this.#serverCaps;
   }
 
   /** Message stream id the server gave us. */
@@ -162,10 +175,18 @@ export class RtmpPublisher {
         ["type", "nonprivate"],
         ["flashVer", "FMLE/3.0 (compatible; rtmp-edge)"],
         ["tcUrl", u.tcUrl],
+        ...(options.enhanced === undefined ? [] : encodeEnhancedCaps(options.enhanced)),
       ]),
       args: [],
     }, 0);
-    await this.expect((c) => c.name === "_result" && c.transactionId === 1, "connect", timeout);
+    const connected = await this.expect(
+      (c) => c.name === "_result" && c.transactionId === 1,
+      "connect",
+      timeout,
+    );
+    if (connected.commandObject instanceof Map) {
+      this.#serverCaps = decodeEnhancedCaps(connected.commandObject);
+    }
     await this.sendCommand({
       name: "createStream",
       transactionId: 2,

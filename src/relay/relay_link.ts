@@ -8,6 +8,7 @@ import { RtmpPublisher } from "../client/publisher.ts";
 import { concatBytes } from "../bytes.ts";
 import { encodeAmf0 } from "../rtmp/amf0.ts";
 import { MessageType } from "../rtmp/messages.ts";
+import { answerEnhancedCaps } from "../rtmp/enhanced_caps.ts";
 import type { MediaMessage } from "../stream/media_message.ts";
 
 /** One publishing connection to an origin. */
@@ -37,12 +38,21 @@ const SET_DATA_FRAME = encodeAmf0(["@setDataFrame"]);
 /** Chunk streams as FFmpeg uses them: metadata and audio 4, video 6. */
 const CSID = { audio: 4, video: 6, data: 4 } as const;
 
+/** What a relay announces: every FourCC we forward, multitrack, ModEx and nanosecond offsets. */
+const RELAY_CAPS = answerEnhancedCaps({
+  fourCcList: ["*"],
+  videoFourCcInfoMap: new Map(),
+  audioFourCcInfoMap: new Map(),
+  capsEx: 0,
+});
+
 /** Connects and publishes with {@linkcode RtmpPublisher}; resolves once publishing. */
 export async function dialRtmp(url: string, options: DialOptions): Promise<RelayLink> {
   const pub = await RtmpPublisher.connect(url, {
     timeoutMs: options.timeoutMs,
     tls: url.startsWith("rtmps:"),
     keepControl: false,
+    enhanced: RELAY_CAPS,
   });
   const ended = pub.ended();
   return {

@@ -8,6 +8,16 @@ import { MediaError } from "../errors.ts";
 import { parseAudioTag } from "../media/audio_tag.ts";
 import { inbandAvcSize } from "../media/inband_sps.ts";
 import { parseVideoTag } from "../media/video_tag.ts";
+import {
+  decodeEnhancedTag,
+  defaultTrackTag,
+  encodeEnhancedTag,
+  type EnhancedTag,
+  isEnhancedTag,
+  VideoPacketType,
+} from "../media/enhanced_tag.ts";
+import type { MediaMessage } from "../stream/media_message.ts";
+import { TrackStats } from "./track_stats.ts";
 import { encodeAmf0 } from "../rtmp/amf0.ts";
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
@@ -37,6 +47,7 @@ export class Publication {
   #video: VideoInfo;
   #audio: AudioInfo;
   #firstVideoTs = -1;
+  #tracks: TrackStats;
 
   /** Starts a publication. */
   constructor(options: PublicationOptions) {
@@ -44,6 +55,7 @@ export class Publication {
     this.stream = options.stream;
     this.#video = options.video;
     this.#audio = options.audio;
+    this.#tracks = new TrackStats(options.video, options.audio);
   }
 
   /** `app/name`, the hub key. */
@@ -65,6 +77,9 @@ export class Publication {
   /** Takes one audio message. */
   audio(timestamp: number, body: Uint8Array): void {
     if (body.length === 0) return;
+    // A malformed enhanced header (overrun, ModEx chain, too many tracks) ends the publish.
+    const ex = isEnhancedTag("audio", body) ? decodeEnhancedTag("audio", body) : null;
+    if (ex !== null) this.#tracks.audio(ex);
     let config = false;
     try {
       const tag = parseAudioTag(body);
@@ -79,12 +94,16 @@ export class Publication {
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.stream.publish({ kind: "audio", timestamp, body, keyframe: false, config });
+    this.stream.publish(
+      enhancedMessage({ kind: "audio", timestamp, body, keyframe: false, config }, ex),
+    );
   }
 
   /** Takes one video message. */
   video(timestamp: number, body: Uint8Array): void {
     if (body.length === 0) return;
+    const ex = isEnhancedTag("video", body) ? decodeEnhancedTag("video", body) : null;
+    if (ex !== null) this.#tracks.video(ex, timestamp);
     let config = false;
     let keyframe = false;
     try {
@@ -95,7 +114,7 @@ export class Publication {
         v.width = tag.config.width;
         v.height = tag.config.height;
       }
-      config = tag.kind === "sequence-header";
+      config = tag.kind === "sequence-header" || tag.kind === "metadata";
       if (tag.kind === "frame") {
         v.frames++;
         keyframe = tag.keyframe;
@@ -111,7 +130,7 @@ export class Publication {
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.stream.publish({ kind: "video", timestamp, body, keyframe, config });
+    this.stream.publish(enhancedMessage({ kind: "video", timestamp, body, keyframe, config }, ex));
   }
 
   /** What the publication counted. */
@@ -130,4 +149,30 @@ export class Publication {
       this.#video.fps = Math.round(((this.#video.frames - 1) * 1000 / span) * 100) / 100;
     }
   }
+}
+
+/**
+ * `msg` with what enhanced tags add: a config key per track and packet kind, and for a
+ * multitrack tag its default track as a plain tag for consumers that do not take multitrack.
+ */
+function enhancedMessage(msg: MediaMessage, tag: EnhancedTag | null): MediaMessage {
+  if (tag === null) return msg;
+  const ids = tag.tracks.map((t) => t.trackId).join(",");
+  const what = tag.media === "video" && tag.packetType === VideoPacketType.Metadata
+    ? "meta"
+    : "seq";
+  const fourccs = tag.tracks.map((t) => t.fourcc).join(",");
+  const configKey = msg.config
+    ? `${what}:${fourccs}:${tag.multitrack === null ? "" : ids}`
+    : undefined;
+  const out: { -readonly [K in keyof MediaMessage]: MediaMessage[K] } = { ...msg };
+  if (configKey !== undefined) out.configKey = configKey;
+  if (tag.multitrack !== null) {
+    const plain = defaultTrackTag(tag);
+    out.defaultTrack = plain === null ? null : {
+      ...msg,
+      body: encodeEnhancedTag(plain),
+    };
+  }
+  return out;
 }

@@ -1,0 +1,139 @@
+/**
+ * Enhanced RTMP with real FFmpeg 8 code (node-av's libraries): FFmpeg's flv muxer publishes
+ * HEVC, AV1, VP9, Opus, FLAC and a multitrack stream over `rtmp://` to server A, which
+ * records, relays to server B (which records) and plays to an FFmpeg player that announced
+ * E-RTMP and to a legacy one. Frames in = recorded = relayed = played, per track, byte-exact.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { testServer, until } from "../interop/harness.ts";
+import { nodeAv, nodeAvError, type StreamPackets } from "./node_av.ts";
+
+const loadError = await nodeAvError();
+if (loadError !== null) {
+  console.warn(`\n!!! SKIPPED: node-av (FFmpeg 8) does not load: ${loadError} !!!\n`);
+}
+
+/** The finished recordings under `dir`, once no `.part` is left. */
+async function flvFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let parts = 0;
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else if (e.name.endsWith(".flv")) out.push(p);
+      else if (e.name.endsWith(".part")) parts++;
+    }
+  };
+  await walk(dir);
+  return parts === 0 ? out : [];
+}
+
+/** Packets per stream as [count, hashes] for comparing two reads. */
+function shape(streams: StreamPackets[]): { codec?: number; hashes: string[] }[] {
+  return streams.map((s) => ({
+    ...(s.codec === undefined ? {} : { codec: s.codec }),
+    hashes: s.hashes,
+  }));
+}
+
+interface Case {
+  readonly name: string;
+  readonly encoders: string[];
+  /** Streams a legacy player gets (the default tracks), by index into the published ones. */
+  readonly legacy: number[];
+}
+
+const CASES: Case[] = [
+  { name: "HEVC + Opus", encoders: ["libx265", "libopus"], legacy: [0, 1] },
+  { name: "AV1", encoders: ["libsvtav1"], legacy: [0] },
+  { name: "VP9 + Opus", encoders: ["libvpx-vp9", "libopus"], legacy: [0, 1] },
+  {
+    name: "multitrack HEVC + AV1, Opus + FLAC",
+    encoders: ["libx265", "libsvtav1", "libopus", "flac"],
+    legacy: [0, 2],
+  },
+];
+
+for (const c of CASES) {
+  Deno.test({
+    name: `FFmpeg 8 publishes ${c.name}: frames in = recorded = relayed = played, byte-exact`,
+    ignore: loadError !== null,
+    sanitizeResources: false,
+    sanitizeOps: false,
+  }, async () => {
+    await using b = await testServer();
+    await using a = await testServer({
+      config: { push: [`${b.rtmpUrl}/live`], playWaitMs: 120_000 },
+    });
+    const url = `${a.rtmpUrl}/live/t`;
+    const enhancedPlay = nodeAv("read.ts", [url, "--enhanced"], 180_000);
+    const legacyPlay = nodeAv("read.ts", [url], 180_000);
+    await until(
+      () => a.server.registry.view().list().filter((s) => s.role === "player").length === 2,
+      60_000,
+    );
+    const published = await nodeAv("publish.ts", [url, "2", c.encoders.join(",")], 180_000);
+    const [enhanced, legacy] = await Promise.all([enhancedPlay, legacyPlay]);
+    let recA: string[] = [];
+    let recB: string[] = [];
+    await until(async () => {
+      recA = await flvFiles(a.recordDir);
+      recB = await flvFiles(b.recordDir);
+      return recA.length === 1 && recB.length === 1;
+    }, 30_000);
+    const recordedA = await nodeAv("read.ts", [recA[0]!]);
+    const recordedB = await nodeAv("read.ts", [recB[0]!]);
+
+    const counts = (s: StreamPackets[]) => s.map((x) => x.packets);
+    console.log(
+      `${c.name}: published ${JSON.stringify(published.map((p) => [p.encoder, p.packets]))}, ` +
+        `recorded ${counts(recordedA)}, relayed ${counts(recordedB)}, ` +
+        `played E-RTMP ${counts(enhanced)}, legacy ${counts(legacy)}`,
+    );
+    assert.deepEqual(counts(recordedA), counts(published), "frames in = frames recorded");
+    for (const p of published) assert.ok(p.packets > 0, `${p.encoder} made packets`);
+    assert.deepEqual(shape(recordedB), shape(recordedA), "relayed = recorded, byte-exact");
+    assert.deepEqual(shape(enhanced), shape(recordedA), "played (E-RTMP) = recorded, byte-exact");
+    assert.deepEqual(
+      shape(legacy),
+      c.legacy.map((i) => shape(recordedA)[i]!),
+      "a legacy player gets the default tracks, byte-exact",
+    );
+    // Packets the flv muxer writes as the encoder made them are byte-exact from the encoder on.
+    for (const [i, p] of published.entries()) {
+      if (p.encoder !== "libx265") {
+        assert.deepEqual(recordedA[i]!.hashes, p.hashes, `${p.encoder} bytes`);
+      }
+    }
+
+    const pub = a.server.registry.view().list().find((s) => s.role === "publisher");
+    assert.ok(pub !== undefined);
+    const videoTracks = pub.video.tracks ?? [];
+    const audioTracks = pub.audio.tracks ?? [];
+    const videoEncoders = published.filter((p) => !["libopus", "flac"].includes(p.encoder!));
+    const audioEncoders = published.filter((p) => ["libopus", "flac"].includes(p.encoder!));
+    assert.deepEqual(
+      videoTracks.map((t) => t.frames),
+      videoEncoders.map((p) => p.packets),
+      "video frames per track",
+    );
+    assert.deepEqual(
+      audioTracks.map((t) => t.frames),
+      audioEncoders.map((p) => p.packets),
+      "audio frames per track",
+    );
+    for (const t of videoTracks) {
+      assert.ok(t.width !== null && t.width >= 320, `track ${t.trackId} width ${t.width}`);
+      assert.equal(t.height, 240);
+      assert.ok(t.fps !== null && Math.abs(t.fps - 25) < 1, `track ${t.trackId} fps ${t.fps}`);
+      assert.ok(t.hdr !== null, `track ${t.trackId} colour info`);
+    }
+    for (const t of audioTracks) {
+      assert.equal(t.sampleRate, 48000);
+      assert.equal(t.channels, 1);
+    }
+  });
+}
