@@ -9,6 +9,7 @@ import { parseAudioTag } from "../media/audio_tag.ts";
 import { inbandAvcSize } from "../media/inband_sps.ts";
 import { parseVideoTag } from "../media/video_tag.ts";
 import {
+  AudioPacketType,
   decodeEnhancedTag,
   defaultTrackTag,
   encodeEnhancedTag,
@@ -151,28 +152,50 @@ export class Publication {
   }
 }
 
+/** What each enhanced packet type is to a late joiner: a config kind, or null for media. */
+function configKind(tag: EnhancedTag): string | null {
+  if (tag.command !== null) return null;
+  if (tag.media === "video") {
+    switch (tag.packetType) {
+      case VideoPacketType.SequenceStart:
+      case VideoPacketType.Mpeg2TsSequenceStart:
+        return "seq";
+      case VideoPacketType.Metadata:
+        return "meta";
+      default:
+        return null;
+    }
+  }
+  switch (tag.packetType) {
+    case AudioPacketType.SequenceStart:
+      return "seq";
+    case AudioPacketType.MultichannelConfig:
+      return "channels";
+    default:
+      return null;
+  }
+}
+
 /**
- * `msg` with what enhanced tags add: a config key per track and packet kind, and for a
+ * `msg` with what enhanced tags add: whether it is a config (from the packet type, even when
+ * its record does not parse), a config key per packet kind, FourCCs and tracks, and for a
  * multitrack tag its default track as a plain tag for consumers that do not take multitrack.
  */
 function enhancedMessage(msg: MediaMessage, tag: EnhancedTag | null): MediaMessage {
   if (tag === null) return msg;
-  const ids = tag.tracks.map((t) => t.trackId).join(",");
-  const what = tag.media === "video" && tag.packetType === VideoPacketType.Metadata
-    ? "meta"
-    : "seq";
-  const fourccs = tag.tracks.map((t) => t.fourcc).join(",");
-  const configKey = msg.config
-    ? `${what}:${fourccs}:${tag.multitrack === null ? "" : ids}`
-    : undefined;
-  const out: { -readonly [K in keyof MediaMessage]: MediaMessage[K] } = { ...msg };
-  if (configKey !== undefined) out.configKey = configKey;
+  const kind = configKind(tag);
+  const out: { -readonly [K in keyof MediaMessage]: MediaMessage[K] } = {
+    ...msg,
+    config: kind !== null,
+  };
+  if (kind !== null) {
+    const ids = tag.multitrack === null ? "" : tag.tracks.map((t) => t.trackId).join(",");
+    out.configKey = `${kind}:${tag.tracks.map((t) => t.fourcc).join(",")}:${ids}`;
+    out.keyframe = false;
+  }
   if (tag.multitrack !== null) {
     const plain = defaultTrackTag(tag);
-    out.defaultTrack = plain === null ? null : {
-      ...msg,
-      body: encodeEnhancedTag(plain),
-    };
+    out.defaultTrack = plain === null ? null : { ...out, body: encodeEnhancedTag(plain) };
   }
   return out;
 }

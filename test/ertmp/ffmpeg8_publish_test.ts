@@ -109,6 +109,11 @@ for (const c of CASES) {
       }
     }
 
+    // The E-RTMP player announced its FourCCs in connect; the legacy one nothing.
+    const players = a.server.registry.view().list().filter((s) => s.role === "player");
+    const announced = players.map((p) => p.enhanced?.fourCcList.join(",") ?? "legacy").sort();
+    assert.deepEqual(announced, ["hvc1,av01,vp09,avc1,Opus,fLaC,mp4a,ac-3,ec-3", "legacy"]);
+
     const pub = a.server.registry.view().list().find((s) => s.role === "publisher");
     assert.ok(pub !== undefined);
     const videoTracks = pub.video.tracks ?? [];
