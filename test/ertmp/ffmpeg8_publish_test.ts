@@ -11,9 +11,9 @@ import { testServer, until } from "../interop/harness.ts";
 import { nodeAv, nodeAvError, type StreamPackets } from "./node_av.ts";
 
 const loadError = await nodeAvError();
-if (loadError !== null) {
-  console.warn(`\n!!! SKIPPED: node-av (FFmpeg 8) does not load: ${loadError} !!!\n`);
-}
+/** CI installs node-av from npm on first use: there, a load failure fails the tests. */
+const skip = loadError !== null && Deno.env.get("CI") !== "true";
+if (skip) console.warn(`\n!!! SKIPPED: node-av (FFmpeg 8) does not load: ${loadError} !!!\n`);
 
 /** The finished recordings under `dir`, once no `.part` is left. */
 async function flvFiles(dir: string): Promise<string[]> {
@@ -60,10 +60,11 @@ const CASES: Case[] = [
 for (const c of CASES) {
   Deno.test({
     name: `FFmpeg 8 publishes ${c.name}: frames in = recorded = relayed = played, byte-exact`,
-    ignore: loadError !== null,
+    ignore: skip,
     sanitizeResources: false,
     sanitizeOps: false,
   }, async () => {
+    if (loadError !== null) throw new Error(`node-av (FFmpeg 8) does not load: ${loadError}`);
     await using b = await testServer();
     await using a = await testServer({
       config: { push: [`${b.rtmpUrl}/live`], playWaitMs: 120_000 },
