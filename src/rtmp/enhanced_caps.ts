@@ -68,8 +68,10 @@ function infoMap(v: AmfValue | undefined): Map<string, number> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import type { AmfValue } from "./amf_value.ts";
  * import { decodeEnhancedCaps } from "./enhanced_caps.ts";
- * const caps = decodeEnhancedCaps(new Map([["fourCcList", ["hvc1", "av01"]], ["capsEx", 2]]));
+ * const obj = new Map<string, AmfValue>([["fourCcList", ["hvc1", "av01"]], ["capsEx", 2]]);
+ * const caps = decodeEnhancedCaps(obj);
  * assert.deepEqual(caps?.fourCcList, ["hvc1", "av01"]);
  * ```
  */
