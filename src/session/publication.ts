@@ -131,7 +131,10 @@ export class Publication {
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.stream.publish(enhancedMessage({ kind: "video", timestamp, body, keyframe, config }, ex));
+    const track0 = this.#video.tracks?.find((t) => t.trackId === 0)?.fourcc ?? null;
+    this.stream.publish(
+      enhancedMessage({ kind: "video", timestamp, body, keyframe, config }, ex, track0),
+    );
   }
 
   /** What the publication counted. */
@@ -179,21 +182,34 @@ function configKind(tag: EnhancedTag): string | null {
 /**
  * `msg` with what enhanced tags add: whether it is a config (from the packet type, even when
  * its record does not parse), a config key per packet kind, FourCCs and tracks, and for a
- * multitrack tag its default track as a plain tag for consumers that do not take multitrack.
+ * multitrack tag its default track as a plain tag for consumers that do not take multitrack
+ * (`track0`: the FourCC of video track 0, when known).
  */
-function enhancedMessage(msg: MediaMessage, tag: EnhancedTag | null): MediaMessage {
+function enhancedMessage(
+  msg: MediaMessage,
+  tag: EnhancedTag | null,
+  track0: string | null = null,
+): MediaMessage {
   if (tag === null) return msg;
   const kind = configKind(tag);
   const out: { -readonly [K in keyof MediaMessage]: MediaMessage[K] } = {
     ...msg,
     config: kind !== null,
   };
+  // The hub's GOP starts at a key frame of the default track: other tracks' key frames (FFmpeg
+  // sends each track's in its own tag) would cut track 0's key frame from the cache.
+  if (tag.multitrack !== null && !tag.tracks.some((t) => t.trackId === 0)) out.keyframe = false;
   if (kind !== null) {
     const ids = tag.multitrack === null ? "" : tag.tracks.map((t) => t.trackId).join(",");
     out.configKey = `${kind}:${tag.tracks.map((t) => t.fourcc).join(",")}:${ids}`;
     out.keyframe = false;
   }
-  if (tag.multitrack !== null) {
+  const fourcc = tag.tracks[0]?.fourcc;
+  if (tag.multitrack === null && kind === "meta" && track0 !== null && fourcc !== track0) {
+    // FFmpeg 8 sends every video track's colour info as a plain tag: to a consumer that
+    // knows only track 0, one of another codec would announce a codec change.
+    out.defaultTrack = null;
+  } else if (tag.multitrack !== null) {
     const plain = defaultTrackTag(tag);
     out.defaultTrack = plain === null ? null : { ...out, body: encodeEnhancedTag(plain) };
   }

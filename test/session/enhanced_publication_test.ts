@@ -191,3 +191,17 @@ Deno.test("a legacy consumer gets the default track of multitrack tags, nothing 
   // an E-RTMP consumer gets every message as published
   assert.ok(stream.startMessages().every((m) => forConsumer(m, true) === m));
 });
+
+Deno.test("a key frame of track 1 alone does not restart the GOP (track 0's key frame stays)", () => {
+  const { stream, pub } = setup();
+  const frame = (trackId: number, fourcc: string, ts: number, frameType: number) =>
+    pub.video(
+      ts,
+      video({ frameType, multitrack: 0, tracks: [{ trackId, fourcc, payload: b(ts) }] }),
+    );
+  frame(0, "hvc1", 0, 1); // track 0 key frame
+  frame(1, "av01", 0, 1); // track 1 key frame, its own tag (as FFmpeg 8 sends it)
+  frame(0, "hvc1", 40, 2);
+  const gop = stream.startMessages().filter((m) => !m.config);
+  assert.deepEqual(gop.map((m) => [m.timestamp, m.keyframe]), [[0, true], [0, false], [40, false]]);
+});

@@ -4,8 +4,9 @@
  * rtmpproto). Prints one JSON line: per output stream, the encoder, packet count and the
  * SHA-1 of every packet's data.
  *
- * Usage: deno run -A --config test/ertmp/nodeav/deno.json publish.ts URL SECONDS ENC[,ENC...]
- * where ENC is libx265, libsvtav1, libvpx-vp9, libx264, libopus or flac.
+ * Usage: deno run -A --config test/ertmp/nodeav/deno.json publish.ts URL SECONDS ENC[,ENC...] [--re]
+ * where ENC is libx265, libsvtav1, libvpx-vp9, libx264, libopus or flac; `--re` sends in real
+ * time, as `ffmpeg -re`.
  * @module
  */
 
@@ -69,7 +70,11 @@ for (const [s, c] of chains.entries()) {
 }
 queued.sort((a, b) => a.t - b.t || a.s - b.s);
 const hashes: string[][] = chains.map(() => []);
-for (const { s, p } of queued) {
+const realtime = Deno.args.includes("--re");
+const started = performance.now();
+for (const { s, p, t } of queued) {
+  const wait = t * 1000 - (performance.now() - started);
+  if (realtime && wait > 0) await new Promise((r) => setTimeout(r, wait));
   const digest = await crypto.subtle.digest("SHA-1", new Uint8Array(p.data!));
   // An empty packet (FLAC's last, with only new extradata) is no frame: flv writes no tag.
   if (p.size > 0) {
