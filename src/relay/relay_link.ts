@@ -9,7 +9,7 @@ import { concatBytes } from "../bytes.ts";
 import { encodeAmf0 } from "../rtmp/amf0.ts";
 import { MessageType } from "../rtmp/messages.ts";
 import { answerEnhancedCaps } from "../rtmp/enhanced_caps.ts";
-import type { MediaMessage } from "../stream/media_message.ts";
+import { forConsumer, type MediaMessage } from "../stream/media_message.ts";
 
 /** One publishing connection to an origin. */
 export interface RelayLink {
@@ -55,9 +55,13 @@ export async function dialRtmp(url: string, options: DialOptions): Promise<Relay
     enhanced: RELAY_CAPS,
   });
   const ended = pub.ended();
+  // An origin that answered no E-RTMP caps gets each multitrack tag's default track.
+  const multitrack = pub.serverCaps !== null;
   return {
-    send(msg) {
+    send(whole) {
       if (pub.closed) return Promise.reject(new Error("Origin closed the connection"));
+      const msg = forConsumer(whole, multitrack);
+      if (msg === null) return Promise.resolve(0);
       const body = msg.kind === "data" ? concatBytes([SET_DATA_FRAME, msg.body]) : msg.body;
       const type = msg.kind === "data"
         ? MessageType.DataAmf0
