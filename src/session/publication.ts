@@ -7,7 +7,7 @@
 import { MediaError } from "../errors.ts";
 import { parseAudioTag } from "../media/audio_tag.ts";
 import { inbandAvcSize } from "../media/inband_sps.ts";
-import { parseVideoTag } from "../media/video_tag.ts";
+import { parseVideoTag, type VideoTag } from "../media/video_tag.ts";
 import {
   AudioPacketType,
   decodeEnhancedTag,
@@ -82,16 +82,17 @@ export class Publication {
     const ex = isEnhancedTag("audio", body) ? decodeEnhancedTag("audio", body) : null;
     if (ex !== null) this.#tracks.audio(ex);
     let config = false;
+    const facts = ex === null || ex.tracks.some((t) => t.trackId === 0);
     try {
       const tag = parseAudioTag(body);
+      config = tag.kind === "sequence-header";
       const a = this.#audio;
-      if (tag.codec !== null) a.codec = tag.codec;
-      if (tag.config !== null) {
+      if (facts && tag.codec !== null) a.codec = tag.codec;
+      if (facts && tag.config !== null) {
         a.sampleRate = tag.config.sampleRate;
         a.channels = tag.config.channels;
       }
-      if (tag.kind === "frame") a.frames++;
-      config = tag.kind === "sequence-header";
+      if (facts && tag.kind === "frame") a.frames++;
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
@@ -105,29 +106,15 @@ export class Publication {
     if (body.length === 0) return;
     const ex = isEnhancedTag("video", body) ? decodeEnhancedTag("video", body) : null;
     if (ex !== null) this.#tracks.video(ex, timestamp);
+    // The session's top-level facts follow the default track (track 0); the rest are per track.
+    const facts = ex === null || ex.tracks.some((t) => t.trackId === 0);
     let config = false;
     let keyframe = false;
     try {
       const tag = parseVideoTag(body);
-      const v = this.#video;
-      if (tag.codec !== null) v.codec = tag.codec;
-      if (tag.config !== null) {
-        v.width = tag.config.width;
-        v.height = tag.config.height;
-      }
       config = tag.kind === "sequence-header" || tag.kind === "metadata";
-      if (tag.kind === "frame") {
-        v.frames++;
-        keyframe = tag.keyframe;
-        if (tag.keyframe) {
-          v.keyframes++;
-          if (v.width === null && v.codec === "h264") {
-            const size = inbandAvcSize(body);
-            if (size !== null) ({ width: v.width, height: v.height } = size);
-          }
-        }
-        this.#countFps(timestamp);
-      }
+      keyframe = tag.kind === "frame" && tag.keyframe;
+      if (facts) this.#videoFacts(tag, timestamp, body);
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
@@ -135,6 +122,26 @@ export class Publication {
     this.stream.publish(
       enhancedMessage({ kind: "video", timestamp, body, keyframe, config }, ex, track0),
     );
+  }
+
+  /** Counts a default-track video tag into the session's top-level facts. */
+  #videoFacts(tag: VideoTag, timestamp: number, body: Uint8Array): void {
+    const v = this.#video;
+    if (tag.codec !== null && tag.kind !== "metadata") v.codec = tag.codec;
+    if (tag.config !== null) {
+      v.width = tag.config.width;
+      v.height = tag.config.height;
+    }
+    if (tag.kind !== "frame") return;
+    v.frames++;
+    if (tag.keyframe) {
+      v.keyframes++;
+      if (v.width === null && v.codec === "h264") {
+        const size = inbandAvcSize(body);
+        if (size !== null) ({ width: v.width, height: v.height } = size);
+      }
+    }
+    this.#countFps(timestamp);
   }
 
   /** What the publication counted. */

@@ -141,6 +141,11 @@ for (const c of CASES) {
       assert.equal(t.sampleRate, 48000);
       assert.equal(t.channels, 1);
     }
+    // The top-level facts are the default track's.
+    assert.equal(pub.video.codec, videoTracks[0]?.codec);
+    assert.equal(pub.video.frames, videoTracks[0]?.frames);
+    assert.ok(pub.video.fps !== null && Math.abs(pub.video.fps - 25) < 1, `fps ${pub.video.fps}`);
+    if (audioTracks[0] !== undefined) assert.equal(pub.audio.frames, audioTracks[0].frames);
   });
 }
 
