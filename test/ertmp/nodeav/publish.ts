@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Decoder, Demuxer, Encoder, Muxer } from "node-av/api";
+import { Decoder, Demuxer, Encoder, FilterAPI, Muxer } from "node-av/api";
 import type { Packet } from "node-av/lib";
 
 const [url, secondsArg, encodersArg] = Deno.args;
@@ -46,7 +46,11 @@ async function chain(name: string, index: number) {
     context: audio ? {} : { gopSize: 25, maxBFrames: 0 },
     options,
   } as never);
-  return { name, input, stream, decoder, encoder };
+  // AC-3 and E-AC-3 take planar float only: convert as ffmpeg's auto-inserted filter does.
+  const filter = name === "ac3" || name === "eac3"
+    ? FilterAPI.create("aformat=sample_fmts=fltp")
+    : null;
+  return { name, input, stream, decoder, encoder, filter };
 }
 
 // As `ffmpeg -f flv rtmp://…`: the flv muxer over FFmpeg's own rtmp protocol, no options.
@@ -58,10 +62,9 @@ const streamIndex = chains.map((c) => mux.addStream(c.encoder)); // sets GLOBAL_
 // The sources are finite: encode each, then write all packets interleaved by time.
 const queued: { s: number; p: Packet; t: number }[] = [];
 for (const [s, c] of chains.entries()) {
+  const frames = c.decoder.frames(c.input.packets(c.stream.index));
   for await (
-    const pkt of c.encoder.packets(
-      c.decoder.frames(c.input.packets(c.stream.index)),
-    )
+    const pkt of c.encoder.packets(c.filter?.frames(frames) ?? frames)
   ) {
     if (pkt === null) break;
     const tb = c.encoder.getCodecContext()!.timeBase;
@@ -90,6 +93,7 @@ await mux.close();
 for (const c of chains) {
   c.encoder.close();
   c.decoder.close();
+  c.filter?.close();
   await c.input.close();
 }
 console.log(JSON.stringify(chains.map((c, s) => ({
