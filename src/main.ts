@@ -7,7 +7,7 @@
 import { configure, dispose, getLogger, getStreamSink, getTextFormatter } from "@logtape/logtape";
 import { systemClock } from "./clock.ts";
 import { parseConfig } from "./config.ts";
-import { createJsParser } from "./parser/js_parser.ts";
+import { jsParserFactory } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { stdoutPipe } from "./record/stdout_pipe.ts";
 import { startServer } from "./server.ts";
@@ -45,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
   });
   const log = getLogger(["rtmp-edge"]);
   log.info("rtmp-edge {version} starting", { version: VERSION });
-  const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
+  const factory = config.parser === "wasm" ? await loadWasmParser() : jsParserFactory();
   const server = startServer({
     config,
     clock: systemClock,

@@ -52,6 +52,13 @@ const POOLED_BYTES = (STATIC_PAGES + 4) * PAGE;
 const MAX_IDLE = 32;
 
 /**
+ * The first reads are offered this much of the ring; a read that fills its view doubles it, up
+ * to the whole ring. A read touches the ring pages it lands on, and they stay resident: a quiet
+ * publisher should touch a few KiB, not 64.
+ */
+export const FIRST_READ_BYTES = 16 * 1024;
+
+/**
  * Compiles the core once (from `build/parser.wasm` unless given) and returns a factory.
  * Disposed parsers go back to a small pool, reset, so a new connection reuses an instance
  * whose memory is already mapped.
@@ -138,6 +145,10 @@ class WasmParser implements ChunkParser {
   #c: Core;
   #release: ((core: Core) => void) | null;
   #failed: Error | null = null;
+  /** Most bytes writable() offers; doubles when a read fills it. */
+  #readCap = FIRST_READ_BYTES;
+  /** Length of the last view writable() gave. */
+  #offered = 0;
 
   constructor(core: Core, release: (core: Core) => void) {
     this.#c = core;
@@ -152,13 +163,18 @@ class WasmParser implements ChunkParser {
     const c = this.#c;
     c.refresh();
     const at = c.exports.prepareWrite();
-    return at === 0 ? c.wholeRing : c.u8.subarray(c.ring + at, c.ringEnd);
+    const end = Math.min(c.ringEnd, c.ring + at + this.#readCap);
+    const view = at === 0 && end === c.ringEnd ? c.wholeRing : c.u8.subarray(c.ring + at, end);
+    this.#offered = view.length;
+    return view;
   }
 
   commit(n: number): void {
     if (n < 0 || !this.#c.exports.commitWrite(n)) {
       throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
     }
+    // A full read: more may be waiting, so offer more next time.
+    if (n > 0 && n === this.#offered) this.#readCap *= 2;
   }
 
   push(bytes: Uint8Array): number {
