@@ -12,18 +12,13 @@ import { chunkError, ChunkErrorCode as E } from "./chunk_errors.ts";
 import {
   type ChunkParser,
   DEFAULT_PARSER_LIMITS,
+  FIRST_READ_BYTES,
+  MAX_READ_BYTES,
   type MessageHandler,
   type ParserLimits,
   pushBytes,
 } from "./types.ts";
 
-/** Largest size of the input buffer socket reads land in. */
-export const INPUT_SIZE = 64 * 1024;
-/**
- * Size the input buffer starts at; a read that fills what writable() offered doubles it, up to
- * {@linkcode INPUT_SIZE}, so a quiet publisher holds a few KiB, not 64.
- */
-export const FIRST_INPUT_SIZE = 16 * 1024;
 const EXTENDED = 0xffffff;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
 
@@ -69,7 +64,8 @@ export function jsParserFactory(): (limits?: Partial<ParserLimits>) => ChunkPars
 class JsParser implements ChunkParser {
   readonly kind = "js";
   #limits: ParserLimits;
-  #buf = new Uint8Array(FIRST_INPUT_SIZE);
+  /** Input: FIRST_READ_BYTES, doubled after a full read up to MAX_READ_BYTES (one read). */
+  #buf = new Uint8Array(FIRST_READ_BYTES);
   #view = new DataView(this.#buf.buffer);
   /** Length of the last view writable() gave. */
   #offered = 0;
@@ -111,7 +107,7 @@ class JsParser implements ChunkParser {
     }
     this.#writeAt += n;
     // A full read: more may be waiting, so the next read gets a larger buffer.
-    if (n > 0 && n === this.#offered && size < INPUT_SIZE) this.#grow(size * 2);
+    if (n > 0 && n === this.#offered && size < MAX_READ_BYTES) this.#grow(size * 2);
   }
 
   /** Moves the unparsed input into a buffer of `size` bytes. */

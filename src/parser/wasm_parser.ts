@@ -11,6 +11,8 @@ import { chunkError } from "./chunk_errors.ts";
 import {
   type ChunkParser,
   DEFAULT_PARSER_LIMITS,
+  FIRST_READ_BYTES,
+  MAX_READ_BYTES,
   type MessageHandler,
   type ParserLimits,
   pushBytes,
@@ -50,13 +52,6 @@ const POOLED_BYTES = (STATIC_PAGES + 4) * PAGE;
 
 /** Most idle instances a factory keeps for reuse, per set of limits. */
 const MAX_IDLE = 32;
-
-/**
- * The first reads are offered this much of the ring; a read that fills its view doubles it, up
- * to the whole ring. A read touches the ring pages it lands on, and they stay resident: a quiet
- * publisher should touch a few KiB, not 64.
- */
-export const FIRST_READ_BYTES = 16 * 1024;
 
 /**
  * Compiles the core once (from `build/parser.wasm` unless given) and returns a factory.
@@ -145,7 +140,7 @@ class WasmParser implements ChunkParser {
   #c: Core;
   #release: ((core: Core) => void) | null;
   #failed: Error | null = null;
-  /** Most bytes writable() offers; doubles when a read fills it. */
+  /** Most bytes writable() offers; doubles when a read fills it, up to MAX_READ_BYTES. */
   #readCap = FIRST_READ_BYTES;
   /** Length of the last view writable() gave. */
   #offered = 0;
@@ -174,7 +169,7 @@ class WasmParser implements ChunkParser {
       throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
     }
     // A full read: more may be waiting, so offer more next time.
-    if (n > 0 && n === this.#offered) this.#readCap *= 2;
+    if (n > 0 && n === this.#offered && this.#readCap < MAX_READ_BYTES) this.#readCap *= 2;
   }
 
   push(bytes: Uint8Array): number {

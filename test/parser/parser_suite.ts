@@ -44,7 +44,7 @@ function expectChunkError(
 export function runParserSuite(name: string, make: MakeParser): void {
   const t = (title: string, fn: () => void) => Deno.test(`${name} parser ${title}`, fn);
 
-  t("offers 16 KiB reads first and doubles the offer after each full read, to 64 KiB", () => {
+  t("offers 8 KiB reads first and doubles the offer after each full read, to 32 KiB", () => {
     using p = make();
     const offered: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -56,7 +56,7 @@ export function runParserSuite(name: string, make: MakeParser): void {
       p.commit(w.length);
       p.drain(() => {});
     }
-    assert.deepEqual(offered, [16384, 32768, 65536, 65536]);
+    assert.deepEqual(offered, [8192, 16384, 32768, 32768]);
   });
 
   t("decodes a golden type-0 header with a one-chunk message", () => {

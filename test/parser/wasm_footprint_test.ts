@@ -59,7 +59,7 @@ Deno.test("wasm parser touches about its largest message of memory, not its hist
   );
 });
 
-Deno.test("wasm parser touches a few arena pages for 64 KiB reads of multi-chunk messages", async () => {
+Deno.test("wasm parser touches a few arena pages for full reads of multi-chunk messages", async () => {
   const make = await loadWasmParser();
   using parser = make();
   const memory = new Uint8Array(parser.writable().buffer);
@@ -93,10 +93,10 @@ Deno.test("wasm parser touches a few arena pages for 64 KiB reads of multi-chunk
   }
   assert.equal(messages, 201);
   const grownKiB = (touchedPages(memory) - before) * 4;
-  // Reads grow to the whole 64 KiB ring; the arena holds about ARENA_SOFT (8 KiB) and a frame;
-  // records, slots and the csid map a few pages more. It was 148 KiB when the arena took every
-  // multi-chunk message of a read.
-  assert.ok(grownKiB <= 64 + 8 + 8 + 16, `touched ${grownKiB} KiB`);
+  // Reads grow to 32 KiB; the arena holds about ARENA_SOFT (8 KiB) and a frame; records, slots
+  // and the csid map a few pages more. It was 148 KiB with 64 KiB reads and an arena that took
+  // every multi-chunk message of a read.
+  assert.ok(grownKiB <= 32 + 8 + 8 + 16, `touched ${grownKiB} KiB`);
 });
 
 function fill(n: number): Uint8Array {
