@@ -22,6 +22,8 @@ import { loadWasmParser } from "../src/parser/wasm_parser.ts";
 import { startServer } from "../src/server.ts";
 import { ensureSmallFlv } from "./e2e_many.ts";
 import { type MemoryClasses, memoryClasses, perSession } from "./session_memory_classes.ts";
+import { type HeapRow, summarizeHeap } from "./heap_summary.ts";
+import v8 from "node:v8";
 
 const USAGE = `Usage: deno task bench:memory [options]
 
@@ -30,6 +32,7 @@ const USAGE = `Usage: deno task bench:memory [options]
   --parser P,P      js, wasm or both (default wasm,js)
   --gop G,G         on, off or both (default on,off): GOP cache at its default bound, or 0
   --settle S        seconds after the last publish started before measuring (default 8)
+  --snapshot        also print the heap's largest classes per session (a V8 heap snapshot)
   --json            print the results as JSON`;
 
 /** One configuration's measurement, in bytes per publisher session. */
@@ -44,6 +47,8 @@ export interface MemoryResult {
   readonly idle: MemoryClasses;
   readonly loaded: MemoryClasses;
   readonly perSession: MemoryClasses;
+  /** With --snapshot: the heap's largest classes, loaded, bytes and counts per session. */
+  readonly heapTop?: readonly HeapRow[];
 }
 
 const REPO = new URL("..", import.meta.url).pathname;
@@ -62,6 +67,7 @@ export async function main(args: string[]): Promise<number> {
       child: { type: "boolean", default: false },
       flv: { type: "string" },
       json: { type: "boolean", default: false },
+      snapshot: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -78,7 +84,14 @@ export async function main(args: string[]): Promise<number> {
   if (values.child) {
     const parser = values.parser === "js" ? "js" : "wasm";
     const gop = values.gop === "off" ? "off" : "on";
-    const r = await measure({ parser, gop, publishers, settle, flv: values.flv ?? "" });
+    const r = await measure({
+      parser,
+      gop,
+      publishers,
+      settle,
+      flv: values.flv ?? "",
+      snapshot: values.snapshot,
+    });
     console.log(JSON.stringify(r));
     return 0;
   }
@@ -101,6 +114,7 @@ export async function main(args: string[]): Promise<number> {
           `--publishers=${publishers}`,
           `--settle=${settle}`,
           `--flv=${flv}`,
+          ...(values.snapshot ? ["--snapshot"] : []),
         ],
         cwd: REPO,
         stdout: "piped",
@@ -115,6 +129,15 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   console.log(values.json ? JSON.stringify(results, null, 2) : formatResults(results));
+  for (const r of values.json ? [] : results) {
+    if (r.heapTop === undefined) continue;
+    console.log(`\nheap per session, ${r.parser}, GOP cache ${r.gop} (bytes, count):`);
+    for (const h of r.heapTop) {
+      console.log(
+        `  ${h.bytes.toFixed(0).padStart(7)}  ${h.count.toFixed(2).padStart(7)}  ${h.name}`,
+      );
+    }
+  }
   return 0;
 }
 
@@ -147,6 +170,7 @@ interface MeasureOptions {
   readonly publishers: number;
   readonly settle: number;
   readonly flv: string;
+  readonly snapshot: boolean;
 }
 
 /** In the child: the server in this process, the load tool in another. */
@@ -202,7 +226,10 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
       const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/streams`);
       const { streams } = await res.json() as { streams: { gopCacheBytes: number }[] };
       const gopCacheBytes = streams.reduce((n, s) => n + s.gopCacheBytes, 0);
+      const n = Math.max(1, publishing);
+      const heapTop = o.snapshot ? heapRows(n) : undefined;
       return {
+        ...(heapTop === undefined ? {} : { heapTop }),
         parser: o.parser,
         gop: o.gop,
         publishers: o.publishers,
@@ -210,7 +237,7 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
         gopCacheBytes,
         idle,
         loaded,
-        perSession: perSession(idle, loaded, Math.max(1, publishing)),
+        perSession: perSession(idle, loaded, n),
       };
     } finally {
       try {
@@ -220,6 +247,21 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
     }
   } finally {
     await server.close();
+  }
+}
+
+/** The heap's largest classes now, per session (a snapshot written to a temp file and read). */
+function heapRows(sessions: number): HeapRow[] {
+  const path = Deno.makeTempFileSync({ suffix: ".heapsnapshot" });
+  try {
+    v8.writeHeapSnapshot(path);
+    return summarizeHeap(Deno.readTextFileSync(path), 25).map((r) => ({
+      name: r.name,
+      count: r.count / sessions,
+      bytes: r.bytes / sessions,
+    }));
+  } finally {
+    Deno.removeSync(path);
   }
 }
 
