@@ -223,8 +223,7 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
       await sleep(o.settle * 1000);
       const loaded = await settled();
       publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
-      const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/streams`);
-      const { streams } = await res.json() as { streams: { gopCacheBytes: number }[] };
+      const streams = await streamsOf(server.httpPort);
       const gopCacheBytes = streams.reduce((n, s) => n + s.gopCacheBytes, 0);
       const n = Math.max(1, publishing);
       const heapTop = o.snapshot ? heapRows(n) : undefined;
@@ -248,6 +247,24 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
   } finally {
     await server.close();
   }
+}
+
+/** The API's streams (tried three times: a busy server may be slow to answer). */
+async function streamsOf(port: number): Promise<{ gopCacheBytes: number }[]> {
+  let last = "";
+  for (let i = 0; i < 3; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/streams`);
+      const body = await res.text();
+      const streams = (JSON.parse(body) as { streams?: { gopCacheBytes: number }[] }).streams;
+      if (streams !== undefined) return streams;
+      last = `${res.status} ${body.slice(0, 200)}`;
+    } catch (e) {
+      last = String(e);
+    }
+    await sleep(1000);
+  }
+  throw new Error(`/api/streams failed: ${last}`);
 }
 
 /** The heap's largest classes now, per session (a snapshot written to a temp file and read). */
