@@ -9,8 +9,9 @@
 //   RING      64 KiB         socket input (ring.ts)
 //   ARENA     __heap_base .. memory end: bodies of messages spanning chunks, bump allocated,
 //             grown (memory.grow) only when compacting cannot make room, up to maxPartial,
-//             reclaimed when a batch ends with no message in progress, else compacted once
-//             the dead bytes exceed SLACK and what compacting moves
+//             reclaimed when a batch ends with no message in progress (a batch ends early once
+//             ARENA_SOFT bytes are used), else compacted once the dead bytes exceed SLACK and
+//             what compacting moves
 //
 // A slot (48 B):
 //   0 csid  4 streamId  8 timestamp  12 length  16 type  20 tsField  24 extended
@@ -35,6 +36,13 @@ const EXTENDED: u32 = 0xffffff;
  * message in flight plus this, not a fixed window.
  */
 const SLACK: u32 = 16 << 10;
+/**
+ * Arena bytes after which parse() returns (with MORE) once a message reassembled in the arena
+ * completes and none is in progress, so the host takes the records and the next call reclaims
+ * the arena. Without it one large read of many multi-chunk messages would touch as many arena
+ * pages as the read is long.
+ */
+const ARENA_SOFT: u32 = 8 << 10;
 /** Set in parse()'s result when it stopped before the input was exhausted. */
 export const MORE: i32 = 0x40000000;
 /** Set in parse()'s result when an error follows the records it returns. */
@@ -308,7 +316,9 @@ function run(): i32 {
         const c = control(s, body);
         if (c < 0) return c;
         emit(s, body);
-        if (outCount == OUT_CAP) return <i32> outCount | MORE;
+        if (outCount == OUT_CAP || (arenaTop > ARENA_SOFT && partialCount == 0)) {
+          return <i32> outCount | MORE;
+        }
       }
       continue;
     }

@@ -4,13 +4,16 @@
  * For each server: one publisher flooding (CPU seconds per GB ingested, recording on), then
  * 10 / 50 / 100 / 200 publishers in real time at about 4 Mbit/s each (CPU %, RSS, capture %,
  * connect-to-Publish.Start latency). Every recording is checked with ffprobe against the
- * frames sent. With `--fanout`, one real-time publisher and N players of its stream (CPU per
+ * frames sent. Then thousands of small streams (`--many`, default 1000): N publishers of a
+ * 640x360 file at about 0.95 Mbit/s (`--kbps`), recording off, the load tool in `--eager`
+ * mode; a session closed by a limit or a publisher error fails the run. With `--fanout`, one real-time publisher and N players of its stream (CPU per
  * delivered GB, frames delivered to every player, delivery lag, play → first keyframe). A fresh
  * server per scenario; every process started here is stopped here.
  *
  * ```sh
  * deno task bench:e2e
  * deno task bench:e2e --steps 10,50 --seconds 10 --server ours --parser js
+ * deno task bench:e2e --steps= --flood-seconds 0 --many 1000,2000 --kbps 850 --seconds 30
  * deno task bench:e2e --fanout 100,300,500 --seconds 20 --server both
  * ```
  * @module
@@ -22,11 +25,14 @@ import { clockTicks } from "./e2e_proc.ts";
 import { runScenario, type Scenario, type ScenarioResult } from "./e2e_scenario.ts";
 import { ensureNginx, type ServerProcess, startNginx, startOurs } from "./e2e_servers.ts";
 import { formatTable } from "./e2e_table.ts";
+import { ensureSmallFlv } from "./e2e_many.ts";
 
 const USAGE = `Usage: deno task bench:e2e [options]
 
   --steps N,N,...      real-time publisher counts (default 10,50,100,200; none with --fanout)
   --fanout N,N,...     1 publisher and N players each (default none)
+  --many N,N,...       low-bitrate publishers, recording off (default 1000; none with --fanout)
+  --kbps K             video kbit/s of the --many file (default 850; audio 96)
   --seconds S          sending (fan-out: playing) time per step (default 20)
   --flood-seconds S    sending time of the flood run (default 10, 0 with --fanout; 0 skips it)
   --server W           ours | nginx | both (default both)
@@ -37,6 +43,8 @@ const USAGE = `Usage: deno task bench:e2e [options]
 interface Options {
   readonly steps: readonly number[];
   readonly fanout: readonly number[];
+  readonly many: readonly number[];
+  readonly kbps: number;
   readonly seconds: number;
   readonly floodSeconds: number;
   readonly servers: readonly ("ours" | "nginx")[];
@@ -60,24 +68,42 @@ export async function main(args: string[]): Promise<number> {
   const ticks = clockTicks();
   const results: ScenarioResult[] = [];
   try {
-    const starters: ((dir: string) => Promise<ServerProcess>)[] = [];
+    // A server for `publishers` sessions; `record: false` for the many-publishers scenario.
+    type Starter = (dir: string, publishers: number, record: boolean) => Promise<ServerProcess>;
+    const starters: Starter[] = [];
     for (const kind of opts.servers) {
       if (kind === "ours") {
-        starters.push((recordDir) => startOurs({ recordDir, parser: opts.parser }));
+        starters.push((recordDir, n, record) =>
+          startOurs({
+            recordDir,
+            parser: opts.parser,
+            record,
+            // Room for every publisher above the default --max-connections (1000).
+            args: ["--max-connections", String(Math.max(1000, n + 100))],
+          })
+        );
       } else {
         const install = await ensureNginx(log);
         if (install === null) log("nginx-rtmp unavailable: skipping it");
         else {
-          starters.push(async (recordDir) =>
+          starters.push(async (recordDir, _n, record) =>
             startNginx(install, {
               recordDir,
+              record,
               workDir: await Deno.makeTempDir({ dir: tmpRoot, prefix: "nginx-" }),
             })
           );
         }
       }
     }
-    const plan: { publishers: number; players: number; seconds: number; flood: boolean }[] = [
+    const small = opts.many.length > 0 ? await ensureSmallFlv(cache, opts.kbps) : flv;
+    const plan: {
+      publishers: number;
+      players: number;
+      seconds: number;
+      flood: boolean;
+      kbps?: number;
+    }[] = [
       ...(opts.floodSeconds > 0
         ? [{ publishers: 1, players: 0, seconds: opts.floodSeconds, flood: true }]
         : []),
@@ -93,12 +119,29 @@ export async function main(args: string[]): Promise<number> {
         seconds: opts.seconds,
         flood: false,
       })),
+      ...opts.many.map((n) => ({
+        publishers: n,
+        players: 0,
+        seconds: opts.seconds,
+        flood: false,
+        kbps: opts.kbps,
+      })),
     ];
     for (const step of plan) {
       for (const start of starters) {
-        const sc: Scenario = { ...step, start, flv, tmpRoot, ticks };
+        const many = step.kbps !== undefined;
+        const sc: Scenario = {
+          ...step,
+          start: (dir) => start(dir, step.publishers, !many),
+          flv: many ? small : flv,
+          tmpRoot,
+          ticks,
+          ...(many ? { record: false, loadArgs: ["--eager", "--connect-parallel", "20"] } : {}),
+        };
         const what = step.players > 0
           ? `fan-out, 1 publisher, ${step.players} players`
+          : many
+          ? `${step.publishers} publishers at ${step.kbps! + 96} kbit/s`
           : `${step.flood ? "flood" : "real time"}, ${step.publishers} publishers`;
         log(`${what}, ${step.seconds} s ...`);
         const r = await runScenario(sc);
@@ -116,11 +159,23 @@ export async function main(args: string[]): Promise<number> {
     `\n${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores (${
       cpu ?? "?"
     }), ` +
-      `Deno ${Deno.version.deno}, test file ${flv}\n`,
+      `Deno ${Deno.version.deno}, test file ${flv}` +
+      `${opts.many.length > 0 ? ` (--many: ${await ensureSmallFlv(cache, opts.kbps)})` : ""}\n`,
   );
   console.log(formatTable(results));
   if (opts.out !== undefined) await Deno.writeTextFile(opts.out, JSON.stringify(results, null, 2));
-  return results.some((r) => r.error !== null) ? 1 : 0;
+  // Many small streams: no live socket may go unread (a limit close) and no publisher may fail.
+  const bad = results.filter((r) =>
+    r.error !== null ||
+    (r.kbps !== undefined && ((r.limitCloses ?? 0) > 0 || (r.load?.errors.length ?? 0) > 0))
+  );
+  for (const r of bad.filter((x) => x.error === null)) {
+    console.error(
+      `FAIL ${r.server}, ${r.publishers} publishers: ${r.limitCloses} sessions closed by a ` +
+        `limit, ${r.load?.errors.length ?? "?"} publisher errors`,
+    );
+  }
+  return bad.length > 0 ? 1 : 0;
 }
 
 function summary(r: ScenarioResult): string {
@@ -132,7 +187,8 @@ function summary(r: ScenarioResult): string {
       `lag p99 ${p.lagP99Ms} ms, first key p50 ${p.firstKeyP50Ms} ms, errors ${p.errors.length}`;
   }
   return `CPU ${pct(r.cpuPercent)}%, ${r.load?.mbPerSecond.toFixed(1)} MB/s, ` +
-    `capture ${r.capture?.percent.toFixed(2)}%, errors ${r.load?.errors.length}`;
+    `capture ${r.capture === null ? "off" : `${r.capture.percent.toFixed(2)}%`}, ` +
+    `errors ${r.load?.errors.length}, limit closes ${r.limitCloses ?? "-"}`;
 }
 
 function parseOptions(args: string[]): Options | string {
@@ -143,6 +199,8 @@ function parseOptions(args: string[]): Options | string {
       options: {
         steps: { type: "string" },
         fanout: { type: "string", default: "" },
+        many: { type: "string" },
+        kbps: { type: "string", default: "850" },
         seconds: { type: "string", default: "20" },
         "flood-seconds": { type: "string" },
         server: { type: "string", default: "both" },
@@ -166,6 +224,14 @@ function parseOptions(args: string[]): Options | string {
   if (fanout.some((n) => !Number.isInteger(n) || n < 1 || n > 2000)) {
     return `--fanout must be integers in 1..2000: got ${values.fanout}`;
   }
+  const many = counts(values.many ?? (fanning ? "" : "1000"));
+  if (many.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) {
+    return `--many must be integers in 1..5000: got ${values.many}`;
+  }
+  const kbps = Number(values.kbps);
+  if (!Number.isInteger(kbps) || kbps < 50 || kbps > 20_000) {
+    return `--kbps must be an integer in 50..20000: got ${values.kbps}`;
+  }
   const seconds = Number(values.seconds);
   const floodSeconds = Number(values["flood-seconds"] ?? (fanning ? "0" : "10"));
   if (!(seconds > 0 && seconds <= 600)) {
@@ -183,6 +249,8 @@ function parseOptions(args: string[]): Options | string {
   return {
     steps,
     fanout,
+    many,
+    kbps,
     seconds,
     floodSeconds,
     servers: server === "both" ? ["ours", "nginx"] : [server],

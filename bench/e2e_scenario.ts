@@ -24,6 +24,8 @@ export interface Scenario {
   readonly flv: string;
   /** Whether the server records (default true); without recordings there is no capture check. */
   readonly record?: boolean;
+  /** Video bitrate of a low-bitrate file (the many-publishers scenario), shown in its label. */
+  readonly kbps?: number;
   /** More arguments for the load tool (e.g. `--eager`). */
   readonly loadArgs?: readonly string[];
   /** Parent of the temp dirs this run makes (removed by the caller). */
@@ -37,6 +39,8 @@ export interface ScenarioResult {
   readonly publishers: number;
   readonly players: number;
   readonly flood: boolean;
+  /** The low-bitrate file's video kbit/s (many-publishers scenario). */
+  readonly kbps?: number;
   readonly error: string | null;
   readonly load: LoadReport | null;
   /** The player mode's report (fan-out scenarios). */
@@ -65,7 +69,12 @@ const MB = 1024 * 1024;
 /** Runs one scenario; never throws (a failure is reported in `error`). */
 export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
   const recordDir = await Deno.makeTempDir({ dir: sc.tmpRoot, prefix: "rec-" });
-  const base = { publishers: sc.publishers, players: sc.players, flood: sc.flood };
+  const base = {
+    publishers: sc.publishers,
+    players: sc.players,
+    flood: sc.flood,
+    ...(sc.kbps === undefined ? {} : { kbps: sc.kbps }),
+  };
   let server: ServerProcess | null = null;
   try {
     server = await sc.start(recordDir);

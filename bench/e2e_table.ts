@@ -106,6 +106,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
 
 function label(r: ScenarioResult): string {
   if (r.players > 0) return `1 → ${r.players} players`;
+  if (r.kbps !== undefined) return `${r.publishers} × ${r.kbps + 96} kbit/s`;
   return r.flood
     ? `flood, ${r.publishers} publisher${r.publishers === 1 ? "" : "s"}`
     : `${r.publishers} × real time`;

@@ -18,7 +18,7 @@ import { parseConfig } from "./config.ts";
 import { LiveConfig } from "./config/live_config.ts";
 import { reloadConfig } from "./config/reload.ts";
 import { jsonLinesFormatter } from "./log/json_lines.ts";
-import { createJsParser } from "./parser/js_parser.ts";
+import { jsParserFactory } from "./parser/js_parser.ts";
 import { loadWasmParser } from "./parser/wasm_parser.ts";
 import { stdoutPipe } from "./record/stdout_pipe.ts";
 import { type RunningServer, startServer } from "./server.ts";
@@ -58,7 +58,7 @@ export async function main(args: string[]): Promise<number> {
   });
   const log = getLogger(["rtmp-edge"]);
   log.info("rtmp-edge {version} starting", { version: VERSION });
-  const factory = config.parser === "wasm" ? await loadWasmParser() : createJsParser;
+  const factory = config.parser === "wasm" ? await loadWasmParser() : jsParserFactory();
   const live = new LiveConfig(config);
   let server: RunningServer;
   try {

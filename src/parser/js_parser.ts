@@ -1,25 +1,24 @@
 /**
  * The TypeScript reference chunk parser. Same interface and semantics as the WASM core,
- * written for speed: one input buffer, per-csid body buffers reused across messages, and
- * messages that fit in one received chunk handed out as views without a copy.
+ * written for speed: one input buffer grown on demand, messages spanning chunks reassembled
+ * into buffers from a pool shared by the factory's parsers, and messages that fit in one
+ * received chunk handed out as views without a copy.
  * @module
  */
 
 import { ChunkError } from "../errors.ts";
+import { BodyPool } from "./body_pool.ts";
 import { chunkError, ChunkErrorCode as E } from "./chunk_errors.ts";
 import {
   type ChunkParser,
   DEFAULT_PARSER_LIMITS,
+  FIRST_READ_BYTES,
+  MAX_READ_BYTES,
   type MessageHandler,
   type ParserLimits,
   pushBytes,
 } from "./types.ts";
 
-/** Size of the input buffer socket reads land in. */
-export const INPUT_SIZE = 64 * 1024;
-const MIN_WRITABLE = 16 * 1024;
-/** Body buffers up to this size are reused for the next message on their chunk stream. */
-const KEEP_BODY_BYTES = 64 * 1024;
 const EXTENDED = 0xffffff;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
 
@@ -39,16 +38,37 @@ interface ChunkStream {
   body: Uint8Array;
 }
 
-/** Creates the TypeScript reference parser. */
+/** Creates the TypeScript reference parser (with its own reassembly pool). */
 export function createJsParser(limits: Partial<ParserLimits> = {}): ChunkParser {
-  return new JsParser({ ...DEFAULT_PARSER_LIMITS, ...limits });
+  return new JsParser({ ...DEFAULT_PARSER_LIMITS, ...limits }, new BodyPool());
+}
+
+/**
+ * Returns a factory of JS parsers that share one reassembly pool (one per server).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsParserFactory } from "./js_parser.ts";
+ *
+ * const make = jsParserFactory();
+ * using parser = make({ maxChunkStreams: 8 });
+ * assert.equal(parser.kind, "js");
+ * ```
+ */
+export function jsParserFactory(): (limits?: Partial<ParserLimits>) => ChunkParser {
+  const pool = new BodyPool();
+  return (limits = {}) => new JsParser({ ...DEFAULT_PARSER_LIMITS, ...limits }, pool);
 }
 
 class JsParser implements ChunkParser {
   readonly kind = "js";
   #limits: ParserLimits;
-  #buf = new Uint8Array(INPUT_SIZE);
+  /** Input: FIRST_READ_BYTES, doubled after a full read up to MAX_READ_BYTES (one read). */
+  #buf = new Uint8Array(FIRST_READ_BYTES);
   #view = new DataView(this.#buf.buffer);
+  /** Length of the last view writable() gave. */
+  #offered = 0;
   #readAt = 0;
   #writeAt = 0;
   #chunkSize = 128;
@@ -57,9 +77,11 @@ class JsParser implements ChunkParser {
   #chunkLeft = 0;
   #partialBytes = 0;
   #failed: ChunkError | null = null;
+  #pool: BodyPool;
 
-  constructor(limits: ParserLimits) {
+  constructor(limits: ParserLimits, pool: BodyPool) {
     this.#limits = limits;
+    this.#pool = pool;
   }
 
   get chunkSize(): number {
@@ -67,19 +89,36 @@ class JsParser implements ChunkParser {
   }
 
   writable(): Uint8Array {
-    if (INPUT_SIZE - this.#writeAt < MIN_WRITABLE && this.#readAt > 0) {
+    const size = this.#buf.length;
+    if (size - this.#writeAt < size / 4 && this.#readAt > 0) {
       this.#buf.copyWithin(0, this.#readAt, this.#writeAt);
       this.#writeAt -= this.#readAt;
       this.#readAt = 0;
     }
-    return this.#buf.subarray(this.#writeAt);
+    const view = this.#buf.subarray(this.#writeAt);
+    this.#offered = view.length;
+    return view;
   }
 
   commit(n: number): void {
-    if (n < 0 || this.#writeAt + n > INPUT_SIZE) {
-      throw new RangeError(`Cannot commit ${n} bytes: ${INPUT_SIZE - this.#writeAt} are free`);
+    const size = this.#buf.length;
+    if (n < 0 || this.#writeAt + n > size) {
+      throw new RangeError(`Cannot commit ${n} bytes: ${size - this.#writeAt} are free`);
     }
     this.#writeAt += n;
+    // A full read: more may be waiting, so the next read gets a larger buffer.
+    if (n > 0 && n === this.#offered && size < MAX_READ_BYTES) this.#grow(size * 2);
+  }
+
+  /** Moves the unparsed input into a buffer of `size` bytes. */
+  #grow(size: number): void {
+    const buf = new Uint8Array(size);
+    buf.set(this.#buf.subarray(this.#readAt, this.#writeAt));
+    this.#writeAt -= this.#readAt;
+    this.#readAt = 0;
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer);
+    this.#offered = 0;
   }
 
   push(bytes: Uint8Array): number {
@@ -98,6 +137,7 @@ class JsParser implements ChunkParser {
   }
 
   [Symbol.dispose](): void {
+    for (const st of this.#streams.values()) this.#release(st);
     this.#streams.clear();
     this.#cur = null;
   }
@@ -222,8 +262,9 @@ class JsParser implements ChunkParser {
   #append(st: ChunkStream, from: number, n: number): void {
     const need = st.received + n;
     if (need > st.body.length) {
-      const grown = new Uint8Array(Math.min(st.length, Math.max(need, st.body.length * 2, 4096)));
+      const grown = this.#pool.take(Math.min(st.length, Math.max(need, st.body.length * 2)));
       grown.set(st.body.subarray(0, st.received));
+      this.#release(st);
       st.body = grown;
     }
     st.body.set(this.#buf.subarray(from, from + n), st.received);
@@ -234,8 +275,6 @@ class JsParser implements ChunkParser {
   #complete(st: ChunkStream, view: Uint8Array, reserved: boolean, onMessage: MessageHandler): void {
     const length = st.length;
     if (reserved) this.#partialBytes -= length;
-    // A big body buffer is not kept between messages: memory follows what is in flight.
-    if (st.body.length > KEEP_BODY_BYTES) st.body = EMPTY;
     st.received = -1;
     this.#chunkLeft = 0;
     if (st.type === 1) this.#setChunkSize(view, st.csid);
@@ -244,6 +283,14 @@ class JsParser implements ChunkParser {
       { type: st.type, csid: st.csid, streamId: st.streamId, timestamp: st.timestamp, length },
       view,
     );
+    // The body was valid only during the call: its buffer goes back to the shared pool.
+    if (reserved) this.#release(st);
+  }
+
+  /** Gives `st`'s reassembly buffer back to the pool. */
+  #release(st: ChunkStream): void {
+    if (st.body !== EMPTY) this.#pool.give(st.body);
+    st.body = EMPTY;
   }
 
   #setChunkSize(body: Uint8Array, csid: number): void {
@@ -264,6 +311,7 @@ class JsParser implements ChunkParser {
     if (st !== undefined && st.received >= 0) {
       this.#partialBytes -= st.length;
       st.received = -1;
+      this.#release(st);
     }
   }
 }

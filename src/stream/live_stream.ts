@@ -112,16 +112,18 @@ export class LiveStream {
   publish(view: MediaMessage): void {
     if (this.#ended !== null) return;
     if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
-    const kept = view.kind === "data" || view.config || this.#consumers.size > 0 ||
-      this.#gop.keeps(view);
-    if (!kept) {
-      this.#gop.push(view); // a key frame over the bound still closes the cache
-      return;
+    const consumed = this.#consumers.size > 0;
+    let msg: MediaMessage | null;
+    if (view.kind === "data" || view.config) {
+      msg = ownedMessage(view);
+      if (msg.kind === "data") this.#metadata = msg;
+      else this.#keepConfig(msg, this.#configs[msg.kind]);
+    } else {
+      // The GOP cache copies into its own store; consumers share that copy.
+      msg = this.#gop.take(view, consumed);
+      if (msg === null && consumed) msg = ownedMessage(view);
     }
-    const msg = ownedMessage(view);
-    if (msg.kind === "data") this.#metadata = msg;
-    else if (msg.config) this.#keepConfig(msg, this.#configs[msg.kind]);
-    else this.#gop.push(msg);
+    if (msg === null) return;
     for (const c of this.#consumers.values()) this.#give(c, msg);
   }
 

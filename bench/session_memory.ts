@@ -1,0 +1,301 @@
+/**
+ * `deno task bench:memory`: what one publisher session costs our server, in V8 heap, external
+ * (ArrayBuffer) memory, WASM memory and RSS. For each parser × GOP cache setting it runs a fresh
+ * child process that starts the server in-process (recording off), measures it idle, opens N
+ * publishers of the low-bitrate clip with the load tool (`tools/load.ts`, its own process),
+ * waits until all publish and a settle time has passed, collects garbage and measures again.
+ * Figures are (loaded − idle) / N.
+ *
+ * ```sh
+ * deno task bench:memory
+ * deno task bench:memory --publishers 1000 --parser wasm --gop on,off --settle 10
+ * ```
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parseConfig } from "../src/config.ts";
+import { systemClock } from "../src/clock.ts";
+import { getLogger } from "@logtape/logtape";
+import { jsParserFactory } from "../src/parser/js_parser.ts";
+import { loadWasmParser } from "../src/parser/wasm_parser.ts";
+import { startServer } from "../src/server.ts";
+import { ensureSmallFlv } from "./e2e_many.ts";
+import { type MemoryClasses, memoryClasses, perSession } from "./session_memory_classes.ts";
+import { type HeapRow, summarizeHeap } from "./heap_summary.ts";
+import v8 from "node:v8";
+
+const USAGE = `Usage: deno task bench:memory [options]
+
+  --publishers N    publishers (default 500)
+  --kbps K          video bitrate of the test file in kbit/s (default 850; audio 96)
+  --parser P,P      js, wasm or both (default wasm,js)
+  --gop G,G         on, off or both (default on,off): GOP cache at its default bound, or 0
+  --settle S        seconds after the last publish started before measuring (default 8)
+  --snapshot        also print the heap's largest classes per session (a V8 heap snapshot)
+  --json            print the results as JSON`;
+
+/** One configuration's measurement, in bytes per publisher session. */
+export interface MemoryResult {
+  readonly parser: "js" | "wasm";
+  readonly gop: "on" | "off";
+  readonly publishers: number;
+  /** Sessions publishing when measured. */
+  readonly publishing: number;
+  /** Sum of the streams' GOP caches when measured. */
+  readonly gopCacheBytes: number;
+  readonly idle: MemoryClasses;
+  readonly loaded: MemoryClasses;
+  readonly perSession: MemoryClasses;
+  /** With --snapshot: the heap's largest classes, loaded, bytes and counts per session. */
+  readonly heapTop?: readonly HeapRow[];
+}
+
+const REPO = new URL("..", import.meta.url).pathname;
+const KB = 1024;
+
+/** Runs every configuration in its own child process; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      publishers: { type: "string", default: "500" },
+      kbps: { type: "string", default: "850" },
+      parser: { type: "string", default: "wasm,js" },
+      gop: { type: "string", default: "on,off" },
+      settle: { type: "string", default: "8" },
+      child: { type: "boolean", default: false },
+      flv: { type: "string" },
+      json: { type: "boolean", default: false },
+      snapshot: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const publishers = Number(values.publishers);
+  const settle = Number(values.settle);
+  if (!Number.isInteger(publishers) || publishers < 1) {
+    console.error(`--publishers must be a positive integer: got ${values.publishers}`);
+    return 2;
+  }
+  if (values.child) {
+    const parser = values.parser === "js" ? "js" : "wasm";
+    const gop = values.gop === "off" ? "off" : "on";
+    const r = await measure({
+      parser,
+      gop,
+      publishers,
+      settle,
+      flv: values.flv ?? "",
+      snapshot: values.snapshot,
+    });
+    console.log(JSON.stringify(r));
+    return 0;
+  }
+  const home = Deno.env.get("HOME") ?? "/tmp";
+  const cache = `${Deno.env.get("XDG_CACHE_HOME") ?? `${home}/.cache`}/rtmp-edge`;
+  const flv = await ensureSmallFlv(cache, Number(values.kbps));
+  const results: MemoryResult[] = [];
+  for (const parser of values.parser.split(",")) {
+    for (const gop of values.gop.split(",")) {
+      console.error(`memory: ${parser}, GOP cache ${gop}, ${publishers} publishers ...`);
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--v8-flags=--expose-gc",
+          "bench/session_memory.ts",
+          "--child",
+          `--parser=${parser}`,
+          `--gop=${gop}`,
+          `--publishers=${publishers}`,
+          `--settle=${settle}`,
+          `--flv=${flv}`,
+          ...(values.snapshot ? ["--snapshot"] : []),
+        ],
+        cwd: REPO,
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout).trim();
+      if (!out.success || text === "") {
+        console.error(`memory: ${parser}/${gop} failed (exit ${out.code})`);
+        return 1;
+      }
+      results.push(JSON.parse(text.split("\n").at(-1)!) as MemoryResult);
+    }
+  }
+  console.log(values.json ? JSON.stringify(results, null, 2) : formatResults(results));
+  for (const r of values.json ? [] : results) {
+    if (r.heapTop === undefined) continue;
+    console.log(`\nheap per session, ${r.parser}, GOP cache ${r.gop} (bytes, count):`);
+    for (const h of r.heapTop) {
+      console.log(
+        `  ${h.bytes.toFixed(0).padStart(7)}  ${h.count.toFixed(2).padStart(7)}  ${h.name}`,
+      );
+    }
+  }
+  return 0;
+}
+
+function kib(bytes: number): string {
+  return (bytes / KB).toFixed(1);
+}
+
+/** The results as a Markdown table, KiB per session ("other": RSS not in the other classes). */
+export function formatResults(results: readonly MemoryResult[]): string {
+  const rows = [
+    "| parser | GOP cache | publishing | GOP cache / stream | heap used (total) | external | WASM | other | RSS |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    const p = r.perSession;
+    const gop = r.publishing > 0 ? r.gopCacheBytes / r.publishing / KB : 0;
+    const other = p.rss - p.heapTotal - p.external - p.wasm;
+    rows.push(
+      `| ${r.parser} | ${r.gop} | ${r.publishing}/${r.publishers} | ${gop.toFixed(0)} | ` +
+        `${kib(p.heapUsed)} (${kib(p.heapTotal)}) | ${kib(p.external)} | ${kib(p.wasm)} | ` +
+        `${kib(other)} | ${kib(p.rss)} |`,
+    );
+  }
+  return rows.join("\n");
+}
+
+interface MeasureOptions {
+  readonly parser: "js" | "wasm";
+  readonly gop: "on" | "off";
+  readonly publishers: number;
+  readonly settle: number;
+  readonly flv: string;
+  readonly snapshot: boolean;
+}
+
+/** In the child: the server in this process, the load tool in another. */
+async function measure(o: MeasureOptions): Promise<MemoryResult> {
+  const parsed = parseConfig([
+    "--host=127.0.0.1",
+    "--rtmp-port=0",
+    "--http-port=0",
+    "--http-flv-port=0",
+    "--no-record",
+    `--parser=${o.parser}`,
+    `--max-connections=${Math.max(1000, o.publishers + 100)}`,
+    ...(o.gop === "off" ? ["--gop-cache-bytes=0"] : []),
+  ], {});
+  if (!("config" in parsed)) throw new Error(`Bad server config: ${JSON.stringify(parsed)}`);
+  const makeParser = o.parser === "wasm" ? await loadWasmParser() : jsParserFactory();
+  const server = startServer({
+    config: parsed.config,
+    clock: systemClock,
+    log: getLogger(["rtmp-edge"]),
+    makeParser,
+  });
+  try {
+    const idle = await settled();
+    const load = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "tools/load.ts",
+        `--url=rtmp://127.0.0.1:${server.rtmpPort}/live/mem`,
+        `--flv=${o.flv}`,
+        `--publishers=${o.publishers}`,
+        `--seconds=${o.settle + o.publishers / 20 + 10}`,
+        "--eager",
+        "--connect-parallel=20",
+        "--json",
+      ],
+      cwd: REPO,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const deadline = Date.now() + 120_000 + o.publishers * 100;
+      let publishing = 0;
+      while (Date.now() < deadline) {
+        publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
+        if (publishing >= o.publishers) break;
+        await sleep(500);
+      }
+      await sleep(o.settle * 1000);
+      const loaded = await settled();
+      publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
+      const streams = await streamsOf(server.httpPort);
+      const gopCacheBytes = streams.reduce((n, s) => n + s.gopCacheBytes, 0);
+      const n = Math.max(1, publishing);
+      const heapTop = o.snapshot ? heapRows(n) : undefined;
+      return {
+        ...(heapTop === undefined ? {} : { heapTop }),
+        parser: o.parser,
+        gop: o.gop,
+        publishers: o.publishers,
+        publishing,
+        gopCacheBytes,
+        idle,
+        loaded,
+        perSession: perSession(idle, loaded, n),
+      };
+    } finally {
+      try {
+        load.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await load.status;
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+/** The API's streams (tried three times: a busy server may be slow to answer). */
+async function streamsOf(port: number): Promise<{ gopCacheBytes: number }[]> {
+  let last = "";
+  for (let i = 0; i < 3; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/streams`);
+      const body = await res.text();
+      const streams = (JSON.parse(body) as { streams?: { gopCacheBytes: number }[] }).streams;
+      if (streams !== undefined) return streams;
+      last = `${res.status} ${body.slice(0, 200)}`;
+    } catch (e) {
+      last = String(e);
+    }
+    await sleep(1000);
+  }
+  throw new Error(`/api/streams failed: ${last}`);
+}
+
+/** The heap's largest classes now, per session (a snapshot written to a temp file and read). */
+function heapRows(sessions: number): HeapRow[] {
+  const path = Deno.makeTempFileSync({ suffix: ".heapsnapshot" });
+  try {
+    v8.writeHeapSnapshot(path);
+    return summarizeHeap(Deno.readTextFileSync(path), 25).map((r) => ({
+      name: r.name,
+      count: r.count / sessions,
+      bytes: r.bytes / sessions,
+    }));
+  } finally {
+    Deno.removeSync(path);
+  }
+}
+
+/** Memory after full garbage collections (the child runs with `--expose-gc`). */
+async function settled(): Promise<MemoryClasses> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await sleep(100);
+  }
+  return memoryClasses(Deno.memoryUsage(), await Deno.readTextFile("/proc/self/smaps"));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
