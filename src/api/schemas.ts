@@ -73,7 +73,7 @@ const VideoSchema = z.strictObject({
   fps: z.number().nullable(),
   frames: z.number().int(),
   keyframes: z.number().int(),
-  tracks: z.array(VideoTrackSchema).exactOptional(),
+  tracks: z.array(VideoTrackSchema).optional(),
 }).openapi("VideoInfo");
 
 const AudioSchema = z.strictObject({
@@ -81,7 +81,7 @@ const AudioSchema = z.strictObject({
   sampleRate: z.number().nullable(),
   channels: z.number().int().nullable(),
   frames: z.number().int(),
-  tracks: z.array(AudioTrackSchema).exactOptional(),
+  tracks: z.array(AudioTrackSchema).optional(),
 }).openapi("AudioInfo");
 
 /** What a client announced of Enhanced RTMP in connect. */
@@ -173,7 +173,7 @@ export const SessionSchema = z.strictObject({
   relays: z.array(RelaySchema),
   players: z.number().int(),
   health: HealthSchema.nullable(),
-  enhanced: EnhancedSchema.exactOptional(),
+  enhanced: EnhancedSchema.optional(),
 }).openapi("Session");
 
 /** `GET /api/sessions`. */

@@ -20,7 +20,7 @@ export interface VideoInfo {
   frames: number;
   keyframes: number;
   /** Per track, once an Enhanced RTMP tag arrived (a plain enhanced tag is track 0). */
-  tracks?: VideoTrackInfo[];
+  tracks?: VideoTrackInfo[] | undefined;
 }
 
 /** HDR and colour facts from an Enhanced RTMP `colorInfo` metadata packet (null: not said). */
@@ -77,7 +77,7 @@ export interface AudioInfo {
   /** Coded frames (sequence headers do not count). */
   frames: number;
   /** Per track, once an Enhanced RTMP tag arrived. */
-  tracks?: AudioTrackInfo[];
+  tracks?: AudioTrackInfo[] | undefined;
 }
 
 /** Where a publish is being recorded, and how that is going. */
@@ -189,5 +189,5 @@ export interface SessionInfo {
   /** A publisher's stream health (updated about once a second), or null. */
   health: StreamHealth | null;
   /** What the client announced of Enhanced RTMP in connect; absent for a legacy client. */
-  enhanced?: EnhancedInfo;
+  enhanced?: EnhancedInfo | undefined;
 }

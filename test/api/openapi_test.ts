@@ -205,6 +205,47 @@ Deno.test("a session with a health object still matches the document", async () 
   await checkAgainstDoc(doc, "/api/sessions/{id}", "get", res);
 });
 
+Deno.test("an Enhanced RTMP publisher's tracks and caps match the document", async () => {
+  const { app, pub } = setup();
+  const doc = await fetchDoc(app);
+  Object.assign(pub.info, {
+    enhanced: {
+      fourCcList: ["hvc1", "Opus"],
+      videoFourCcInfoMap: { hvc1: 4 },
+      audioFourCcInfoMap: {},
+      capsEx: 14,
+    },
+  });
+  pub.info.video.tracks = [{
+    trackId: 0,
+    fourcc: "hvc1",
+    codec: "h265",
+    width: 1280,
+    height: 720,
+    fps: 30,
+    frames: 10,
+    keyframes: 1,
+    hdr: {
+      bitDepth: 10,
+      colorPrimaries: 9,
+      transferCharacteristics: 16,
+      matrixCoefficients: 9,
+      maxCLL: null,
+      maxFALL: null,
+    },
+  }];
+  pub.info.audio.tracks = [{
+    trackId: 0,
+    fourcc: "Opus",
+    codec: "opus",
+    sampleRate: 48000,
+    channels: 2,
+    frames: 20,
+  }];
+  const res = await app.request(`/api/sessions/${pub.id}`, { headers: AUTH });
+  await checkAgainstDoc(doc, "/api/sessions/{id}", "get", res);
+});
+
 Deno.test("the document's schemas refuse a body that drifted from them", async () => {
   const { app, pub } = setup();
   const doc = await fetchDoc(app);
