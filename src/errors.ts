@@ -84,3 +84,12 @@ export class TlsError extends RtmpError {
     this.name = "TlsError";
   }
 }
+
+/** An Enhanced RTMP tag header that cannot be walked (overrun, ModEx chain, too many tracks). */
+export class EnhancedTagError extends MediaError {
+  /** Creates an enhanced tag error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "EnhancedTagError";
+  }
+}

@@ -147,7 +147,7 @@ function publishAuth(
 }
 
 /** The `/docs` page's script from `build/`, or null with a warning when it was not built. */
-function docsScript(log: Logger): Uint8Array | null {
+function loadDocsScript(log: Logger): Uint8Array | null {
   const { script, error } = readDocsScript();
   if (script === null) {
     log.warning("No API reference script ({error}): run deno task build:docs for /docs", {
@@ -254,7 +254,7 @@ export function startServer(deps: ServerDeps): RunningServer {
   });
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
   const metrics = new ServerMetrics({
-    sessions: () => registry.view().list(),
+    sessions: () => registry.live(),
     streams: () => hub.list(),
     totals,
     maxStreams: config.maxConnections,
@@ -419,7 +419,10 @@ export function startServer(deps: ServerDeps): RunningServer {
     headerTimeoutMs: config.httpHeaderTimeoutMs,
     maxPendingRequests: config.httpMaxPendingRequests,
     handler: (req) => app.fetch(req),
-    onLimit: (remote, reason) => log.debug("HTTP {remote} closed: {reason}", { remote, reason }),
+    onLimit: (remote, reason) => {
+      totals.refused(reason);
+      log.debug("HTTP {remote} closed: {reason}", { remote, reason });
+    },
   });
   const flvApp = createHttpFlvApp({
     hub,
@@ -445,15 +448,17 @@ export function startServer(deps: ServerDeps): RunningServer {
     // Players plus room for requests being turned away; per address as for RTMP.
     maxConnections: config.maxPlayers + config.httpMaxPendingRequests,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
-    onLimit: (remote, reason) =>
-      log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason }),
+    onLimit: (remote, reason) => {
+      totals.refused(reason);
+      log.debug("HTTP-FLV {remote} closed: {reason}", { remote, reason });
+    },
   });
   // Made once HTTP-FLV has its port, for the dashboard's previews.
   const app = createApp(registry.view(), {
     token: config.apiToken,
     streams: () => hub.list(),
     metrics,
-    docsScript: docsScript(log),
+    docsScript: () => loadDocsScript(log),
     dashboard: { flvPort: flvHttp.addr.port, script: loadDashboardScript() },
     ...(cluster === null ? {} : { cluster }),
     ...(deps.version === undefined ? {} : { version: deps.version }),

@@ -43,8 +43,11 @@ export interface ApiOptions {
   readonly dashboard?: DashboardOptions;
   /** The metrics for `GET /metrics` (404 without). */
   readonly metrics?: MetricsSource;
-  /** The API reference page's script for `/docs` (404 for the script without). */
-  readonly docsScript?: Uint8Array | null;
+  /**
+   * Loads the API reference page's script for `/docs`, on its first request (404 for the script
+   * when absent or when it gives null).
+   */
+  readonly docsScript?: () => Uint8Array | null;
   /** This edge's cluster (`--cluster-redis`): `/api/cluster/*`, and its state in `/healthz`. */
   readonly cluster?: ClusterView;
 }
@@ -110,7 +113,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
   );
   app.all("/healthz", methodNotAllowed(["GET"]));
   if (options.dashboard !== undefined) mountDashboard(app, options.dashboard);
-  mountOpenApi(app, options.version ?? "0.0.0", options.docsScript ?? null);
+  mountOpenApi(app, options.version ?? "0.0.0", options.docsScript ?? (() => null));
   if (options.token != null) app.use("*", requireBearer(options.token));
 
   app.openapi(listSessionsRoute, (c) => c.json({ sessions: view.list() }, 200));
@@ -162,7 +165,11 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
 }
 
 /** Adds `/openapi.json` (generated from the routes) and the `/docs` reference page. */
-function mountOpenApi(app: OpenAPIHono, version: string, docsScript: Uint8Array | null): void {
+function mountOpenApi(
+  app: OpenAPIHono,
+  version: string,
+  docsScript: () => Uint8Array | null,
+): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

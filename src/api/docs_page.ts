@@ -40,9 +40,10 @@ export function readDocsScript(url: URL = DOCS_SCRIPT_URL): {
 
 /**
  * Adds `GET /docs` (the page, reading `/openapi.json`) and `GET /docs/scalar.js` (its script,
- * or 404 JSON saying how to build it).
+ * loaded by `load` on the first request and kept, or 404 JSON saying how to build it).
  */
-export function mountDocs(app: OpenAPIHono, script: Uint8Array | null): void {
+export function mountDocs(app: OpenAPIHono, load: () => Uint8Array | null): void {
+  let script: Uint8Array | null | undefined;
   app.get(
     "/docs",
     Scalar({
@@ -54,6 +55,7 @@ export function mountDocs(app: OpenAPIHono, script: Uint8Array | null): void {
   );
   app.all("/docs", methodNotAllowed(["GET"]));
   app.get(DOCS_SCRIPT_ROUTE, (c) => {
+    if (script === undefined) script = load();
     if (script === null) {
       return c.json({ error: "API reference script not built: run deno task build:docs" }, 404);
     }

@@ -34,6 +34,38 @@ export const HealthzSchema = z.strictObject({
   }).optional(),
 }).openapi("Healthz");
 
+const HdrSchema = z.strictObject({
+  bitDepth: z.number().nullable(),
+  colorPrimaries: z.number().nullable(),
+  transferCharacteristics: z.number().nullable(),
+  matrixCoefficients: z.number().nullable(),
+  maxCLL: z.number().nullable(),
+  maxFALL: z.number().nullable(),
+}).openapi("HdrInfo");
+
+/** One video track of an Enhanced RTMP publish. */
+const VideoTrackSchema = z.strictObject({
+  trackId: z.number().int(),
+  fourcc: z.string().openapi({ example: "hvc1" }),
+  codec: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  fps: z.number().nullable(),
+  frames: z.number().int(),
+  keyframes: z.number().int(),
+  hdr: HdrSchema.nullable(),
+}).openapi("VideoTrackInfo");
+
+/** One audio track of an Enhanced RTMP publish. */
+const AudioTrackSchema = z.strictObject({
+  trackId: z.number().int(),
+  fourcc: z.string().openapi({ example: "Opus" }),
+  codec: z.string().nullable(),
+  sampleRate: z.number().nullable(),
+  channels: z.number().int().nullable(),
+  frames: z.number().int(),
+}).openapi("AudioTrackInfo");
+
 const VideoSchema = z.strictObject({
   codec: z.string().nullable(),
   width: z.number().int().nullable(),
@@ -41,6 +73,7 @@ const VideoSchema = z.strictObject({
   fps: z.number().nullable(),
   frames: z.number().int(),
   keyframes: z.number().int(),
+  tracks: z.array(VideoTrackSchema).exactOptional(),
 }).openapi("VideoInfo");
 
 const AudioSchema = z.strictObject({
@@ -48,7 +81,16 @@ const AudioSchema = z.strictObject({
   sampleRate: z.number().nullable(),
   channels: z.number().int().nullable(),
   frames: z.number().int(),
+  tracks: z.array(AudioTrackSchema).exactOptional(),
 }).openapi("AudioInfo");
+
+/** What a client announced of Enhanced RTMP in connect. */
+const EnhancedSchema = z.strictObject({
+  fourCcList: z.array(z.string()),
+  videoFourCcInfoMap: z.record(z.string(), z.number()),
+  audioFourCcInfoMap: z.record(z.string(), z.number()),
+  capsEx: z.number().int(),
+}).openapi("EnhancedInfo");
 
 const RecordingSchema = z.strictObject({
   path: z.string().nullable(),
@@ -131,6 +173,7 @@ export const SessionSchema = z.strictObject({
   relays: z.array(RelaySchema),
   players: z.number().int(),
   health: HealthSchema.nullable(),
+  enhanced: EnhancedSchema.exactOptional(),
 }).openapi("Session");
 
 /** `GET /api/sessions`. */

@@ -8,6 +8,11 @@
 import { concatBytes } from "../bytes.ts";
 import { createJsParser } from "../parser/js_parser.ts";
 import type { ChunkParser, MessageRecord } from "../parser/types.ts";
+import {
+  decodeEnhancedCaps,
+  encodeEnhancedCaps,
+  type EnhancedCaps,
+} from "../rtmp/enhanced_caps.ts";
 import type { AmfValue } from "../rtmp/amf_value.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { type Command, decodeCommand, encodeCommand } from "../rtmp/commands.ts";
@@ -75,6 +80,8 @@ export interface PublisherOptions {
   readonly keepControl?: boolean;
   /** Bytes sent before the handshake, in the same write: a PROXY protocol header (tests). */
   readonly preamble?: Uint8Array;
+  /** Enhanced RTMP caps to announce in connect (fourCcList, info maps, capsEx); none by default. */
+  readonly enhanced?: EnhancedCaps;
 }
 
 interface Received {
@@ -138,10 +145,16 @@ export class RtmpPublisher {
   #streamId = 0;
   #stream = "";
   #keepControl: boolean;
+  #serverCaps: EnhancedCaps | null = null;
 
   private constructor(conn: Deno.Conn, keepControl: boolean) {
     this.#conn = conn;
     this.#keepControl = keepControl;
+  }
+
+  /** The Enhanced RTMP caps the server answered in connect's `_result`, or null (legacy). */
+  get serverCaps(): EnhancedCaps | null {
+    return this.#serverCaps;
   }
 
   /** Message stream id the server gave us. */
@@ -216,10 +229,18 @@ export class RtmpPublisher {
         ["type", "nonprivate"],
         ["flashVer", "FMLE/3.0 (compatible; rtmp-edge)"],
         ["tcUrl", u.tcUrl],
+        ...(options.enhanced === undefined ? [] : encodeEnhancedCaps(options.enhanced)),
       ]),
       args: [],
     }, 0);
-    await this.expect((c) => c.name === "_result" && c.transactionId === 1, "connect", timeout);
+    const connected = await this.expect(
+      (c) => c.name === "_result" && c.transactionId === 1,
+      "connect",
+      timeout,
+    );
+    if (connected.commandObject instanceof Map) {
+      this.#serverCaps = decodeEnhancedCaps(connected.commandObject);
+    }
     await this.sendCommand({
       name: "createStream",
       transactionId: 2,

@@ -40,9 +40,10 @@ export class NumberRing {
 
   /** Adds `value`, dropping the oldest when full. */
   push(value: number): void {
-    this.#values[this.#next] = value;
-    this.#next = (this.#next + 1) % this.#values.length;
-    if (this.#size < this.#values.length) this.#size++;
+    const values = this.#values;
+    values[this.#next] = value;
+    if (++this.#next === values.length) this.#next = 0;
+    if (this.#size < values.length) this.#size++;
   }
 
   /** The oldest number held (NaN when empty). */

@@ -23,6 +23,9 @@ export class RateWindow {
   readonly #slots: Float64Array;
   readonly #bytes: Float64Array;
   readonly #startedAt: number;
+  /** The bucket being filled: its index and the wall time it ends. */
+  #index = 0;
+  #endsAt = -Infinity;
 
   /** A window of `lengthMs` (whole 100 ms buckets) whose age starts at `startedAt` (ms). */
   constructor(lengthMs: number, startedAt: number) {
@@ -35,13 +38,20 @@ export class RateWindow {
 
   /** Counts `bytes` as arrived at `now` (ms). */
   add(now: number, bytes: number): void {
+    if (now >= this.#endsAt || now < this.#endsAt - BUCKET_MS) this.#turn(now);
+    this.#bytes[this.#index]! += bytes;
+  }
+
+  /** Moves to the bucket of `now`, emptying it when it held an older slot. */
+  #turn(now: number): void {
     const slot = Math.floor(now / BUCKET_MS);
     const i = slot % this.#slots.length;
     if (this.#slots[i] !== slot) {
       this.#slots[i] = slot;
       this.#bytes[i] = 0;
     }
-    this.#bytes[i]! += bytes;
+    this.#index = i;
+    this.#endsAt = (slot + 1) * BUCKET_MS;
   }
 
   /** Bits per second over the last `windowMs` before `now` (over the age when younger). */

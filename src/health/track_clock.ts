@@ -72,6 +72,7 @@ export class TrackClock {
   readonly #media = new NumberRing(FPS_FRAMES);
   readonly #speedArrival = new NumberRing(SPEED_SAMPLES);
   readonly #speedMedia = new NumberRing(SPEED_SAMPLES);
+  #speedSampleAt = -Infinity;
 
   /** A track with no frames yet. */
   constructor(limits: TrackLimits) {
@@ -90,7 +91,8 @@ export class TrackClock {
     this.offsetMs = arrival - this.mediaMs;
     if (this.offsetMs < this.minOffsetMs) this.minOffsetMs = this.offsetMs;
     this.#media.push(this.mediaMs);
-    if (!(arrival - this.#speedArrival.newest() < 1000)) {
+    if (!(arrival - this.#speedSampleAt < 1000)) {
+      this.#speedSampleAt = arrival;
       this.#speedArrival.push(arrival);
       this.#speedMedia.push(this.mediaMs);
     }

@@ -21,7 +21,7 @@ import {
 import { TimestampRebase } from "../record/timestamp_rebase.ts";
 import { newPlayerStats, type PlayerStats } from "../session/session_info.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
-import type { MediaMessage } from "../stream/media_message.ts";
+import { forConsumer, type MediaMessage } from "../stream/media_message.ts";
 import { PlayerGate, type PlayerGateOptions } from "../stream/player_gate.ts";
 
 /** Options for {@linkcode FlvPlayer}. */
@@ -104,8 +104,11 @@ export class FlvPlayer implements StreamConsumer {
   }
 
   /** Queues `msg` as one FLV tag, unless it is skipped; never throws. */
-  take(msg: MediaMessage): void {
+  take(whole: MediaMessage): void {
     if (this.#closed !== null) return;
+    // HTTP-FLV players announce nothing: each multitrack tag gives its default track.
+    const msg = forConsumer(whole, false);
+    if (msg === null) return;
     if (msg.kind === "video" && !msg.config && this.#waitingForKey) {
       if (!msg.keyframe) return; // the first video tag sent is a key frame
       this.#waitingForKey = false;

@@ -29,9 +29,17 @@ export function errorKind(reason: string): string | null {
   return null;
 }
 
+/** The HTTP front's limit messages, which do not start with `Limit <flag>:`, by their flag. */
+const HTTP_LIMITS: readonly (readonly [RegExp, string])[] = [
+  [/^Request headers not complete within /, "http-header-timeout"],
+  [/^Over \d+ requests with unfinished headers/, "http-max-pending-requests"],
+  [/^Client took no bytes for /, "http-write-stall"],
+];
+
 /**
  * The flag of the limit a reason says was tripped (`Limit max-connections: …` gives
- * `max-connections`), or null.
+ * `max-connections`; the HTTP front's own messages give `http-header-timeout`,
+ * `http-max-pending-requests` or `http-write-stall`), or null.
  *
  * @example
  * ```ts
@@ -39,12 +47,15 @@ export function errorKind(reason: string): string | null {
  * import { limitName } from "./close_reason.ts";
  *
  * assert.equal(limitName("Limit idle-timeout: no data for 30000 ms"), "idle-timeout");
+ * assert.equal(limitName("Request headers not complete within 5000 ms"), "http-header-timeout");
  * assert.equal(limitName("Client closed the connection"), null);
  * ```
  */
 export function limitName(reason: string): string | null {
   const m = /^Limit ([a-z0-9-]{1,40}):/.exec(reason);
-  return m === null ? null : m[1]!;
+  if (m !== null) return m[1]!;
+  for (const [pattern, name] of HTTP_LIMITS) if (pattern.test(reason)) return name;
+  return null;
 }
 
 /**

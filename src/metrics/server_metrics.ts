@@ -33,8 +33,8 @@ export interface MemoryFigures {
 
 /** Options for {@linkcode ServerMetrics}. */
 export interface ServerMetricsOptions {
-  /** Sessions as the registry lists them. */
-  readonly sessions: () => readonly SessionInfo[];
+  /** Live sessions (`SessionRegistry.live`); closed ones in it are skipped. */
+  readonly sessions: () => Iterable<Readonly<SessionInfo>>;
   /** The hub's live streams. */
   readonly streams: () => readonly StreamView[];
   /** Totals of closed sessions (the registry's close hook feeds them). */
@@ -302,13 +302,13 @@ export class ServerMetrics implements Disposable {
     );
     g(
       "rtmp_edge_stream_health",
-      "Health of a live stream: 1 for its status, 0 for the others (all 0: not assessed)",
-      ["app", "name", "status"],
+      "Health of a live stream: 0 good, 1 warning, 2 bad (no series: not assessed yet)",
+      ["app", "name"],
       (s) =>
         s.streams.flatMap((r) =>
-          HEALTH_STATUSES.map((status) =>
-            [{ app: r.app, name: r.name, status }, r.status === status ? 1 : 0] as const
-          )
+          r.status === null
+            ? []
+            : [[{ app: r.app, name: r.name }, HEALTH_STATUSES.indexOf(r.status)] as const]
         ),
     );
   }

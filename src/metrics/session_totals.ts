@@ -78,7 +78,10 @@ export class SessionTotals {
     }
   }
 
-  /** Counts a limit that refused something before it became a session (a refused connection). */
+  /**
+   * Counts a limit that refused or cut off a connection outside any session (a refused
+   * connection, an HTTP client past a header timeout or taking no bytes).
+   */
   refused(reason: string): void {
     const limit = limitName(reason);
     if (limit !== null) this.limitTrips.add(limit);

@@ -47,8 +47,8 @@ export interface MetricsSnapshot {
 
 /** What {@linkcode takeSnapshot} reads. */
 export interface SnapshotSources {
-  /** Sessions as the registry lists them (closed ones are skipped: totals hold them). */
-  readonly sessions: readonly SessionInfo[];
+  /** Live sessions (closed ones are skipped: totals hold them). */
+  readonly sessions: Iterable<Readonly<SessionInfo>>;
   readonly streams: readonly StreamView[];
   readonly totals: SessionTotals;
   /** At most this many per-stream rows. */
@@ -63,7 +63,7 @@ export function takeSnapshot(src: SnapshotSources): MetricsSnapshot {
   const connections = new Map<string, number>(totals.connections.entries());
   const relays = new Map<string, number>();
   const recordings = new Map<string, number>();
-  const byId = new Map<string, SessionInfo>();
+  const byId = new Map<string, Readonly<SessionInfo>>();
   let publishing = 0;
   let playing = 0;
   let liveFailures = 0;

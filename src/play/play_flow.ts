@@ -81,6 +81,8 @@ export interface PlayContext {
   readonly app: string | null;
   /** Whether the client created message stream `id`. */
   hasStream(id: number): boolean;
+  /** Whether the client announced Enhanced RTMP in connect (it then takes multitrack tags). */
+  readonly enhanced?: boolean;
 }
 
 /** Commands a player sends that need no answer (nginx-rtmp answers none of them). */
@@ -231,7 +233,7 @@ export class PlayFlow {
         `${key} is not live (waited ${o.limits.playWaitMs} ms)`,
       );
     }
-    this.#start(play, streamId, stream, stats);
+    this.#start(play, streamId, stream, stats, ctx.enhanced === true);
   }
 
   /** Asks the authorizer; one that throws refuses (and is logged). */
@@ -280,7 +282,13 @@ export class PlayFlow {
     };
   }
 
-  #start(play: Play, streamId: number, stream: LiveStream, stats: PlayerStats): void {
+  #start(
+    play: Play,
+    streamId: number,
+    stream: LiveStream,
+    stats: PlayerStats,
+    multitrack: boolean,
+  ): void {
     const o = this.#o;
     const id = o.session.id;
     const out = o.output;
@@ -295,6 +303,7 @@ export class PlayFlow {
       streamId,
       output: out,
       chunks: o.chunks,
+      multitrack,
       maxQueuedBytes: o.limits.playerQueueBytes,
       maxLagMs: o.limits.playerMaxLagMs,
       clock: o.clock,

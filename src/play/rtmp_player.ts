@@ -8,7 +8,7 @@
 import { QueueLag } from "../stream/queue_lag.ts";
 import type { PlayerStats } from "../session/session_info.ts";
 import type { StreamConsumer } from "../stream/consumer.ts";
-import type { MediaMessage } from "../stream/media_message.ts";
+import { forConsumer, type MediaMessage } from "../stream/media_message.ts";
 import { PlayerGate, type PlayerGateOptions } from "../stream/player_gate.ts";
 import { type ChunkCache, type ChunkFormat, keyedFormat, PLAYER_CSID } from "./chunk_cache.ts";
 import type { PlayerOutput } from "./player_output.ts";
@@ -21,6 +21,8 @@ export interface RtmpPlayerOptions extends PlayerGateOptions {
   readonly streamId: number;
   readonly output: PlayerOutput;
   readonly chunks: ChunkCache;
+  /** Whether the client takes multitrack tags; if not it gets each one's default track. */
+  readonly multitrack?: boolean;
   /** The live figures (the session's `player` object), updated in place. */
   readonly stats: PlayerStats;
   /** The player fell behind for too long: the caller detaches it and ends the connection. */
@@ -69,8 +71,10 @@ export class RtmpPlayer implements StreamConsumer {
   }
 
   /** Takes one message: send its shared chunks, skip it, or drop the player. */
-  take(msg: MediaMessage): void {
+  take(whole: MediaMessage): void {
     if (this.#done) return;
+    const msg = forConsumer(whole, this.#o.multitrack === true);
+    if (msg === null) return;
     // The first video frame a player decodes is a key frame.
     if (!this.#keyframeSent && msg.kind === "video" && !msg.config && !msg.keyframe) return;
     const out = this.#o.output;

@@ -8,7 +8,8 @@ import { RtmpPublisher } from "../client/publisher.ts";
 import { concatBytes } from "../bytes.ts";
 import { encodeAmf0 } from "../rtmp/amf0.ts";
 import { MessageType } from "../rtmp/messages.ts";
-import type { MediaMessage } from "../stream/media_message.ts";
+import { answerEnhancedCaps } from "../rtmp/enhanced_caps.ts";
+import { forConsumer, type MediaMessage } from "../stream/media_message.ts";
 
 /** One publishing connection to an origin. */
 export interface RelayLink {
@@ -39,17 +40,30 @@ const SET_DATA_FRAME = encodeAmf0(["@setDataFrame"]);
 /** Chunk streams as FFmpeg uses them: metadata and audio 4, video 6. */
 const CSID = { audio: 4, video: 6, data: 4 } as const;
 
+/** What a relay announces: every FourCC we forward, multitrack, ModEx and nanosecond offsets. */
+const RELAY_CAPS = answerEnhancedCaps({
+  fourCcList: ["*"],
+  videoFourCcInfoMap: new Map(),
+  audioFourCcInfoMap: new Map(),
+  capsEx: 0,
+});
+
 /** Connects and publishes with {@linkcode RtmpPublisher}; resolves once publishing. */
 export async function dialRtmp(url: string, options: DialOptions): Promise<RelayLink> {
   const pub = await RtmpPublisher.connect(url, {
     timeoutMs: options.timeoutMs,
     keepControl: false,
     ...(options.caCerts === undefined ? {} : { caCerts: options.caCerts }),
+    enhanced: RELAY_CAPS,
   });
   const ended = pub.ended();
+  // An origin that answered no E-RTMP caps gets each multitrack tag's default track.
+  const multitrack = pub.serverCaps !== null;
   return {
-    send(msg) {
+    send(whole) {
       if (pub.closed) return Promise.reject(new Error("Origin closed the connection"));
+      const msg = forConsumer(whole, multitrack);
+      if (msg === null) return Promise.resolve(0);
       const body = msg.kind === "data" ? concatBytes([SET_DATA_FRAME, msg.body]) : msg.body;
       const type = msg.kind === "data"
         ? MessageType.DataAmf0

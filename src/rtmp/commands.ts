@@ -18,6 +18,7 @@
 import { AmfError, CommandError } from "../errors.ts";
 import { type AmfLimits, decodeAmf0, encodeAmf0 } from "./amf0.ts";
 import type { AmfObject, AmfValue } from "./amf_value.ts";
+import { encodeEnhancedCaps, type EnhancedCaps } from "./enhanced_caps.ts";
 
 /** A NetConnection/NetStream command or reply. */
 export interface Command {
@@ -144,7 +145,8 @@ export function metadataFromDataMessage(values: readonly AmfValue[]): AmfObject 
 
 /**
  * The `_result` of `connect`: fmsVer and capabilities, then a
- * `NetConnection.Connect.Success` info object echoing `objectEncoding` (default 0).
+ * `NetConnection.Connect.Success` info object echoing `objectEncoding` (default 0). With
+ * `enhanced`, the properties also carry the Enhanced RTMP answer (fourCcList, info maps, capsEx).
  *
  * @example
  * ```ts
@@ -153,7 +155,11 @@ export function metadataFromDataMessage(values: readonly AmfValue[]): AmfObject 
  * ```
  */
 export function connectResult(
-  opts: { readonly transactionId: number; readonly objectEncoding?: number },
+  opts: {
+    readonly transactionId: number;
+    readonly objectEncoding?: number;
+    readonly enhanced?: EnhancedCaps;
+  },
 ): Command {
   return {
     name: "_result",
@@ -161,6 +167,7 @@ export function connectResult(
     commandObject: new Map<string, AmfValue>([
       ["fmsVer", "FMS/3,0,1,123"],
       ["capabilities", 31],
+      ...(opts.enhanced === undefined ? [] : encodeEnhancedCaps(opts.enhanced)),
     ]),
     args: [
       new Map<string, AmfValue>([

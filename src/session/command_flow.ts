@@ -16,6 +16,12 @@ import {
   resultNull,
 } from "../rtmp/commands.ts";
 import { commandMessage, splitQuery } from "../rtmp/command_messages.ts";
+import {
+  answerEnhancedCaps,
+  decodeEnhancedCaps,
+  type EnhancedCaps,
+} from "../rtmp/enhanced_caps.ts";
+import type { EnhancedInfo } from "./session_info.ts";
 import { encodeSetPeerBandwidth, encodeU32Message, MessageType } from "../rtmp/messages.ts";
 import type { PlayContext, PlayFlow } from "../play/play_flow.ts";
 import { type PublishContext, PublishFlow, type PublishFlowOptions } from "./publish_flow.ts";
@@ -46,6 +52,7 @@ const HARMLESS_COMMANDS = new Set([
 export class CommandFlow {
   #o: CommandFlowOptions;
   #app: string | null = null;
+  #enhanced: EnhancedCaps | null = null;
   #streams = new Set<number>();
   #nextStreamId = 1;
   #refusedStreams = 0;
@@ -58,6 +65,9 @@ export class CommandFlow {
       return flow.#app;
     },
     hasStream: (id: number) => flow.#streams.has(id),
+    get enhanced() {
+      return flow.#enhanced !== null;
+    },
   }))(this);
 
   /** Creates the flow for one connection. */
@@ -168,6 +178,8 @@ export class CommandFlow {
     const enc = obj.get("objectEncoding");
     const encoder = str("flashVer") ?? str("type") ?? "unknown";
     this.#app = app;
+    this.#enhanced = decodeEnhancedCaps(obj);
+    if (this.#enhanced !== null) this.#o.session.info.enhanced = enhancedInfo(this.#enhanced);
     this.#o.session.update({
       state: "connected",
       app,
@@ -194,6 +206,7 @@ export class CommandFlow {
       connectResult({
         transactionId: cmd.transactionId,
         objectEncoding: typeof enc === "number" ? enc : 0,
+        ...(this.#enhanced === null ? {} : { enhanced: answerEnhancedCaps(this.#enhanced) }),
       }),
     );
     this.#o.log.info("Session {id} connected from {remote}: app {app}, encoder {encoder}", {
@@ -230,4 +243,14 @@ export class CommandFlow {
     if (cmd.transactionId === 0 && (cmd.name === "_result" || cmd.name === "_error")) return;
     this.#o.outbox.send(commandMessage(cmd, streamId));
   }
+}
+
+/** The caps a client announced, as the session info shows them. */
+function enhancedInfo(caps: EnhancedCaps): EnhancedInfo {
+  return {
+    fourCcList: [...caps.fourCcList],
+    videoFourCcInfoMap: Object.fromEntries(caps.videoFourCcInfoMap),
+    audioFourCcInfoMap: Object.fromEntries(caps.audioFourCcInfoMap),
+    capsEx: caps.capsEx,
+  };
 }

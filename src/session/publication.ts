@@ -8,7 +8,18 @@ import { MediaError } from "../errors.ts";
 import type { HealthTracker } from "../health/health_tracker.ts";
 import { parseAudioTag } from "../media/audio_tag.ts";
 import { inbandAvcSize } from "../media/inband_sps.ts";
-import { parseVideoTag } from "../media/video_tag.ts";
+import { parseVideoTag, type VideoTag } from "../media/video_tag.ts";
+import {
+  AudioPacketType,
+  decodeEnhancedTag,
+  defaultTrackTag,
+  encodeEnhancedTag,
+  type EnhancedTag,
+  isEnhancedTag,
+  VideoPacketType,
+} from "../media/enhanced_tag.ts";
+import type { MediaMessage } from "../stream/media_message.ts";
+import { TrackStats } from "./track_stats.ts";
 import { encodeAmf0 } from "../rtmp/amf0.ts";
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
@@ -44,6 +55,7 @@ export class Publication {
   #health: HealthTracker | undefined;
   #firstVideoTs = -1;
   #counts: { dataMessages: number } | undefined;
+  #tracks: TrackStats;
 
   /** Starts a publication. */
   constructor(options: PublicationOptions) {
@@ -53,6 +65,7 @@ export class Publication {
     this.#audio = options.audio;
     this.#health = options.health;
     this.#counts = options.counts;
+    this.#tracks = new TrackStats(options.video, options.audio);
   }
 
   /** `app/name`, the hub key. */
@@ -76,57 +89,74 @@ export class Publication {
   /** Takes one audio message. */
   audio(timestamp: number, body: Uint8Array): void {
     if (body.length === 0) return;
+    // A malformed enhanced header (overrun, ModEx chain, too many tracks) ends the publish.
+    const ex = isEnhancedTag("audio", body) ? decodeEnhancedTag("audio", body) : null;
+    if (ex !== null) this.#tracks.audio(ex);
     let config = false;
+    const facts = ex === null || ex.tracks.some((t) => t.trackId === 0);
     try {
       const tag = parseAudioTag(body);
+      config = tag.kind === "sequence-header";
       const a = this.#audio;
-      if (tag.codec !== null) a.codec = tag.codec;
-      if (tag.config !== null) {
+      if (facts && tag.codec !== null) a.codec = tag.codec;
+      if (facts && tag.config !== null) {
         a.sampleRate = tag.config.sampleRate;
         a.channels = tag.config.channels;
       }
-      if (tag.kind === "frame") {
+      if (facts && tag.kind === "frame") {
         a.frames++;
         this.#health?.audio(timestamp, body.length);
       }
-      config = tag.kind === "sequence-header";
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.stream.publish({ kind: "audio", timestamp, body, keyframe: false, config });
+    this.stream.publish(
+      enhancedMessage({ kind: "audio", timestamp, body, keyframe: false, config }, ex),
+    );
   }
 
   /** Takes one video message. */
   video(timestamp: number, body: Uint8Array): void {
     if (body.length === 0) return;
+    const ex = isEnhancedTag("video", body) ? decodeEnhancedTag("video", body) : null;
+    if (ex !== null) this.#tracks.video(ex, timestamp);
+    // The session's top-level facts follow the default track (track 0); the rest are per track.
+    const facts = ex === null || ex.tracks.some((t) => t.trackId === 0);
     let config = false;
     let keyframe = false;
     try {
       const tag = parseVideoTag(body);
-      const v = this.#video;
-      if (tag.codec !== null) v.codec = tag.codec;
-      if (tag.config !== null) {
-        v.width = tag.config.width;
-        v.height = tag.config.height;
-      }
-      config = tag.kind === "sequence-header";
-      if (tag.kind === "frame") {
-        v.frames++;
-        keyframe = tag.keyframe;
-        if (tag.keyframe) {
-          v.keyframes++;
-          if (v.width === null && v.codec === "h264") {
-            const size = inbandAvcSize(body);
-            if (size !== null) ({ width: v.width, height: v.height } = size);
-          }
-        }
-        this.#countFps(timestamp);
-        this.#health?.video(timestamp, body.length, keyframe);
-      }
+      config = tag.kind === "sequence-header" || tag.kind === "metadata";
+      keyframe = tag.kind === "frame" && tag.keyframe;
+      if (facts) this.#videoFacts(tag, timestamp, body);
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
-    this.stream.publish({ kind: "video", timestamp, body, keyframe, config });
+    const track0 = this.#video.tracks?.find((t) => t.trackId === 0)?.fourcc ?? null;
+    this.stream.publish(
+      enhancedMessage({ kind: "video", timestamp, body, keyframe, config }, ex, track0),
+    );
+  }
+
+  /** Counts a default-track video tag into the session's top-level facts. */
+  #videoFacts(tag: VideoTag, timestamp: number, body: Uint8Array): void {
+    const v = this.#video;
+    if (tag.codec !== null && tag.kind !== "metadata") v.codec = tag.codec;
+    if (tag.config !== null) {
+      v.width = tag.config.width;
+      v.height = tag.config.height;
+    }
+    if (tag.kind !== "frame") return;
+    v.frames++;
+    if (tag.keyframe) {
+      v.keyframes++;
+      if (v.width === null && v.codec === "h264") {
+        const size = inbandAvcSize(body);
+        if (size !== null) ({ width: v.width, height: v.height } = size);
+      }
+    }
+    this.#countFps(timestamp);
+    this.#health?.video(timestamp, body.length, tag.keyframe);
   }
 
   /** What the publication counted. */
@@ -145,4 +175,65 @@ export class Publication {
       this.#video.fps = Math.round(((this.#video.frames - 1) * 1000 / span) * 100) / 100;
     }
   }
+}
+
+/** What each enhanced packet type is to a late joiner: a config kind, or null for media. */
+function configKind(tag: EnhancedTag): string | null {
+  if (tag.command !== null) return null;
+  if (tag.media === "video") {
+    switch (tag.packetType) {
+      case VideoPacketType.SequenceStart:
+      case VideoPacketType.Mpeg2TsSequenceStart:
+        return "seq";
+      case VideoPacketType.Metadata:
+        return "meta";
+      default:
+        return null;
+    }
+  }
+  switch (tag.packetType) {
+    case AudioPacketType.SequenceStart:
+      return "seq";
+    case AudioPacketType.MultichannelConfig:
+      return "channels";
+    default:
+      return null;
+  }
+}
+
+/**
+ * `msg` with what enhanced tags add: whether it is a config (from the packet type, even when
+ * its record does not parse), a config key per packet kind, FourCCs and tracks, and for a
+ * multitrack tag its default track as a plain tag for consumers that do not take multitrack
+ * (`track0`: the FourCC of video track 0, when known).
+ */
+function enhancedMessage(
+  msg: MediaMessage,
+  tag: EnhancedTag | null,
+  track0: string | null = null,
+): MediaMessage {
+  if (tag === null) return msg;
+  const kind = configKind(tag);
+  const out: { -readonly [K in keyof MediaMessage]: MediaMessage[K] } = {
+    ...msg,
+    config: kind !== null,
+  };
+  // The hub's GOP starts at a key frame of the default track: other tracks' key frames (FFmpeg
+  // sends each track's in its own tag) would cut track 0's key frame from the cache.
+  if (tag.multitrack !== null && !tag.tracks.some((t) => t.trackId === 0)) out.keyframe = false;
+  if (kind !== null) {
+    const ids = tag.multitrack === null ? "" : tag.tracks.map((t) => t.trackId).join(",");
+    out.configKey = `${kind}:${tag.tracks.map((t) => t.fourcc).join(",")}:${ids}`;
+    out.keyframe = false;
+  }
+  const fourcc = tag.tracks[0]?.fourcc;
+  if (tag.multitrack === null && kind === "meta" && track0 !== null && fourcc !== track0) {
+    // FFmpeg 8 sends every video track's colour info as a plain tag: to a consumer that
+    // knows only track 0, one of another codec would announce a codec change.
+    out.defaultTrack = null;
+  } else if (tag.multitrack !== null) {
+    const plain = defaultTrackTag(tag);
+    out.defaultTrack = plain === null ? null : { ...out, body: encodeEnhancedTag(plain) };
+  }
+  return out;
 }

@@ -171,6 +171,18 @@ export class SessionRegistry {
     return new Handle(entry, (e, reason) => this.#close(e, reason));
   }
 
+  /**
+   * The live sessions themselves, not copies, with `bitrateKbps` brought up to date: for
+   * metrics, which read a few numbers of each and keep nothing. Callers must not change them.
+   */
+  *live(): IterableIterator<Readonly<SessionInfo>> {
+    const now = this.#clock.now();
+    for (const entry of this.#live.values()) {
+      entry.info.bitrateKbps = entry.meter.kbps(now);
+      yield entry.info;
+    }
+  }
+
   /** The read-only view for the HTTP API. */
   view(): RegistryView {
     return {

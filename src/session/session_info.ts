@@ -19,6 +19,53 @@ export interface VideoInfo {
   /** Coded frames (sequence headers and end-of-sequence do not count). */
   frames: number;
   keyframes: number;
+  /** Per track, once an Enhanced RTMP tag arrived (a plain enhanced tag is track 0). */
+  tracks?: VideoTrackInfo[];
+}
+
+/** HDR and colour facts from an Enhanced RTMP `colorInfo` metadata packet (null: not said). */
+export interface HdrInfo {
+  bitDepth: number | null;
+  /** ISO/IEC 23091-4 codes, e.g. 9 (BT.2020) primaries, 16 (PQ) transfer. */
+  colorPrimaries: number | null;
+  transferCharacteristics: number | null;
+  matrixCoefficients: number | null;
+  /** Content light levels in cd/m². */
+  maxCLL: number | null;
+  maxFALL: number | null;
+}
+
+/** One video track of an Enhanced RTMP publish. */
+export interface VideoTrackInfo {
+  trackId: number;
+  fourcc: string;
+  /** "h264", "h265", "av1", "vp9", "vp8", or null for a FourCC this server does not know. */
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  frames: number;
+  keyframes: number;
+  hdr: HdrInfo | null;
+}
+
+/** One audio track of an Enhanced RTMP publish. */
+export interface AudioTrackInfo {
+  trackId: number;
+  fourcc: string;
+  /** "opus", "flac", "ac-3", "ec-3", "aac", "mp3", or null for an unknown FourCC. */
+  codec: string | null;
+  sampleRate: number | null;
+  channels: number | null;
+  frames: number;
+}
+
+/** What a client announced of Enhanced RTMP in its connect. */
+export interface EnhancedInfo {
+  fourCcList: string[];
+  videoFourCcInfoMap: Record<string, number>;
+  audioFourCcInfoMap: Record<string, number>;
+  capsEx: number;
 }
 
 /** Audio facts, from the sequence header and the frames seen. */
@@ -29,6 +76,8 @@ export interface AudioInfo {
   channels: number | null;
   /** Coded frames (sequence headers do not count). */
   frames: number;
+  /** Per track, once an Enhanced RTMP tag arrived. */
+  tracks?: AudioTrackInfo[];
 }
 
 /** Where a publish is being recorded, and how that is going. */
@@ -139,4 +188,6 @@ export interface SessionInfo {
   players: number;
   /** A publisher's stream health (updated about once a second), or null. */
   health: StreamHealth | null;
+  /** What the client announced of Enhanced RTMP in connect; absent for a legacy client. */
+  enhanced?: EnhancedInfo;
 }

@@ -9,6 +9,9 @@ import type { ConsumerKind, StreamConsumer } from "./consumer.ts";
 import { GopCache } from "./gop_cache.ts";
 import { type MediaMessage, ownedMessage } from "./media_message.ts";
 
+/** Most sequence headers kept per kind (one per Enhanced RTMP track and packet kind). */
+const MAX_CONFIGS = 32;
+
 /** Codec facts the API shows (the publisher's session keeps them up to date). */
 export interface StreamCodecs {
   readonly video: { readonly codec: string | null };
@@ -59,8 +62,8 @@ export class LiveStream {
   readonly startedAt: string;
   #init: LiveStreamInit;
   #metadata: MediaMessage | null = null;
-  #videoConfig: MediaMessage | null = null;
-  #audioConfig: MediaMessage | null = null;
+  /** Sequence headers (and colour metadata) by config key, video before audio. */
+  #configs = { video: new Map<string, MediaMessage>(), audio: new Map<string, MediaMessage>() };
   #gop: GopCache;
   #consumers = new Map<string, StreamConsumer>();
   #ended: string | null = null;
@@ -117,8 +120,7 @@ export class LiveStream {
     }
     const msg = ownedMessage(view);
     if (msg.kind === "data") this.#metadata = msg;
-    else if (msg.config && msg.kind === "video") this.#videoConfig = msg;
-    else if (msg.config && msg.kind === "audio") this.#audioConfig = msg;
+    else if (msg.config) this.#keepConfig(msg, this.#configs[msg.kind]);
     else this.#gop.push(msg);
     for (const c of this.#consumers.values()) this.#give(c, msg);
   }
@@ -143,11 +145,18 @@ export class LiveStream {
    */
   startMessages(): MediaMessage[] {
     const out: MediaMessage[] = [];
-    for (const m of [this.#metadata, this.#videoConfig, this.#audioConfig]) {
-      if (m !== null) out.push(m);
-    }
+    if (this.#metadata !== null) out.push(this.#metadata);
+    out.push(...this.#configs.video.values(), ...this.#configs.audio.values());
     out.push(...this.#gop.messages);
     return out;
+  }
+
+  /** Keeps a config message under its key (the newest replaces); at most 32 keys per kind. */
+  #keepConfig(msg: MediaMessage, configs: Map<string, MediaMessage>): void {
+    const key = msg.configKey ?? msg.kind;
+    configs.delete(key);
+    configs.set(key, msg);
+    if (configs.size > MAX_CONFIGS) configs.delete(configs.keys().next().value!);
   }
 
   /** Detaches a consumer (it is not told anything). */

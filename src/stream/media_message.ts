@@ -21,6 +21,16 @@ export interface MediaMessage {
   readonly keyframe: boolean;
   /** A sequence header (decoder configuration), sent before anything else to a new consumer. */
   readonly config: boolean;
+  /**
+   * Which configuration a config message replaces (e.g. one per Enhanced RTMP track); absent:
+   * the one of its kind.
+   */
+  readonly configKey?: string;
+  /**
+   * What a consumer that does not take multitrack gets instead (the default track as a plain
+   * tag), null for nothing; absent when the message is not multitrack.
+   */
+  readonly defaultTrack?: MediaMessage | null;
 }
 
 /**
@@ -38,5 +48,25 @@ export interface MediaMessage {
  * ```
  */
 export function ownedMessage(msg: MediaMessage): MediaMessage {
-  return { ...msg, body: msg.body.slice() };
+  const owned = { ...msg, body: msg.body.slice() };
+  if (msg.defaultTrack) owned.defaultTrack = ownedMessage(msg.defaultTrack);
+  return owned;
+}
+
+/**
+ * What a consumer gets of `msg`: the message itself, or, when the consumer does not take
+ * multitrack, its default track (null: nothing).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { forConsumer } from "./media_message.ts";
+ *
+ * const msg = { kind: "video" as const, timestamp: 0, body: new Uint8Array(1), keyframe: false, config: false, defaultTrack: null };
+ * assert.equal(forConsumer(msg, false), null);
+ * assert.equal(forConsumer(msg, true), msg);
+ * ```
+ */
+export function forConsumer(msg: MediaMessage, multitrack: boolean): MediaMessage | null {
+  return multitrack || msg.defaultTrack === undefined ? msg : msg.defaultTrack;
 }

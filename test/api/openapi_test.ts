@@ -67,7 +67,7 @@ function setup() {
   });
   open().close("Client closed the connection");
   const metrics = new ServerMetrics({
-    sessions: () => registry.view().list(),
+    sessions: () => registry.live(),
     streams: () => hub.list(),
     totals,
     maxStreams: 10,
@@ -235,7 +235,7 @@ Deno.test("GET /docs is a reference page whose script comes from this server, no
   const script = new TextEncoder().encode("window.Scalar = {};");
   const app = createApp({ list: () => [], get: () => undefined, drop: () => false }, {
     token: TOKEN,
-    docsScript: script,
+    docsScript: () => script,
   });
   const res = await app.request("/docs");
   assert.equal(res.status, 200);

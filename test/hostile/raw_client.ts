@@ -26,6 +26,8 @@ export interface RawClientOptions {
   readonly read?: ReadMode;
   /** How the chunk writer behaves (e.g. not repeating extended timestamps). */
   readonly writer?: ChunkWriterOptions;
+  /** Keep a copy of every audio and video message received (default false). */
+  readonly keepMedia?: boolean;
 }
 
 /** Options for {@linkcode RawClient.startPublish}. */
@@ -55,6 +57,8 @@ export class RawClient {
   readonly readsAll: boolean;
   /** Audio and video messages received (a player's media). */
   readonly received: { video: number; audio: number } = { video: 0, audio: 0 };
+  /** The audio and video messages received, when opened with `keepMedia`. */
+  readonly media: { type: number; timestamp: number; body: Uint8Array }[] = [];
   /** Message stream id from the last createStream `_result`. */
   streamId = 0;
   #conn: Deno.Conn;
@@ -66,6 +70,7 @@ export class RawClient {
   #serverClosed = false;
   #closedByUs = false;
   #waiters = new Set<() => void>();
+  #keepMedia: boolean;
 
   private constructor(conn: Deno.Conn, options: RawClientOptions) {
     const read = options.read ?? "all";
@@ -73,6 +78,7 @@ export class RawClient {
     this.writer = new ChunkWriter(options.writer);
     this.port = (conn.localAddr as Deno.NetAddr).port;
     this.readsAll = read === "all";
+    this.#keepMedia = options.keepMedia ?? false;
     this.#reading = read === "none" ? Promise.resolve() : this.#readLoop(read);
   }
 
@@ -310,6 +316,10 @@ export class RawClient {
     const onMessage = (rec: MessageRecord, body: Uint8Array) => {
       if (rec.type === MessageType.Video) this.received.video++;
       if (rec.type === MessageType.Audio) this.received.audio++;
+      const isMedia = rec.type === MessageType.Video || rec.type === MessageType.Audio;
+      if (this.#keepMedia && isMedia) {
+        this.media.push({ type: rec.type, timestamp: rec.timestamp, body: body.slice() });
+      }
       if (rec.type !== MessageType.CommandAmf0) return;
       try {
         this.commands.push(decodeCommand(body, 20));

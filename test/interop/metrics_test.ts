@@ -73,7 +73,8 @@ Deno.test({
         const m = await scrape(s);
         return (value(m, "rtmp_edge_frames_received_total", { kind: "video_inter" }) ?? 0) >
             firstFrames &&
-          (value(m, "rtmp_edge_stream_bitrate_bits_per_second", { name: "watched" }) ?? 0) > 0;
+          (value(m, "rtmp_edge_stream_bitrate_bits_per_second", { name: "watched" }) ?? 0) > 0 &&
+          [0, 1, 2].includes(value(m, "rtmp_edge_stream_health", { name: "watched" }) ?? -1);
       }, 20_000);
     } finally {
       const out = await finish(ffmpeg);

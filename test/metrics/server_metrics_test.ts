@@ -19,7 +19,7 @@ function setup(opts: { maxStreams?: number; loop?: LoopMonitor; clock?: FakeCloc
   });
   const hub = new StreamHub();
   const metrics = new ServerMetrics({
-    sessions: () => registry.view().list(),
+    sessions: () => registry.live(),
     streams: () => hub.list(),
     totals,
     maxStreams: opts.maxStreams ?? 10,
@@ -151,13 +151,17 @@ Deno.test("a live stream's series exist while it is live and vanish when it ends
   let m = await t.scrape();
   assert.equal(value(m, "rtmp_edge_stream_fps", { app: "live", name: "cam" }), 30);
   assert.equal(value(m, "rtmp_edge_stream_bitrate_bits_per_second", { name: "cam" }), 0);
-  assert.deepEqual(series(m, "rtmp_edge_stream_health").map((s) => s.value), [0, 0, 0]);
+  assert.deepEqual(series(m, "rtmp_edge_stream_health"), []);
   h.info.health = { ...emptyFigures(), status: "bad", bitrate1s: 2_500_000, fps: 12 };
   m = await t.scrape();
   assert.equal(value(m, "rtmp_edge_stream_bitrate_bits_per_second", { name: "cam" }), 2_500_000);
   assert.equal(value(m, "rtmp_edge_stream_fps", { name: "cam" }), 12);
-  assert.equal(value(m, "rtmp_edge_stream_health", { name: "cam", status: "bad" }), 1);
-  assert.equal(value(m, "rtmp_edge_stream_health", { name: "cam", status: "good" }), 0);
+  assert.deepEqual(series(m, "rtmp_edge_stream_health"), [
+    { labels: { app: "live", name: "cam" }, value: 2 },
+  ]);
+  h.info.health = { ...h.info.health, status: "warning" };
+  m = await t.scrape();
+  assert.equal(value(m, "rtmp_edge_stream_health", { name: "cam" }), 1);
   assert.equal(value(m, "rtmp_edge_streams"), 1);
   t.hub.release(stream, "Unpublished");
   h.close("Client closed the connection");
@@ -170,10 +174,12 @@ Deno.test("a live stream's series exist while it is live and vanish when it ends
 
 Deno.test("per-stream series stop at maxStreams streams", async () => {
   using t = disposable(setup({ maxStreams: 3 }));
-  for (let i = 0; i < 5; i++) t.publish(`s${i}`);
+  for (let i = 0; i < 5; i++) {
+    t.publish(`s${i}`).h.info.health = { ...emptyFigures(), status: "good" };
+  }
   const m = await t.scrape();
   assert.equal(series(m, "rtmp_edge_stream_bitrate_bits_per_second").length, 3);
-  assert.equal(series(m, "rtmp_edge_stream_health").length, 9);
+  assert.equal(series(m, "rtmp_edge_stream_health").length, 3);
   assert.equal(value(m, "rtmp_edge_streams"), 5);
 });
 
