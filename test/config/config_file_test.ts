@@ -349,3 +349,24 @@ Deno.test("README documents every config file key and app key", async () => {
     assert.ok(readme.includes(`| \`${key}\``), `README has a row for ${key}`);
   }
 });
+
+Deno.test("settings that are off by default take a number or a string in the file", () => {
+  const read = files({
+    "c.toml": [
+      "rtmps_port = 1936",
+      'tls_cert = "/tls/cert.pem"',
+      'tls_key = "/tls/key.pem"',
+      'publish_auth = "webhook"',
+      'on_publish = "https://auth.example/publish"',
+      'edge_id = "edge-7"',
+    ].join("\n"),
+  });
+  const c = config(parse(["--config", "c.toml"], {}, read));
+  assert.equal(c.rtmpsPort, 1936);
+  assert.equal(c.tlsCert, "/tls/cert.pem");
+  assert.equal(c.publishAuth, "webhook");
+  assert.equal(rulesFor(c, "any").onPublish, "https://auth.example/publish");
+  assert.equal(c.edgeId, "edge-7");
+  const bad = files({ "c.toml": 'rtmps_port = "many"' });
+  assert.match(error(parse(["--config", "c.toml"], {}, bad)), /^c\.toml: rtmps_port: expected /);
+});
