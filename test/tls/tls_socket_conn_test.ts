@@ -38,6 +38,26 @@ async function readAtLeast(conn: { read(p: Uint8Array): Promise<number | null> }
   return out;
 }
 
+/**
+ * Writes 64 KiB blocks with `write` until the writer stalls (nothing more goes out for
+ * 300 ms). The loop ends when the connection closes: await `done` after closing it.
+ */
+async function floodUntilStalled(write: (block: Uint8Array) => Promise<number>) {
+  const block = new Uint8Array(64 * 1024);
+  let sent = 0;
+  const done = (async () => {
+    try {
+      for (;;) sent += await write(block);
+    } catch { /* closed at the end of the test */ }
+  })();
+  let last = -1;
+  while (sent !== last) {
+    last = sent;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { sent: () => sent, done };
+}
+
 Deno.test({
   name: "TlsSocketConn carries bytes both ways and tells the TLS version",
   ignore: noOpenssl,
@@ -72,31 +92,24 @@ Deno.test({
     const { client, server } = await pair(pki);
     try {
       await Promise.all([server.handshake(), client.handshake()]);
-      const block = new Uint8Array(64 * 1024);
-      let sent = 0;
-      const flood = (async () => {
-        try {
-          for (;;) sent += await client.write(block);
-        } catch { /* closed at the end of the test */ }
-      })();
       // The sender stalls once the server's queue and the socket buffers are full.
-      let last = -1;
-      while (sent !== last) {
-        last = sent;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      assert.ok(sent > HIGH_WATER, `only ${sent} bytes went out`);
+      const flood = await floodUntilStalled((b) => client.write(b));
+      const stalled = flood.sent();
+      assert.ok(stalled > HIGH_WATER, `only ${stalled} bytes went out`);
       assert.ok(
         server.queuedBytes < HIGH_WATER + 64 * 1024,
         `${server.queuedBytes} bytes queued, bound ${HIGH_WATER}`,
       );
       // Reading lets the sender go on: more than the queue and the socket buffers held arrives.
-      const more = 4 * last;
+      const more = 4 * stalled;
       assert.equal((await readAtLeast(server, more)).length >= more, true);
-      assert.ok(sent >= more, `the sender went on once the server read (${sent} bytes)`);
+      assert.ok(
+        flood.sent() >= more,
+        `the sender went on once the server read (${flood.sent()} bytes)`,
+      );
       client.close();
       server.close();
-      await flood;
+      await flood.done;
     } finally {
       try {
         client.close();
@@ -155,22 +168,13 @@ Deno.test({
     const { client, server } = await pair(pki);
     try {
       await Promise.all([server.handshake(), client.handshake()]);
-      let written = 0;
-      const flood = (async () => {
-        try {
-          for (;;) written += await server.write(new Uint8Array(64 * 1024));
-        } catch { /* closed at the end of the test */ }
-      })();
-      let last = -1;
-      while (written !== last) {
-        last = written;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      const flood = await floodUntilStalled((b) => server.write(b));
       // What the socket buffers hold, a few MiB: not everything the loop would have written.
+      const written = flood.sent();
       assert.ok(written < 64 * 1024 * 1024, `${written} bytes taken without a reader`);
       client.close();
       server.close();
-      await flood;
+      await flood.done;
     } finally {
       try {
         client.close();
