@@ -16,7 +16,14 @@ import {
 } from "../media/enhanced_tag.ts";
 import { parseVideoTag } from "../media/video_tag.ts";
 import { vp9KeyFrameSize } from "../media/vp9.ts";
-import type { AudioInfo, AudioTrackInfo, VideoInfo, VideoTrackInfo } from "./session_info.ts";
+import {
+  type AudioInfo,
+  type AudioTrackInfo,
+  newAudioInfo,
+  newVideoInfo,
+  type VideoInfo,
+  type VideoTrackInfo,
+} from "./session_info.ts";
 
 const VIDEO_CODECS: Record<string, string> = {
   avc1: "h264",
@@ -105,17 +112,7 @@ export class TrackStats {
     const tracks = this.#video.tracks ??= [];
     let info = tracks.find((t) => t.trackId === trackId);
     if (info === undefined) {
-      info = {
-        trackId,
-        fourcc,
-        codec: null,
-        width: null,
-        height: null,
-        fps: null,
-        frames: 0,
-        keyframes: 0,
-        hdr: null,
-      };
+      info = { trackId, fourcc, ...newVideoInfo(), hdr: null };
       tracks.push(info);
     }
     info.fourcc = fourcc;
@@ -127,7 +124,7 @@ export class TrackStats {
     const tracks = this.#audio.tracks ??= [];
     let info = tracks.find((t) => t.trackId === trackId);
     if (info === undefined) {
-      info = { trackId, fourcc, codec: null, sampleRate: null, channels: null, frames: 0 };
+      info = { trackId, fourcc, ...newAudioInfo() };
       tracks.push(info);
     }
     info.fourcc = fourcc;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { EnhancedTag } from "../../src/media/enhanced_tag.ts";
 import { encodeAmf0 } from "../../src/rtmp/amf0.ts";
 import { Publication } from "../../src/session/publication.ts";
-import type { AudioInfo, VideoInfo } from "../../src/session/session_info.ts";
+import { newAudioInfo, newVideoInfo } from "../../src/session/session_info.ts";
 import { LiveStream } from "../../src/stream/live_stream.ts";
 import { forConsumer, type MediaMessage } from "../../src/stream/media_message.ts";
 import { b, OPUS_HEAD, tag } from "../ertmp/vectors.ts";
@@ -19,15 +19,8 @@ function video(t: Partial<EnhancedTag> & Pick<EnhancedTag, "tracks">): Uint8Arra
 }
 
 function setup() {
-  const v: VideoInfo = {
-    codec: null,
-    width: null,
-    height: null,
-    fps: null,
-    frames: 0,
-    keyframes: 0,
-  };
-  const a: AudioInfo = { codec: null, sampleRate: null, channels: null, frames: 0 };
+  const v = newVideoInfo();
+  const a = newAudioInfo();
   const stream = new LiveStream({
     key: "live/mt",
     app: "live",
