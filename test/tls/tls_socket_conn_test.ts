@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { missing } from "../interop/harness.ts";
 import { ServerTls } from "../../src/tls/server_tls.ts";
 import { readPemPair } from "../../src/tls/tls_files.ts";
-import { HIGH_WATER, type TlsSocketConn } from "../../src/tls/tls_socket_conn.ts";
+import { HIGH_WATER, type TlsInfo, type TlsSocketConn } from "../../src/tls/tls_socket_conn.ts";
 import { haveOpenssl, makeTestPki, type TestPki } from "./test_ca.ts";
 
 const noOpenssl = missing("openssl", haveOpenssl());
@@ -20,6 +20,26 @@ async function pair(pki: TestPki) {
   const server: TlsSocketConn = tls.wrap(await accepted);
   listener.close();
   return { client, server };
+}
+
+/**
+ * Runs `fn` on a client and a `TlsSocketConn` that finished their handshake (the server's
+ * TLS info passed along), then closes both ends (closing twice is fine).
+ */
+async function withPair(
+  fn: (client: Deno.TlsConn, server: TlsSocketConn, info: TlsInfo) => Promise<void>,
+) {
+  await using pki = await makeTestPki();
+  const { client, server } = await pair(pki);
+  try {
+    const [info] = await Promise.all([server.handshake(), client.handshake()]);
+    await fn(client, server, info);
+  } finally {
+    try {
+      client.close();
+    } catch { /* closed */ }
+    server.close();
+  }
 }
 
 async function readAtLeast(conn: { read(p: Uint8Array): Promise<number | null> }, n: number) {
@@ -62,10 +82,7 @@ Deno.test({
   name: "TlsSocketConn carries bytes both ways and tells the TLS version",
   ignore: noOpenssl,
   async fn() {
-    await using pki = await makeTestPki();
-    const { client, server } = await pair(pki);
-    try {
-      const [info] = await Promise.all([server.handshake(), client.handshake()]);
+    await withPair(async (client, server, info) => {
       assert.equal(info.version, "TLSv1.3");
       const up = crypto.getRandomValues(new Uint8Array(60_000));
       const writing = (async () => {
@@ -77,10 +94,7 @@ Deno.test({
       const down = new TextEncoder().encode("S0S1S2 would go here");
       assert.equal(await server.write(down), down.length);
       assert.deepEqual(await readAtLeast(client, down.length), down);
-    } finally {
-      client.close();
-      server.close();
-    }
+    });
   },
 });
 
@@ -88,10 +102,7 @@ Deno.test({
   name: "TlsSocketConn stops reading the socket past its high-water mark when nobody reads",
   ignore: noOpenssl,
   async fn() {
-    await using pki = await makeTestPki();
-    const { client, server } = await pair(pki);
-    try {
-      await Promise.all([server.handshake(), client.handshake()]);
+    await withPair(async (client, server) => {
       // The sender stalls once the server's queue and the socket buffers are full.
       const flood = await floodUntilStalled((b) => client.write(b));
       const stalled = flood.sent();
@@ -110,12 +121,7 @@ Deno.test({
       client.close();
       server.close();
       await flood.done;
-    } finally {
-      try {
-        client.close();
-      } catch { /* closed */ }
-      server.close();
-    }
+    });
   },
 });
 
@@ -164,10 +170,7 @@ Deno.test({
   name: "TlsSocketConn.write() waits for a peer that does not read instead of buffering",
   ignore: noOpenssl,
   async fn() {
-    await using pki = await makeTestPki();
-    const { client, server } = await pair(pki);
-    try {
-      await Promise.all([server.handshake(), client.handshake()]);
+    await withPair(async (client, server) => {
       const flood = await floodUntilStalled((b) => server.write(b));
       // What the socket buffers hold, a few MiB: not everything the loop would have written.
       const written = flood.sent();
@@ -175,11 +178,6 @@ Deno.test({
       client.close();
       server.close();
       await flood.done;
-    } finally {
-      try {
-        client.close();
-      } catch { /* closed */ }
-      server.close();
-    }
+    });
   },
 });
