@@ -35,29 +35,20 @@ export interface HdrInfo {
   maxFALL: number | null;
 }
 
-/** One video track of an Enhanced RTMP publish. */
-export interface VideoTrackInfo {
+/**
+ * One video track of an Enhanced RTMP publish: the video facts of that track (codec null for
+ * a FourCC this server does not know), with its id, FourCC and HDR facts.
+ */
+export interface VideoTrackInfo extends Omit<VideoInfo, "tracks"> {
   trackId: number;
   fourcc: string;
-  /** "h264", "h265", "av1", "vp9", "vp8", or null for a FourCC this server does not know. */
-  codec: string | null;
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  frames: number;
-  keyframes: number;
   hdr: HdrInfo | null;
 }
 
-/** One audio track of an Enhanced RTMP publish. */
-export interface AudioTrackInfo {
+/** One audio track of an Enhanced RTMP publish (codec null for an unknown FourCC). */
+export interface AudioTrackInfo extends Omit<AudioInfo, "tracks"> {
   trackId: number;
   fourcc: string;
-  /** "opus", "flac", "ac-3", "ec-3", "aac", "mp3", or null for an unknown FourCC. */
-  codec: string | null;
-  sampleRate: number | null;
-  channels: number | null;
-  frames: number;
 }
 
 /** What a client announced of Enhanced RTMP in its connect. */
