@@ -19,7 +19,7 @@
 import { MediaError } from "../errors.ts";
 import { parseAudioSpecificConfig } from "./aac.ts";
 import { skipModEx, u24At, u32At } from "./bit_reader.ts";
-import { AudioPacketType } from "./enhanced_tag.ts";
+import { AudioPacketType, fourccNumber } from "./enhanced_tag.ts";
 import { readEnhancedTrack } from "./enhanced_track.ts";
 
 /** What an audio tag carries. */
@@ -194,6 +194,14 @@ function fourccCodec(fourcc: number): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * The stream format of an enhanced audio sequence start of `fourcc` (e.g. "Opus"), null for
+ * a FourCC without one. Throws {@linkcode MediaError} on a malformed payload.
+ */
+export function enhancedAudioConfig(fourcc: string, payload: Uint8Array): AudioConfig | null {
+  return fourccConfig(fourccNumber(fourcc), payload);
 }
 
 function fourccConfig(fourcc: number, payload: Uint8Array): AudioConfig | null {

@@ -24,7 +24,7 @@ import { MediaError } from "../errors.ts";
 import { av1Level, av1ProfileName, parseAv1CodecConfig } from "./av1.ts";
 import { avcProfileName, parseAvcDecoderConfig } from "./avc.ts";
 import { skipModEx } from "./bit_reader.ts";
-import { VideoPacketType } from "./enhanced_tag.ts";
+import { fourccNumber, VideoPacketType } from "./enhanced_tag.ts";
 import { readEnhancedTrack } from "./enhanced_track.ts";
 import { hevcProfileName, parseHevcDecoderConfig } from "./hevc.ts";
 
@@ -197,6 +197,14 @@ function fourccCodec(fourcc: number): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * The picture facts of an enhanced video sequence start of `fourcc` (e.g. "hvc1"), null for
+ * a FourCC without them. Throws {@linkcode MediaError} on a malformed record.
+ */
+export function enhancedVideoConfig(fourcc: string, record: Uint8Array): VideoConfig | null {
+  return fourccConfig(fourccNumber(fourcc), record);
 }
 
 function fourccConfig(fourcc: number, record: Uint8Array): VideoConfig | null {
