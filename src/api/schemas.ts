@@ -43,16 +43,29 @@ const HdrSchema = z.strictObject({
   maxFALL: z.number().nullable(),
 }).openapi("HdrInfo");
 
-/** One video track of an Enhanced RTMP publish. */
-const VideoTrackSchema = z.strictObject({
-  trackId: z.number().int(),
-  fourcc: z.string().openapi({ example: "hvc1" }),
+/** What the session and each of its tracks know of the video. */
+const videoFields = {
   codec: z.string().nullable(),
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   fps: z.number().nullable(),
   frames: z.number().int(),
   keyframes: z.number().int(),
+};
+
+/** What the session and each of its tracks know of the audio. */
+const audioFields = {
+  codec: z.string().nullable(),
+  sampleRate: z.number().nullable(),
+  channels: z.number().int().nullable(),
+  frames: z.number().int(),
+};
+
+/** One video track of an Enhanced RTMP publish. */
+const VideoTrackSchema = z.strictObject({
+  trackId: z.number().int(),
+  fourcc: z.string().openapi({ example: "hvc1" }),
+  ...videoFields,
   hdr: HdrSchema.nullable(),
 }).openapi("VideoTrackInfo");
 
@@ -60,27 +73,16 @@ const VideoTrackSchema = z.strictObject({
 const AudioTrackSchema = z.strictObject({
   trackId: z.number().int(),
   fourcc: z.string().openapi({ example: "Opus" }),
-  codec: z.string().nullable(),
-  sampleRate: z.number().nullable(),
-  channels: z.number().int().nullable(),
-  frames: z.number().int(),
+  ...audioFields,
 }).openapi("AudioTrackInfo");
 
 const VideoSchema = z.strictObject({
-  codec: z.string().nullable(),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-  fps: z.number().nullable(),
-  frames: z.number().int(),
-  keyframes: z.number().int(),
+  ...videoFields,
   tracks: z.array(VideoTrackSchema).optional(),
 }).openapi("VideoInfo");
 
 const AudioSchema = z.strictObject({
-  codec: z.string().nullable(),
-  sampleRate: z.number().nullable(),
-  channels: z.number().int().nullable(),
-  frames: z.number().int(),
+  ...audioFields,
   tracks: z.array(AudioTrackSchema).optional(),
 }).openapi("AudioInfo");
 

@@ -42,12 +42,18 @@ export interface ClusterOptions {
   /** A holder silent this long loses its name to a new publish (0: never). */
   readonly takeoverAfterMs: number;
   readonly log: Logger;
-  /** Heartbeat period in ms (default 1 000); entries live five of these. */
+  /**
+   * Heartbeat period in ms (default {@linkcode HEARTBEAT_MS}); entries live
+   * {@linkcode TTL_HEARTBEATS} of these.
+   */
   readonly heartbeatMs?: number;
 }
 
 /** The state before the first answer from Redis. */
 const CONNECTING = "Connecting to Redis";
+
+/** The default heartbeat period in ms. */
+export const HEARTBEAT_MS = 1_000;
 
 /** Entries live this many heartbeats without a refresh. */
 export const TTL_HEARTBEATS = 4;
@@ -69,7 +75,7 @@ export class Cluster {
 
   /** Starts the heartbeat. */
   start(): void {
-    const every = this.#o.heartbeatMs ?? 1_000;
+    const every = this.#o.heartbeatMs ?? HEARTBEAT_MS;
     this.#timer = setInterval(() => void this.heartbeat(), every);
   }
 

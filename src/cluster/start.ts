@@ -4,42 +4,27 @@
  * @module
  */
 
-import type { Logger } from "@logtape/logtape";
-import { Cluster, type LocalStream, TTL_HEARTBEATS } from "./cluster.ts";
+import { Cluster, type ClusterOptions, HEARTBEAT_MS, TTL_HEARTBEATS } from "./cluster.ts";
 import { connectRedisStore } from "./store.ts";
 
-/** Options for {@linkcode startCluster}. */
-export interface StartClusterOptions {
+/** Options for {@linkcode startCluster}: the cluster's, with Redis's address instead of a store. */
+export type StartClusterOptions = Omit<ClusterOptions, "store"> & {
   /** `redis://…` (never logged: it may hold a password). */
   readonly url: string;
-  readonly edgeId: string;
-  readonly local: () => LocalStream[];
-  readonly dropLocal: (key: string, sessionId: string | null, reason: string) => boolean;
-  readonly takeoverAfterMs: number;
-  readonly log: Logger;
-  /** Heartbeat period in ms (default 1 000); entries live {@linkcode TTL_HEARTBEATS} of these. */
-  readonly heartbeatMs?: number;
-}
+};
 
 /** Connects to Redis in the background and starts the heartbeat. */
 export function startCluster(o: StartClusterOptions): Cluster {
-  const heartbeatMs = o.heartbeatMs ?? 1_000;
+  const { url, ...options } = o;
+  const heartbeatMs = o.heartbeatMs ?? HEARTBEAT_MS;
   let cluster: Cluster | null = null;
   const store = connectRedisStore({
-    url: o.url,
+    url,
     ttlMs: heartbeatMs * TTL_HEARTBEATS,
     onDrop: (n) => cluster?.onDrop(n),
     onConnection: (e) => cluster?.connection(e),
   });
-  cluster = new Cluster({
-    store,
-    edgeId: o.edgeId,
-    local: o.local,
-    dropLocal: o.dropLocal,
-    takeoverAfterMs: o.takeoverAfterMs,
-    log: o.log,
-    heartbeatMs,
-  });
+  cluster = new Cluster({ ...options, store, heartbeatMs });
   cluster.start();
   o.log.info("Cluster: edge {edge}, entries live {ttl} ms without a heartbeat", {
     edge: o.edgeId,

@@ -59,6 +59,13 @@ export interface PlayHookRequest {
   readonly edgeId: string;
 }
 
+/** The stream fields both hook requests carry, in their JSON order. */
+function streamFields(
+  req: PublishRequest | PlayRequest,
+): Pick<PlayHookRequest, "app" | "name" | "key" | "clientIp" | "tcUrl"> {
+  return { app: req.app, name: req.name, key: req.query, clientIp: req.clientIp, tcUrl: req.tcUrl };
+}
+
 /** One webhook authorizer; {@linkcode WebhookAuth.close} cancels what is still asked. */
 export class WebhookAuth implements AsyncDisposable {
   #o: WebhookAuthOptions;
@@ -83,48 +90,39 @@ export class WebhookAuth implements AsyncDisposable {
   readonly play: PlayAuthorizer = (req: PlayRequest) => this.#track(this.#decidePlay(req));
 
   async #decidePublish(req: PublishRequest): Promise<PublishDecision> {
-    const body: PublishHookRequest = {
+    const out = await this.#ask({
       action: "publish",
-      app: req.app,
-      name: req.name,
-      key: req.query,
-      clientIp: req.clientIp,
-      tcUrl: req.tcUrl,
+      ...streamFields(req),
       sessionId: req.sessionId,
       edgeId: this.#o.edgeId,
-    };
-    const out = await this.#post(body);
-    if (out.kind === "refused") return { allow: false, reason: out.reason };
-    if (out.kind === "failed") return this.#failed("publish", req.sessionId, out.reason);
+    });
+    if ("allow" in out) return out;
     const decoded = decodePublishAnswer(out.text);
     if ("error" in decoded) return this.#failed("publish", req.sessionId, decoded.error);
     return { allow: true, ...decoded.answer };
   }
 
   async #decidePlay(req: PlayRequest): Promise<PlayDecision> {
-    const body: PlayHookRequest = {
+    const out = await this.#ask({
       action: "play",
-      app: req.app,
-      name: req.name,
-      key: req.query,
-      clientIp: req.clientIp,
-      tcUrl: req.tcUrl,
+      ...streamFields(req),
       sessionId: req.sessionId,
       protocol: req.protocol,
       edgeId: this.#o.edgeId,
-    };
-    const out = await this.#post(body);
-    if (out.kind === "refused") return { allow: false, reason: out.reason };
-    if (out.kind === "failed") return this.#failed("play", req.sessionId, out.reason);
-    return { allow: true };
+    });
+    return "allow" in out ? out : { allow: true };
   }
 
-  #post(body: PublishHookRequest | PlayHookRequest) {
-    return postJson(this.#o.url, body, {
+  /** POSTs a hook request: the decision if the hook refused or failed, else its 2xx answer. */
+  async #ask(body: PublishHookRequest | PlayHookRequest): Promise<PlayDecision | { text: string }> {
+    const out = await postJson(this.#o.url, body, {
       timeoutMs: this.#o.timeoutMs,
       signal: this.#stop.signal,
       ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
     });
+    if (out.kind === "refused") return { allow: false, reason: out.reason };
+    if (out.kind === "failed") return this.#failed(body.action, body.sessionId, out.reason);
+    return { text: out.text };
   }
 
   /** A hook that did not decide: refuse, or allow with a warning under fail-open. */

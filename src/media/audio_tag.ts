@@ -19,6 +19,7 @@
 import { MediaError } from "../errors.ts";
 import { parseAudioSpecificConfig } from "./aac.ts";
 import { skipModEx, u24At, u32At } from "./bit_reader.ts";
+import { AudioPacketType, fourccNumber } from "./enhanced_tag.ts";
 import { readEnhancedTrack } from "./enhanced_track.ts";
 
 /** What an audio tag carries. */
@@ -65,16 +66,6 @@ const FLAG_RATES: readonly number[] = [5512, 11025, 22050, 44100];
 
 const FORMAT_AAC = 10;
 const FORMAT_EX = 9;
-
-/** Enhanced RTMP AudioPacketType. */
-const PacketType = {
-  SequenceStart: 0,
-  CodedFrames: 1,
-  SequenceEnd: 2,
-  MultichannelConfig: 4,
-  Multitrack: 5,
-  ModEx: 7,
-} as const;
 
 /** FourCCs as big-endian u32. */
 const FOURCC_OPUS = 0x4f707573; // "Opus"
@@ -163,23 +154,23 @@ function mp3HeaderConfig(body: Uint8Array): AudioConfig | null {
 function parseEnhanced(body: Uint8Array, b0: number): AudioTag {
   let packetType = b0 & 0x0f;
   let at = 1;
-  while (packetType === PacketType.ModEx) {
+  while (packetType === AudioPacketType.ModEx) {
     at = skipModEx(body, at, "Audio");
     packetType = (body[at - 1] ?? 0) & 0x0f;
   }
-  const track = readEnhancedTrack(body, at, packetType, PacketType.Multitrack, "audio");
+  const track = readEnhancedTrack(body, at, packetType, AudioPacketType.Multitrack, "audio");
   packetType = track.packetType;
   at = track.at;
   const { end, fourcc } = track;
   const codec = fourccCodec(fourcc);
   switch (packetType) {
-    case PacketType.SequenceStart:
+    case AudioPacketType.SequenceStart:
       return {
         codec,
         kind: "sequence-header",
         config: fourccConfig(fourcc, body.subarray(at, end)),
       };
-    case PacketType.CodedFrames:
+    case AudioPacketType.CodedFrames:
       return { codec, kind: "frame", config: null };
     default: // SequenceEnd, MultichannelConfig, reserved
       return { codec, kind: "other", config: null };
@@ -203,6 +194,14 @@ function fourccCodec(fourcc: number): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * The stream format of an enhanced audio sequence start of `fourcc` (e.g. "Opus"), null for
+ * a FourCC without one. Throws {@linkcode MediaError} on a malformed payload.
+ */
+export function enhancedAudioConfig(fourcc: string, payload: Uint8Array): AudioConfig | null {
+  return fourccConfig(fourccNumber(fourcc), payload);
 }
 
 function fourccConfig(fourcc: number, payload: Uint8Array): AudioConfig | null {

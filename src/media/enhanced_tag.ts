@@ -101,6 +101,15 @@ export function nanoOffset(tag: EnhancedTag): number {
   return (m.data[0]! << 16) | (m.data[1]! << 8) | m.data[2]!;
 }
 
+/**
+ * A FourCC as a big-endian u32; its characters are bytes, as {@linkcode decodeEnhancedTag}
+ * makes them.
+ */
+export function fourccNumber(fourcc: string): number {
+  return ((fourcc.charCodeAt(0) << 24) | (fourcc.charCodeAt(1) << 16) |
+    (fourcc.charCodeAt(2) << 8) | fourcc.charCodeAt(3)) >>> 0;
+}
+
 function fourccAt(body: Uint8Array, at: number): string {
   return String.fromCharCode(body[at]!, body[at + 1]!, body[at + 2]!, body[at + 3]!);
 }

@@ -24,6 +24,7 @@ import { MediaError } from "../errors.ts";
 import { av1Level, av1ProfileName, parseAv1CodecConfig } from "./av1.ts";
 import { avcProfileName, parseAvcDecoderConfig } from "./avc.ts";
 import { skipModEx } from "./bit_reader.ts";
+import { fourccNumber, VideoPacketType } from "./enhanced_tag.ts";
 import { readEnhancedTrack } from "./enhanced_track.ts";
 import { hevcProfileName, parseHevcDecoderConfig } from "./hevc.ts";
 
@@ -75,18 +76,6 @@ const CODEC_HEVC = 12;
 const FRAME_KEY = 1;
 const FRAME_GENERATED_KEY = 4;
 const FRAME_COMMAND = 5;
-
-/** Enhanced RTMP VideoPacketType. */
-const PacketType = {
-  SequenceStart: 0,
-  CodedFrames: 1,
-  SequenceEnd: 2,
-  CodedFramesX: 3,
-  Metadata: 4,
-  Mpeg2TsSequenceStart: 5,
-  Multitrack: 6,
-  ModEx: 7,
-} as const;
 
 /** FourCCs as big-endian u32. */
 const FOURCC_AVC1 = 0x61766331;
@@ -151,42 +140,42 @@ function parseEnhanced(body: Uint8Array, b0: number): VideoTag {
   const frameType = (b0 >> 4) & 0x07;
   let packetType = b0 & 0x0f;
   let at = 1;
-  while (packetType === PacketType.ModEx) {
+  while (packetType === VideoPacketType.ModEx) {
     at = skipModEx(body, at, "Video");
     packetType = (body[at - 1] ?? 0) & 0x0f;
   }
-  if (frameType === FRAME_COMMAND && packetType !== PacketType.Metadata) {
+  if (frameType === FRAME_COMMAND && packetType !== VideoPacketType.Metadata) {
     if (at >= body.length) throw new MediaError(`Video command tag ends at byte ${at}`);
     return { codec: null, keyframe: false, kind: "other", config: null };
   }
-  const track = readEnhancedTrack(body, at, packetType, PacketType.Multitrack, "video");
+  const track = readEnhancedTrack(body, at, packetType, VideoPacketType.Multitrack, "video");
   packetType = track.packetType;
   at = track.at;
   const { end, fourcc } = track;
   const codec = fourccCodec(fourcc);
   const keyframe = frameType === FRAME_KEY || frameType === FRAME_GENERATED_KEY;
   switch (packetType) {
-    case PacketType.SequenceStart:
+    case VideoPacketType.SequenceStart:
       return {
         codec,
         keyframe,
         kind: "sequence-header",
         config: fourccConfig(fourcc, body.subarray(at, end)),
       };
-    case PacketType.CodedFrames:
+    case VideoPacketType.CodedFrames:
       if ((fourcc === FOURCC_AVC1 || fourcc === FOURCC_HVC1) && at + 3 > end) {
         throw new MediaError(
           `Enhanced video coded frames lack a composition time: ${end - at} of 3 bytes`,
         );
       }
       return { codec, keyframe, kind: "frame", config: null };
-    case PacketType.CodedFramesX:
+    case VideoPacketType.CodedFramesX:
       return { codec, keyframe, kind: "frame", config: null };
-    case PacketType.SequenceEnd:
+    case VideoPacketType.SequenceEnd:
       return { codec, keyframe, kind: "end-of-sequence", config: null };
-    case PacketType.Metadata:
+    case VideoPacketType.Metadata:
       return { codec, keyframe: false, kind: "metadata", config: null };
-    case PacketType.Mpeg2TsSequenceStart:
+    case VideoPacketType.Mpeg2TsSequenceStart:
       return { codec, keyframe, kind: "sequence-header", config: null };
     default:
       return { codec, keyframe, kind: "other", config: null };
@@ -208,6 +197,14 @@ function fourccCodec(fourcc: number): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * The picture facts of an enhanced video sequence start of `fourcc` (e.g. "hvc1"), null for
+ * a FourCC without them. Throws {@linkcode MediaError} on a malformed record.
+ */
+export function enhancedVideoConfig(fourcc: string, record: Uint8Array): VideoConfig | null {
+  return fourccConfig(fourccNumber(fourcc), record);
 }
 
 function fourccConfig(fourcc: number, record: Uint8Array): VideoConfig | null {

@@ -84,12 +84,7 @@ export class ServerMetrics implements Disposable {
 
   /** The metrics in the Prometheus text format, read now. */
   async scrape(): Promise<string> {
-    this.#snapshot = takeSnapshot({
-      sessions: this.#o.sessions(),
-      streams: this.#o.streams(),
-      totals: this.#o.totals,
-      maxStreams: this.#o.maxStreams,
-    });
+    this.#snapshot = this.#take();
     try {
       return await this.registry.metrics();
     } finally {
@@ -104,8 +99,13 @@ export class ServerMetrics implements Disposable {
     this.#loopWatch = null;
   }
 
+  /** The scrape's snapshot, or a fresh one when a metric is read outside a scrape. */
   #snap(): MetricsSnapshot {
-    return this.#snapshot ?? takeSnapshot({
+    return this.#snapshot ?? this.#take();
+  }
+
+  #take(): MetricsSnapshot {
+    return takeSnapshot({
       sessions: this.#o.sessions(),
       streams: this.#o.streams(),
       totals: this.#o.totals,
@@ -114,37 +114,40 @@ export class ServerMetrics implements Disposable {
   }
 
   #gauge(name: string, help: string, labelNames: string[], rows: (s: MetricsSnapshot) => Rows) {
-    const snap = () => this.#snap();
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [labels, v] of rows(snap())) this.set(labels, v);
-      },
-    });
+    new Gauge(this.#options(name, help, labelNames, rows, (m: Gauge, l, v) => m.set(l, v)));
   }
 
   #counter(name: string, help: string, labelNames: string[], rows: (s: MetricsSnapshot) => Rows) {
+    new Counter(this.#options(name, help, labelNames, rows, (m: Counter, l, v) => m.inc(l, v)));
+  }
+
+  /** A metric on this registry whose `collect` resets it and puts every row of the snapshot. */
+  #options<M extends Gauge | Counter>(
+    name: string,
+    help: string,
+    labelNames: string[],
+    rows: (s: MetricsSnapshot) => Rows,
+    put: (metric: M, labels: Labels, value: number) => void,
+  ) {
     const snap = () => this.#snap();
-    new Counter({
+    return {
       name,
       help,
       labelNames,
       registers: [this.registry],
-      collect() {
+      collect(this: M) {
         this.reset();
-        for (const [labels, v] of rows(snap())) this.inc(labels, v);
+        for (const [labels, v] of rows(snap())) put(this, labels, v);
       },
-    });
+    };
   }
 
   #define(): void {
     const totals = this.#o.totals;
     const g = this.#gauge.bind(this);
     const c = this.#counter.bind(this);
+    const total = (name: string, help: string, value: (s: MetricsSnapshot) => number) =>
+      c(name, help, [], (s) => one(value(s)));
     g("rtmp_edge_sessions", "Open sessions by state, role and protocol", [
       "state",
       "role",
@@ -158,27 +161,26 @@ export class ServerMetrics implements Disposable {
       "rtmp_edge_connections_total",
       "Sessions opened, by protocol",
       ["protocol"],
-      (s) => mapRows(s.connections, (protocol) => ({ protocol })),
+      (s) => keyed("protocol", s.connections),
     );
-    c("rtmp_edge_publishes_started_total", "Publishes started", [], (s) => one(s.publishesStarted));
+    total("rtmp_edge_publishes_started_total", "Publishes started", (s) => s.publishesStarted);
     c(
       "rtmp_edge_publishes_ended_total",
       "Publishes ended, by close reason",
       ["reason"],
-      () => mapRows(totals.publishesEnded.entries(), (reason) => ({ reason })),
+      () => keyed("reason", totals.publishesEnded.entries()),
     );
-    c("rtmp_edge_plays_started_total", "Plays started", [], (s) => one(s.playsStarted));
+    total("rtmp_edge_plays_started_total", "Plays started", (s) => s.playsStarted);
     c(
       "rtmp_edge_plays_ended_total",
       "Plays ended, by close reason",
       ["reason"],
-      () => mapRows(totals.playsEnded.entries(), (reason) => ({ reason })),
+      () => keyed("reason", totals.playsEnded.entries()),
     );
-    c(
+    total(
       "rtmp_edge_received_bytes_total",
       "Bytes received from clients",
-      [],
-      (s) => one(s.traffic.bytesIn),
+      (s) => s.traffic.bytesIn,
     );
     c("rtmp_edge_sent_bytes_total", "Media bytes sent, by consumer", ["to"], (s) => [
       [{ to: "player" }, s.traffic.bytesToPlayers],
@@ -196,61 +198,52 @@ export class ServerMetrics implements Disposable {
       "rtmp_edge_protocol_errors_total",
       "Sessions ended by a protocol or parser error, by kind",
       ["kind"],
-      () => mapRows(totals.protocolErrors.entries(), (kind) => ({ kind })),
+      () => keyed("kind", totals.protocolErrors.entries()),
     );
     c(
       "rtmp_edge_limit_trips_total",
       "Limits tripped (refused connections, closed sessions), by limit",
       ["limit"],
-      () => mapRows(totals.limitTrips.entries(), (limit) => ({ limit })),
+      () => keyed("limit", totals.limitTrips.entries()),
     );
     g(
       "rtmp_edge_relays",
       "Relays to origins, by state",
       ["state"],
-      (s) => mapRows(s.relays, (state) => ({ state })),
+      (s) => keyed("state", s.relays),
     );
-    c(
-      "rtmp_edge_relay_reconnects_total",
-      "Relay reconnects",
-      [],
-      (s) => one(s.traffic.relayReconnects),
-    );
-    c(
+    total("rtmp_edge_relay_reconnects_total", "Relay reconnects", (s) => s.traffic.relayReconnects);
+    total(
       "rtmp_edge_player_skipped_frames_total",
       "Frames players skipped to catch up",
-      [],
-      (s) => one(s.traffic.playerFramesSkipped),
+      (s) => s.traffic.playerFramesSkipped,
     );
-    c(
+    total(
       "rtmp_edge_player_skip_episodes_total",
       "Times a player started skipping",
-      [],
-      (s) => one(s.traffic.playerSkipEpisodes),
+      (s) => s.traffic.playerSkipEpisodes,
     );
     c(
       "rtmp_edge_consumer_drops_total",
       "Consumers cut off for not keeping up, by kind",
       ["kind"],
-      () => mapRows(totals.consumerDrops.entries(), (kind) => ({ kind })),
+      () => keyed("kind", totals.consumerDrops.entries()),
     );
     g(
       "rtmp_edge_recordings",
       "Recordings of open sessions, by state",
       ["state"],
-      (s) => mapRows(s.recordings, (state) => ({ state })),
+      (s) => keyed("state", s.recordings),
     );
-    c(
+    total(
       "rtmp_edge_recording_bytes_total",
       "Bytes written to recordings",
-      [],
-      (s) => one(s.traffic.recordingBytes),
+      (s) => s.traffic.recordingBytes,
     );
-    c(
+    total(
       "rtmp_edge_recording_failures_total",
       "Recordings that failed",
-      [],
-      (s) => one(s.recordingFailures),
+      (s) => s.recordingFailures,
     );
     this.#defineProcess();
     this.#defineStreams();
@@ -316,6 +309,11 @@ export class ServerMetrics implements Disposable {
 
 function one(v: number): Rows {
   return [[{}, v]];
+}
+
+/** One series per entry, its key as the value of `label`. */
+function* keyed(label: string, entries: Iterable<[string, number]>): Rows {
+  for (const [k, v] of entries) yield [{ [label]: k }, v];
 }
 
 function* mapRows(entries: Iterable<[string, number]>, labels: (key: string) => Labels): Rows {

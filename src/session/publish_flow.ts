@@ -10,9 +10,7 @@ import { notifyPublishEnd } from "./publish_events.ts";
 import { PublishGate } from "./publish_gate.ts";
 import type { HookEventSink } from "../hooks/events.ts";
 import type { Clock } from "../clock.ts";
-import { HealthTracker } from "../health/health_tracker.ts";
-import type { HealthStatus } from "../health/stream_health.ts";
-import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from "../health/thresholds.ts";
+import type { HealthThresholds } from "../health/thresholds.ts";
 import type { MessageRecord } from "../parser/types.ts";
 import type { Recording, RecordingFactory } from "../record/recording.ts";
 import { RecordingConsumer } from "../record/recording_consumer.ts";
@@ -26,6 +24,7 @@ import type { LiveStream } from "../stream/live_stream.ts";
 import type { AppPolicies } from "./app_policy.ts";
 import type { Outbox } from "./outbox.ts";
 import { Publication } from "./publication.ts";
+import { PublishHealth } from "./publish_health.ts";
 import {
   openPublishRecording,
   type RecordErrorPolicy,
@@ -67,7 +66,7 @@ export interface PublishFlowOptions {
   readonly dropSession?: (id: string, reason: string) => boolean;
   /** Each app's rules (takeover, record dir), asked once per publish; they win over the above. */
   readonly policy?: AppPolicies;
-  /** Levels of a publish's health (default {@linkcode DEFAULT_HEALTH_THRESHOLDS}). */
+  /** Levels of a publish's health (default `DEFAULT_HEALTH_THRESHOLDS`). */
   readonly health?: HealthThresholds;
   /**
    * Asked after the hub's claim, before Publish.Start: the cluster's claim of the name across
@@ -103,7 +102,7 @@ export class PublishFlow {
   #stopping = false;
   #publications = new Map<number, Publication>();
   #recordings = new Map<number, Recording>();
-  #health = new Map<number, { tracker: HealthTracker; status: HealthStatus }>();
+  #health = new Map<number, PublishHealth>();
   #refusal: string | null = null;
   /** The authorizer's questions, or null when anyone may publish. */
   #gate: PublishGate | null;
@@ -149,24 +148,14 @@ export class PublishFlow {
   }
 
   /** Puts the health of the publication on `streamId` into the session; logs a status change. */
-  #reportHealth(streamId: number, h: { tracker: HealthTracker; status: HealthStatus }): void {
-    const health = h.tracker.report();
+  #reportHealth(streamId: number, h: PublishHealth): void {
     const session = this.#o.session;
-    session.info.health = health;
-    if (health.status === h.status) return;
     const pub = this.#publications.get(streamId);
-    const props = {
+    session.info.health = h.report(this.#o.log, {
       id: session.id,
       app: pub?.stream.app ?? session.info.app,
       name: pub?.stream.name ?? session.info.streamName,
-      from: h.status,
-      status: health.status,
-      reason: health.reasons.join("; "),
-    };
-    h.status = health.status;
-    const message = "Session {id} health {from} -> {status}: {reason}";
-    if (health.status === "good") this.#o.log.info("Session {id} health {from} -> {status}", props);
-    else this.#o.log.warning(message, props);
+    });
   }
 
   /**
@@ -379,12 +368,9 @@ export class PublishFlow {
       );
     }
     this.#refusal = null;
-    const health = new HealthTracker({
-      clock: this.#o.clock,
-      thresholds: this.#o.health ?? DEFAULT_HEALTH_THRESHOLDS,
-    });
-    this.#health.set(streamId, { tracker: health, status: "good" });
-    session.info.health = health.report();
+    const health = new PublishHealth(this.#o.clock, this.#o.health);
+    this.#health.set(streamId, health);
+    session.info.health = health.tracker.report();
     this.#started.set(streamId, startedAt.getTime());
     this.#publications.set(
       streamId,
@@ -393,7 +379,7 @@ export class PublishFlow {
         video: session.info.video,
         audio: session.info.audio,
         stream,
-        health,
+        health: health.tracker,
         counts: session.info,
       }),
     );

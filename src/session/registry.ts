@@ -5,7 +5,7 @@
 
 import type { Clock } from "../clock.ts";
 import { BitrateMeter } from "./bitrate.ts";
-import type { SessionInfo } from "./session_info.ts";
+import { newAudioInfo, newVideoInfo, type SessionInfo } from "./session_info.ts";
 
 /** Fields a connection may set through {@linkcode SessionHandle.update}. */
 export type SessionPatch = Partial<
@@ -155,8 +155,8 @@ export class SessionRegistry {
       closeReason: null,
       bytesIn: 0,
       bitrateKbps: 0,
-      video: { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 },
-      audio: { codec: null, sampleRate: null, channels: null, frames: 0 },
+      video: newVideoInfo(),
+      audio: newAudioInfo(),
       recording: null,
       dataMessages: 0,
       unknownCommands: 0,

@@ -35,29 +35,20 @@ export interface HdrInfo {
   maxFALL: number | null;
 }
 
-/** One video track of an Enhanced RTMP publish. */
-export interface VideoTrackInfo {
+/**
+ * One video track of an Enhanced RTMP publish: the video facts of that track (codec null for
+ * a FourCC this server does not know), with its id, FourCC and HDR facts.
+ */
+export interface VideoTrackInfo extends Omit<VideoInfo, "tracks"> {
   trackId: number;
   fourcc: string;
-  /** "h264", "h265", "av1", "vp9", "vp8", or null for a FourCC this server does not know. */
-  codec: string | null;
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  frames: number;
-  keyframes: number;
   hdr: HdrInfo | null;
 }
 
-/** One audio track of an Enhanced RTMP publish. */
-export interface AudioTrackInfo {
+/** One audio track of an Enhanced RTMP publish (codec null for an unknown FourCC). */
+export interface AudioTrackInfo extends Omit<AudioInfo, "tracks"> {
   trackId: number;
   fourcc: string;
-  /** "opus", "flac", "ac-3", "ec-3", "aac", "mp3", or null for an unknown FourCC. */
-  codec: string | null;
-  sampleRate: number | null;
-  channels: number | null;
-  frames: number;
 }
 
 /** What a client announced of Enhanced RTMP in its connect. */
@@ -134,6 +125,16 @@ export function newPlayerStats(key: string): PlayerStats {
     queuedBytes: 0,
     lagMs: 0,
   };
+}
+
+/** Video facts before any video arrived. */
+export function newVideoInfo(): VideoInfo {
+  return { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 };
+}
+
+/** Audio facts before any audio arrived. */
+export function newAudioInfo(): AudioInfo {
+  return { codec: null, sampleRate: null, channels: null, frames: 0 };
 }
 
 /** One relay of a publish to an origin (`--push`). */

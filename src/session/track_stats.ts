@@ -6,17 +6,19 @@
  */
 
 import { MediaError } from "../errors.ts";
-import { parseAudioTag } from "../media/audio_tag.ts";
+import { enhancedAudioConfig } from "../media/audio_tag.ts";
 import { parseColorInfo } from "../media/color_info.ts";
-import {
-  AudioPacketType,
-  encodeEnhancedTag,
-  type EnhancedTag,
-  VideoPacketType,
-} from "../media/enhanced_tag.ts";
-import { parseVideoTag } from "../media/video_tag.ts";
+import { AudioPacketType, type EnhancedTag, VideoPacketType } from "../media/enhanced_tag.ts";
+import { enhancedVideoConfig } from "../media/video_tag.ts";
 import { vp9KeyFrameSize } from "../media/vp9.ts";
-import type { AudioInfo, AudioTrackInfo, VideoInfo, VideoTrackInfo } from "./session_info.ts";
+import {
+  type AudioInfo,
+  type AudioTrackInfo,
+  newAudioInfo,
+  newVideoInfo,
+  type VideoInfo,
+  type VideoTrackInfo,
+} from "./session_info.ts";
 
 const VIDEO_CODECS: Record<string, string> = {
   avc1: "h264",
@@ -62,10 +64,9 @@ export class TrackStats {
       const info = this.#videoTrack(t.trackId, t.fourcc);
       switch (tag.packetType) {
         case VideoPacketType.SequenceStart: {
-          const config = configOf(() =>
-            parseVideoTag(encodeEnhancedTag({ ...tag, multitrack: null, modEx: [], tracks: [t] }))
-              .config
-          );
+          // A command frame (type 5) carries no configuration, as parseVideoTag() has it.
+          if (tag.frameType === 5) break;
+          const config = configOf(() => enhancedVideoConfig(t.fourcc, t.payload));
           if (config !== null) ({ width: info.width, height: info.height } = config);
           break;
         }
@@ -92,10 +93,7 @@ export class TrackStats {
       if (tag.packetType === AudioPacketType.CodedFrames) {
         if (t.payload.length > 0) info.frames++;
       } else if (tag.packetType === AudioPacketType.SequenceStart) {
-        const config = configOf(() =>
-          parseAudioTag(encodeEnhancedTag({ ...tag, multitrack: null, modEx: [], tracks: [t] }))
-            .config
-        );
+        const config = configOf(() => enhancedAudioConfig(t.fourcc, t.payload));
         if (config !== null) ({ sampleRate: info.sampleRate, channels: info.channels } = config);
       }
     }
@@ -105,17 +103,7 @@ export class TrackStats {
     const tracks = this.#video.tracks ??= [];
     let info = tracks.find((t) => t.trackId === trackId);
     if (info === undefined) {
-      info = {
-        trackId,
-        fourcc,
-        codec: null,
-        width: null,
-        height: null,
-        fps: null,
-        frames: 0,
-        keyframes: 0,
-        hdr: null,
-      };
+      info = { trackId, fourcc, ...newVideoInfo(), hdr: null };
       tracks.push(info);
     }
     info.fourcc = fourcc;
@@ -127,7 +115,7 @@ export class TrackStats {
     const tracks = this.#audio.tracks ??= [];
     let info = tracks.find((t) => t.trackId === trackId);
     if (info === undefined) {
-      info = { trackId, fourcc, codec: null, sampleRate: null, channels: null, frames: 0 };
+      info = { trackId, fourcc, ...newAudioInfo() };
       tracks.push(info);
     }
     info.fourcc = fourcc;

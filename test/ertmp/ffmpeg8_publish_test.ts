@@ -7,29 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import { testServer, until } from "../interop/harness.ts";
+import { recordings, testServer, until } from "../interop/harness.ts";
 import { nodeAv, nodeAvError, type StreamPackets } from "./node_av.ts";
 
 const loadError = await nodeAvError();
 /** CI installs node-av from npm on first use: there, a load failure fails the tests. */
 const skip = loadError !== null && Deno.env.get("CI") !== "true";
 if (skip) console.warn(`\n!!! SKIPPED: node-av (FFmpeg 8) does not load: ${loadError} !!!\n`);
-
-/** The finished recordings under `dir`, once no `.part` is left. */
-async function flvFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  let parts = 0;
-  const walk = async (d: string) => {
-    for await (const e of Deno.readDir(d)) {
-      const p = `${d}/${e.name}`;
-      if (e.isDirectory) await walk(p);
-      else if (e.name.endsWith(".flv")) out.push(p);
-      else if (e.name.endsWith(".part")) parts++;
-    }
-  };
-  await walk(dir);
-  return parts === 0 ? out : [];
-}
 
 /** Packets per stream as [count, hashes] for comparing two reads. */
 function shape(streams: StreamPackets[]): { codec?: number; hashes: string[] }[] {
@@ -88,8 +72,8 @@ for (const c of CASES) {
     let recA: string[] = [];
     let recB: string[] = [];
     await until(async () => {
-      recA = await flvFiles(a.recordDir);
-      recB = await flvFiles(b.recordDir);
+      recA = await recordings(a.recordDir, 0);
+      recB = await recordings(b.recordDir, 0);
       return recA.length === 1 && recB.length === 1;
     }, 30_000);
     const recordedA = await nodeAv("read.ts", [recA[0]!]);
@@ -179,7 +163,7 @@ Deno.test({
     nodeAv("read.ts", [url]),
   ]);
   let rec: string[] = [];
-  await until(async () => (rec = await flvFiles(a.recordDir)).length === 1, 30_000);
+  await until(async () => (rec = await recordings(a.recordDir, 0)).length === 1, 30_000);
   const recorded = await nodeAv("read.ts", [rec[0]!]);
   console.log(
     `late join: published ${published.map((p) => p.packets)}, recorded ${

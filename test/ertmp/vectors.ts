@@ -7,9 +7,11 @@
 import { encodeEnhancedTag, type EnhancedTag } from "../../src/media/enhanced_tag.ts";
 import { encodeAmf0 } from "../../src/rtmp/amf0.ts";
 
-const b = (...xs: number[]) => new Uint8Array(xs);
+/** Bytes from numbers. */
+export const b = (...xs: number[]): Uint8Array => new Uint8Array(xs);
 
-function tag(t: Partial<EnhancedTag> & Pick<EnhancedTag, "media" | "tracks">): Uint8Array {
+/** One enhanced tag: a coded frame (packet type 1) of one track unless told otherwise. */
+export function tag(t: Partial<EnhancedTag> & Pick<EnhancedTag, "media" | "tracks">): Uint8Array {
   return encodeEnhancedTag({
     frameType: t.media === "video" ? 1 : 0,
     packetType: 1,
@@ -20,7 +22,8 @@ function tag(t: Partial<EnhancedTag> & Pick<EnhancedTag, "media" | "tracks">): U
   });
 }
 
-const OPUS_HEAD = b(
+/** OpusHead: 2 channels, 48 kHz. */
+export const OPUS_HEAD: Uint8Array = b(
   0x4f,
   0x70,
   0x75,

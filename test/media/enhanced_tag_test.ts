@@ -5,6 +5,7 @@ import {
   defaultTrackTag,
   encodeEnhancedTag,
   type EnhancedTag,
+  fourccNumber,
   isEnhancedTag,
   nanoOffset,
 } from "../../src/media/enhanced_tag.ts";
@@ -307,4 +308,11 @@ Deno.test("encodeEnhancedTag() refuses a bad FourCC and two tracks in a plain ta
     () => encodeEnhancedTag({ ...t, tracks: [t.tracks[0]!, t.tracks[0]!] }),
     /cannot carry 2 tracks/,
   );
+});
+
+Deno.test("fourccNumber() is the FourCC's bytes as a big-endian u32", () => {
+  assert.equal(fourccNumber("hvc1"), 0x68766331);
+  assert.equal(fourccNumber("Opus"), 0x4f707573);
+  // bytes above 0x7f, as decodeEnhancedTag() reads any FourCC
+  assert.equal(fourccNumber("\xff\x00\x80\x01"), 0xff008001);
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { loadWasmParser } from "../../src/parser/wasm_parser.ts";
 import { encodeU32Message, MessageType } from "../../src/rtmp/messages.ts";
-import { ChunkWriter } from "../../src/rtmp/chunk_writer.ts";
+import { ChunkWriter, type OutgoingMessage } from "../../src/rtmp/chunk_writer.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 /** OS pages (4 KiB) of `mem` holding any non-zero byte: what a session has touched. */
 function touchedPages(mem: Uint8Array): number {
@@ -18,28 +19,18 @@ Deno.test("wasm parser touches about its largest message of memory, not its hist
   using parser = make();
   const memory = new Uint8Array(parser.writable().buffer);
   const before = touchedPages(memory);
-  const writer = new ChunkWriter({ chunkSize: 128 });
-  const parts: Uint8Array[] = [
-    writer.encode({
-      type: MessageType.SetChunkSize,
-      csid: 2,
-      streamId: 0,
-      timestamp: 0,
-      body: encodeU32Message(4096),
-    }),
-  ];
-  writer.chunkSize = 4096;
   // About 1 Mbit/s for 10 s: 30 video frames a second (a 40 KB key frame every 60), audio
   // between them; bodies filled with non-zero bytes so touched pages show.
+  const sent: OutgoingMessage[] = [];
   let largest = 0;
   for (let i = 0; i < 300; i++) {
     const size = i % 60 === 0 ? 40_000 : 3_000 + (i * 7919) % 2_000;
     largest = Math.max(largest, size);
     const ts = Math.round(i * 33.3);
-    parts.push(writer.encode({ type: 9, csid: 6, streamId: 1, timestamp: ts, body: fill(size) }));
-    parts.push(writer.encode({ type: 8, csid: 4, streamId: 1, timestamp: ts, body: fill(400) }));
+    sent.push({ type: 9, csid: 6, streamId: 1, timestamp: ts, body: fill(size) });
+    sent.push({ type: 8, csid: 4, streamId: 1, timestamp: ts, body: fill(400) });
   }
-  const stream = concat(parts);
+  const stream = chunkStream(sent);
   let messages = 0;
   // Reads of up to 3 000 bytes, splitting chunks anywhere (a few KB per 20 ms tick).
   for (let o = 0, k = 0; o < stream.length; k++) {
@@ -63,24 +54,16 @@ Deno.test("wasm parser touches a few arena pages for full reads of multi-chunk m
   const make = await loadWasmParser();
   using parser = make();
   const memory = new Uint8Array(parser.writable().buffer);
-  const writer = new ChunkWriter({ chunkSize: 128 });
-  const parts: Uint8Array[] = [
-    writer.encode({
-      type: MessageType.SetChunkSize,
-      csid: 2,
-      streamId: 0,
-      timestamp: 0,
-      body: encodeU32Message(4096),
-    }),
-  ];
-  writer.chunkSize = 4096;
   // 5 KB frames: each spans two chunks, so each is reassembled in the arena.
-  for (let i = 0; i < 200; i++) {
-    parts.push(
-      writer.encode({ type: 9, csid: 6, streamId: 1, timestamp: i * 33, body: fill(5000) }),
-    );
-  }
-  const stream = concat(parts);
+  const stream = chunkStream(
+    Array.from({ length: 200 }, (_, i) => ({
+      type: 9,
+      csid: 6,
+      streamId: 1,
+      timestamp: i * 33,
+      body: fill(5000),
+    })),
+  );
   const before = touchedPages(memory);
   let messages = 0;
   for (let o = 0; o < stream.length;) {
@@ -103,14 +86,21 @@ function fill(n: number): Uint8Array {
   return new Uint8Array(n).fill(0x5a);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+/** Set Chunk Size 4096, then `messages` in chunks of 4096 bytes. */
+function chunkStream(messages: readonly OutgoingMessage[]): Uint8Array {
+  const writer = new ChunkWriter({ chunkSize: 128 });
+  const parts = [
+    writer.encode({
+      type: MessageType.SetChunkSize,
+      csid: 2,
+      streamId: 0,
+      timestamp: 0,
+      body: encodeU32Message(4096),
+    }),
+  ];
+  writer.chunkSize = 4096;
+  for (const m of messages) parts.push(writer.encode(m));
+  return concatBytes(parts);
 }
 
 Deno.test("wasm parser memory starts small and grows for a large message", async () => {

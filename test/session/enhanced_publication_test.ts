@@ -5,60 +5,22 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeEnhancedTag, type EnhancedTag } from "../../src/media/enhanced_tag.ts";
+import type { EnhancedTag } from "../../src/media/enhanced_tag.ts";
 import { encodeAmf0 } from "../../src/rtmp/amf0.ts";
 import { Publication } from "../../src/session/publication.ts";
-import type { AudioInfo, VideoInfo } from "../../src/session/session_info.ts";
+import { newAudioInfo, newVideoInfo } from "../../src/session/session_info.ts";
 import { LiveStream } from "../../src/stream/live_stream.ts";
 import { forConsumer, type MediaMessage } from "../../src/stream/media_message.ts";
+import { b, OPUS_HEAD, tag } from "../ertmp/vectors.ts";
 
-const b = (...xs: number[]) => new Uint8Array(xs);
-
+/** A video tag, a coded frame with composition time (packet type 3) unless told otherwise. */
 function video(t: Partial<EnhancedTag> & Pick<EnhancedTag, "tracks">): Uint8Array {
-  return encodeEnhancedTag({
-    media: "video",
-    frameType: 1,
-    packetType: 3,
-    multitrack: null,
-    modEx: [],
-    command: null,
-    ...t,
-  });
+  return tag({ media: "video", packetType: 3, ...t });
 }
 
-/** OpusHead: 2 channels, 48 kHz. */
-const OPUS_HEAD = b(
-  0x4f,
-  0x70,
-  0x75,
-  0x73,
-  0x48,
-  0x65,
-  0x61,
-  0x64,
-  1,
-  2,
-  0,
-  0,
-  0x80,
-  0xbb,
-  0,
-  0,
-  0,
-  0,
-  0,
-);
-
 function setup() {
-  const v: VideoInfo = {
-    codec: null,
-    width: null,
-    height: null,
-    fps: null,
-    frames: 0,
-    keyframes: 0,
-  };
-  const a: AudioInfo = { codec: null, sampleRate: null, channels: null, frames: 0 };
+  const v = newVideoInfo();
+  const a = newAudioInfo();
   const stream = new LiveStream({
     key: "live/mt",
     app: "live",
@@ -85,13 +47,9 @@ function publishAll(pub: Publication) {
   );
   pub.audio(
     0,
-    encodeEnhancedTag({
+    tag({
       media: "audio",
-      frameType: 0,
       packetType: 0,
-      multitrack: null,
-      modEx: [],
-      command: null,
       tracks: [{ trackId: 0, fourcc: "Opus", payload: OPUS_HEAD }],
     }),
   );

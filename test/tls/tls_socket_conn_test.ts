@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { missing } from "../interop/harness.ts";
 import { ServerTls } from "../../src/tls/server_tls.ts";
 import { readPemPair } from "../../src/tls/tls_files.ts";
-import { HIGH_WATER, type TlsSocketConn } from "../../src/tls/tls_socket_conn.ts";
+import { HIGH_WATER, type TlsInfo, type TlsSocketConn } from "../../src/tls/tls_socket_conn.ts";
 import { haveOpenssl, makeTestPki, type TestPki } from "./test_ca.ts";
 
 const noOpenssl = missing("openssl", haveOpenssl());
@@ -22,6 +22,26 @@ async function pair(pki: TestPki) {
   return { client, server };
 }
 
+/**
+ * Runs `fn` on a client and a `TlsSocketConn` that finished their handshake (the server's
+ * TLS info passed along), then closes both ends (closing twice is fine).
+ */
+async function withPair(
+  fn: (client: Deno.TlsConn, server: TlsSocketConn, info: TlsInfo) => Promise<void>,
+) {
+  await using pki = await makeTestPki();
+  const { client, server } = await pair(pki);
+  try {
+    const [info] = await Promise.all([server.handshake(), client.handshake()]);
+    await fn(client, server, info);
+  } finally {
+    try {
+      client.close();
+    } catch { /* closed */ }
+    server.close();
+  }
+}
+
 async function readAtLeast(conn: { read(p: Uint8Array): Promise<number | null> }, n: number) {
   const chunks: Uint8Array[] = [];
   let have = 0;
@@ -38,14 +58,31 @@ async function readAtLeast(conn: { read(p: Uint8Array): Promise<number | null> }
   return out;
 }
 
+/**
+ * Writes 64 KiB blocks with `write` until the writer stalls (nothing more goes out for
+ * 300 ms). The loop ends when the connection closes: await `done` after closing it.
+ */
+async function floodUntilStalled(write: (block: Uint8Array) => Promise<number>) {
+  const block = new Uint8Array(64 * 1024);
+  let sent = 0;
+  const done = (async () => {
+    try {
+      for (;;) sent += await write(block);
+    } catch { /* closed at the end of the test */ }
+  })();
+  let last = -1;
+  while (sent !== last) {
+    last = sent;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { sent: () => sent, done };
+}
+
 Deno.test({
   name: "TlsSocketConn carries bytes both ways and tells the TLS version",
   ignore: noOpenssl,
   async fn() {
-    await using pki = await makeTestPki();
-    const { client, server } = await pair(pki);
-    try {
-      const [info] = await Promise.all([server.handshake(), client.handshake()]);
+    await withPair(async (client, server, info) => {
       assert.equal(info.version, "TLSv1.3");
       const up = crypto.getRandomValues(new Uint8Array(60_000));
       const writing = (async () => {
@@ -57,10 +94,7 @@ Deno.test({
       const down = new TextEncoder().encode("S0S1S2 would go here");
       assert.equal(await server.write(down), down.length);
       assert.deepEqual(await readAtLeast(client, down.length), down);
-    } finally {
-      client.close();
-      server.close();
-    }
+    });
   },
 });
 
@@ -68,41 +102,26 @@ Deno.test({
   name: "TlsSocketConn stops reading the socket past its high-water mark when nobody reads",
   ignore: noOpenssl,
   async fn() {
-    await using pki = await makeTestPki();
-    const { client, server } = await pair(pki);
-    try {
-      await Promise.all([server.handshake(), client.handshake()]);
-      const block = new Uint8Array(64 * 1024);
-      let sent = 0;
-      const flood = (async () => {
-        try {
-          for (;;) sent += await client.write(block);
-        } catch { /* closed at the end of the test */ }
-      })();
+    await withPair(async (client, server) => {
       // The sender stalls once the server's queue and the socket buffers are full.
-      let last = -1;
-      while (sent !== last) {
-        last = sent;
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      assert.ok(sent > HIGH_WATER, `only ${sent} bytes went out`);
+      const flood = await floodUntilStalled((b) => client.write(b));
+      const stalled = flood.sent();
+      assert.ok(stalled > HIGH_WATER, `only ${stalled} bytes went out`);
       assert.ok(
         server.queuedBytes < HIGH_WATER + 64 * 1024,
         `${server.queuedBytes} bytes queued, bound ${HIGH_WATER}`,
       );
       // Reading lets the sender go on: more than the queue and the socket buffers held arrives.
-      const more = 4 * last;
+      const more = 4 * stalled;
       assert.equal((await readAtLeast(server, more)).length >= more, true);
-      assert.ok(sent >= more, `the sender went on once the server read (${sent} bytes)`);
+      assert.ok(
+        flood.sent() >= more,
+        `the sender went on once the server read (${flood.sent()} bytes)`,
+      );
       client.close();
       server.close();
-      await flood;
-    } finally {
-      try {
-        client.close();
-      } catch { /* closed */ }
-      server.close();
-    }
+      await flood.done;
+    });
   },
 });
 
@@ -151,31 +170,14 @@ Deno.test({
   name: "TlsSocketConn.write() waits for a peer that does not read instead of buffering",
   ignore: noOpenssl,
   async fn() {
-    await using pki = await makeTestPki();
-    const { client, server } = await pair(pki);
-    try {
-      await Promise.all([server.handshake(), client.handshake()]);
-      let written = 0;
-      const flood = (async () => {
-        try {
-          for (;;) written += await server.write(new Uint8Array(64 * 1024));
-        } catch { /* closed at the end of the test */ }
-      })();
-      let last = -1;
-      while (written !== last) {
-        last = written;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+    await withPair(async (client, server) => {
+      const flood = await floodUntilStalled((b) => server.write(b));
       // What the socket buffers hold, a few MiB: not everything the loop would have written.
+      const written = flood.sent();
       assert.ok(written < 64 * 1024 * 1024, `${written} bytes taken without a reader`);
       client.close();
       server.close();
-      await flood;
-    } finally {
-      try {
-        client.close();
-      } catch { /* closed */ }
-      server.close();
-    }
+      await flood.done;
+    });
   },
 });
