@@ -109,6 +109,8 @@ export class PublishFlow {
   #gate: PublishGate | null;
   /** When each publication started, ms. */
   #started = new Map<number, number>();
+  /** Publishes waiting for the cluster's claim, by message stream id. */
+  #claiming = new Map<number, symbol>();
   #closed = false;
 
   /** Creates the flow for one connection. */
@@ -185,6 +187,7 @@ export class PublishFlow {
   close(): void {
     this.#stopping = true;
     this.#gate?.cancelAll();
+    this.#claiming.clear();
     this.#closed = true;
     for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
   }
@@ -287,6 +290,12 @@ export class PublishFlow {
     const refuse = (code: string, description: string) =>
       this.#refuse(streamId, name, code, description);
     const key = `${app}/${name}`;
+    if (this.#claiming.has(streamId)) {
+      return refuse(
+        "NetStream.Publish.BadName",
+        `A publish on stream ${streamId} is being claimed`,
+      );
+    }
     const rules = this.#o.policy?.(app);
     if (!this.#publications.has(streamId)) {
       this.#takeOver(key, rules?.takeoverAfterMs ?? this.#o.takeoverAfterMs ?? 0);
@@ -347,13 +356,34 @@ export class PublishFlow {
     })!;
     const goLive = () => this.#goLive(p, { stream, recording, recInfo, key, startedAt });
     if (this.#o.clusterClaim === undefined) return goLive();
-    void this.#o.clusterClaim({ key, sessionId: session.id }).then((denied) => {
-      const gone = this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
+    // Until the answer, a second publish on this stream is refused, and deleteStream or the
+    // connection's end cancels this one: the answer then releases what was claimed.
+    const token = Symbol(key);
+    this.#claiming.set(streamId, token);
+    const settle = (denied: string | null) => {
+      const cancelled = this.#claiming.get(streamId) !== token;
+      if (!cancelled) this.#claiming.delete(streamId);
+      const gone = cancelled || this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
       if (denied === null && !gone) return goLive();
-      this.#o.hub.release(stream, `Publish refused: ${denied ?? "connection ending"}`);
+      this.#o.hub.release(stream, `Publish refused: ${denied ?? "publish cancelled"}`);
       void recording?.close();
-      if (denied !== null && !this.#closed) refuse("NetStream.Publish.BadName", denied);
-    });
+      if (denied !== null && !cancelled && !this.#closed) {
+        refuse("NetStream.Publish.BadName", denied);
+      }
+    };
+    this.#o.clusterClaim({ key, sessionId: session.id })
+      .catch((e) => {
+        this.#o.log.error("Session {id}: the cluster claim of {key} failed: {error}", {
+          id: session.id,
+          key,
+          error: e,
+        });
+        return "The cluster claim failed";
+      })
+      .then(settle)
+      .catch((e) =>
+        this.#o.log.error("Session {id} publish failed: {error}", { id: session.id, error: e })
+      );
   }
 
   /** Attaches the recording, makes the publication and says Publish.Start. */
@@ -455,6 +485,7 @@ export class PublishFlow {
   /** Ends the publication on `streamId` (or cancels one being authorized); `reason` is logged. */
   unpublish(streamId: number, reason: string): void {
     this.#gate?.cancel(streamId);
+    this.#claiming.delete(streamId);
     const pub = this.#publications.get(streamId);
     if (pub === undefined) return;
     this.#publications.delete(streamId);

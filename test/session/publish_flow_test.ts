@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { getLogger } from "@logtape/logtape";
+import { FakeClock } from "../../src/clock.ts";
+import type { MessageRecord } from "../../src/parser/types.ts";
+import { RecordingFactory } from "../../src/record/recording.ts";
+import { MessageType } from "../../src/rtmp/messages.ts";
+import { Outbox } from "../../src/session/outbox.ts";
+import { PublishFlow, type PublishFlowOptions } from "../../src/session/publish_flow.ts";
+import { SessionRegistry } from "../../src/session/registry.ts";
+import { StreamHub } from "../../src/stream/hub.ts";
+
+const log = getLogger(["rtmp-edge-test"]);
+
+function rec(streamId: number): MessageRecord {
+  return { type: MessageType.CommandAmf0, csid: 3, streamId, timestamp: 0, length: 0 };
+}
+
+function publishCmd(name: string) {
+  return { name: "publish", transactionId: 0, commandObject: null, args: [name, "live"] };
+}
+
+/** A flow over a real hub and registry, its cluster claims answered by hand. */
+function setup(extra: Partial<PublishFlowOptions> = {}) {
+  const clock = new FakeClock();
+  const hub = new StreamHub();
+  const session = new SessionRegistry({ clock }).open({
+    remoteAddr: "127.0.0.1:1935",
+    parser: "js",
+    drop: () => {},
+  });
+  const claims: ((denied: string | null) => void)[] = [];
+  const outbox = new Outbox({ write: (p) => Promise.resolve(p.length) }, { onError: () => {} });
+  const flow = new PublishFlow({
+    session,
+    outbox,
+    hub,
+    recordings: new RecordingFactory({ recordDir: null, pipe: null }),
+    clock,
+    log,
+    clusterClaim: () => new Promise((r) => claims.push(r)),
+    ...extra,
+  });
+  const ctx = { app: "live", hasStream: (id: number) => id === 1 || id === 2 };
+  return { hub, flow, claims, ctx };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("PublishFlow: deleteStream while the cluster claim is pending leaves nothing claimed", async () => {
+  const { hub, flow, claims, ctx } = setup();
+  flow.publish(publishCmd("cam"), rec(1), ctx);
+  assert.equal(claims.length, 1);
+  flow.unpublish(1, "deleteStream from client");
+  claims[0]!(null);
+  await tick();
+  assert.equal(hub.get("live/cam"), undefined, "the hub's claim is released");
+  flow.close();
+});
+
+Deno.test("PublishFlow: a second publish on a stream whose cluster claim is pending is refused", async () => {
+  const { hub, flow, claims, ctx } = setup();
+  flow.publish(publishCmd("a"), rec(1), ctx);
+  flow.publish(publishCmd("b"), rec(1), ctx);
+  assert.equal(claims.length, 1, "no second claim on the same message stream");
+  assert.equal(hub.get("live/b"), undefined);
+  claims[0]!(null);
+  await tick();
+  assert.ok(hub.get("live/a") !== undefined, "the first publish went live");
+  flow.close();
+  assert.equal(hub.get("live/a"), undefined, "close releases it");
+});
+
+Deno.test("PublishFlow: closing while the cluster claim is pending leaves nothing claimed", async () => {
+  const { hub, flow, claims, ctx } = setup();
+  flow.publish(publishCmd("cam"), rec(1), ctx);
+  flow.close();
+  claims[0]!(null);
+  await tick();
+  assert.equal(hub.get("live/cam"), undefined);
+});
+
+Deno.test("PublishFlow: a cluster claim that rejects refuses the publish and frees the name", async () => {
+  const { hub, flow, ctx } = setup({ clusterClaim: () => Promise.reject(new Error("boom")) });
+  flow.publish(publishCmd("cam"), rec(1), ctx);
+  await tick();
+  await tick();
+  assert.equal(hub.get("live/cam"), undefined);
+  assert.match(flow.refusal ?? "", /cluster/i);
+  flow.close();
+});
