@@ -243,8 +243,9 @@ export class PublishFlow {
     query: string | null,
     d: PublishDecision,
   ): void {
+    // Refused here, the client's name stays out of the session (it may be a stream key).
     if (!d.allow) {
-      this.#refuse(streamId, name, "NetStream.Publish.BadName", d.reason);
+      this.#refuse(streamId, null, "NetStream.Publish.BadName", d.reason);
       this.#o.end?.(this.#refusal ?? d.reason);
       return;
     }
@@ -252,7 +253,7 @@ export class PublishFlow {
     if (validateName(channel) === null) {
       this.#refuse(
         streamId,
-        name,
+        null,
         "NetStream.Publish.BadName",
         "The authorizer gave an invalid stream name",
       );
@@ -270,11 +271,14 @@ export class PublishFlow {
     });
   }
 
-  /** Refuses a publish on `streamId` with an error onStatus and one log line. */
-  #refuse(streamId: number, name: string, code: string, description: string): void {
+  /**
+   * Refuses a publish on `streamId` with an error onStatus and one log line; `name` (null: not
+   * shown) goes into the session.
+   */
+  #refuse(streamId: number, name: string | null, code: string, description: string): void {
     const session = this.#o.session;
     this.#refusal = `Publish refused: ${description}`;
-    session.update({ streamName: name });
+    if (name !== null) session.update({ streamName: name });
     this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
       id: session.id,
       code,

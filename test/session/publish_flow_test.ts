@@ -20,7 +20,7 @@ function publishCmd(name: string) {
 }
 
 /** A flow over a real hub and registry, its cluster claims answered by hand. */
-function setup(extra: Partial<PublishFlowOptions> = {}) {
+function setup(extra: Partial<PublishFlowOptions> = {}, cluster = true) {
   const clock = new FakeClock();
   const hub = new StreamHub();
   const session = new SessionRegistry({ clock }).open({
@@ -37,11 +37,11 @@ function setup(extra: Partial<PublishFlowOptions> = {}) {
     recordings: new RecordingFactory({ recordDir: null, pipe: null }),
     clock,
     log,
-    clusterClaim: () => new Promise((r) => claims.push(r)),
+    ...(cluster ? { clusterClaim: () => new Promise<string | null>((r) => claims.push(r)) } : {}),
     ...extra,
   });
   const ctx = { app: "live", hasStream: (id: number) => id === 1 || id === 2 };
-  return { hub, flow, claims, ctx };
+  return { hub, flow, claims, ctx, session };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -86,5 +86,16 @@ Deno.test("PublishFlow: a cluster claim that rejects refuses the publish and fre
   await tick();
   assert.equal(hub.get("live/cam"), undefined);
   assert.match(flow.refusal ?? "", /cluster/i);
+  flow.close();
+});
+
+Deno.test("PublishFlow: a name the authorizer refused (it may be a stream key) is not shown in the session", async () => {
+  const { flow, ctx, session } = setup({
+    authorize: () => Promise.resolve({ allow: false, reason: "Webhook did not answer" }),
+  }, false);
+  flow.publish(publishCmd("sk_live_secret"), rec(1), ctx);
+  await tick();
+  assert.match(flow.refusal ?? "", /did not answer/);
+  assert.equal(session.info.streamName, null);
   flow.close();
 });
