@@ -76,6 +76,12 @@ export interface PublishFlowOptions {
   readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
 }
 
+/**
+ * Most cluster claims of one connection waiting for Redis, cancelled ones included: a client
+ * looping publish and deleteStream cannot pile up names in the hub and calls to Redis.
+ */
+export const MAX_CLAIMS_WAITING = 4;
+
 /** A publish that was allowed, as it is to start. */
 interface StartingPublish {
   readonly streamId: number;
@@ -111,6 +117,8 @@ export class PublishFlow {
   #started = new Map<number, number>();
   /** Publishes waiting for the cluster's claim, by message stream id. */
   #claiming = new Map<number, symbol>();
+  /** Cluster claims not yet answered, cancelled ones included (each holds a name in the hub). */
+  #claimsWaiting = 0;
   #closed = false;
 
   /** Creates the flow for one connection. */
@@ -300,6 +308,12 @@ export class PublishFlow {
         `A publish on stream ${streamId} is being claimed`,
       );
     }
+    if (this.#claimsWaiting >= MAX_CLAIMS_WAITING) {
+      return refuse(
+        "NetStream.Publish.Failed",
+        "Too many publishes being claimed on this connection",
+      );
+    }
     const rules = this.#o.policy?.(app);
     if (!this.#publications.has(streamId)) {
       this.#takeOver(key, rules?.takeoverAfterMs ?? this.#o.takeoverAfterMs ?? 0);
@@ -364,7 +378,9 @@ export class PublishFlow {
     // connection's end cancels this one: the answer then releases what was claimed.
     const token = Symbol(key);
     this.#claiming.set(streamId, token);
+    this.#claimsWaiting++;
     const settle = (denied: string | null) => {
+      this.#claimsWaiting--;
       const cancelled = this.#claiming.get(streamId) !== token;
       if (!cancelled) this.#claiming.delete(streamId);
       const gone = cancelled || this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;

@@ -5,7 +5,11 @@ import type { MessageRecord } from "../../src/parser/types.ts";
 import { RecordingFactory } from "../../src/record/recording.ts";
 import { MessageType } from "../../src/rtmp/messages.ts";
 import { Outbox } from "../../src/session/outbox.ts";
-import { PublishFlow, type PublishFlowOptions } from "../../src/session/publish_flow.ts";
+import {
+  MAX_CLAIMS_WAITING,
+  PublishFlow,
+  type PublishFlowOptions,
+} from "../../src/session/publish_flow.ts";
 import { SessionRegistry } from "../../src/session/registry.ts";
 import { StreamHub } from "../../src/stream/hub.ts";
 
@@ -97,5 +101,23 @@ Deno.test("PublishFlow: a name the authorizer refused (it may be a stream key) i
   await tick();
   assert.match(flow.refusal ?? "", /did not answer/);
   assert.equal(session.info.streamName, null);
+  flow.close();
+});
+
+Deno.test("PublishFlow: cluster claims waiting are bounded per connection, cancelled ones included", async () => {
+  const { hub, flow, claims, ctx } = setup();
+  for (let i = 0; i < MAX_CLAIMS_WAITING; i++) {
+    flow.publish(publishCmd(`n${i}`), rec(1), ctx);
+    flow.unpublish(1, "deleteStream from client");
+  }
+  flow.publish(publishCmd("last"), rec(1), ctx);
+  assert.equal(claims.length, MAX_CLAIMS_WAITING, "no claim past the bound");
+  assert.equal(hub.get("live/last"), undefined);
+  assert.match(flow.refusal ?? "", /Too many publishes/);
+  for (const c of claims) c(null);
+  await tick();
+  assert.equal(hub.size, 0, "every cancelled claim was released");
+  flow.publish(publishCmd("last"), rec(1), ctx);
+  assert.equal(claims.length, MAX_CLAIMS_WAITING + 1, "answers free room");
   flow.close();
 });
