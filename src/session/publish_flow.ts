@@ -489,6 +489,7 @@ export class PublishFlow {
   #takeOver(key: string, after: number): void {
     const live = this.#o.hub.get(key);
     if (after <= 0 || live === undefined || this.#o.dropSession === undefined) return;
+    if (live.publisherId === this.#o.session.id) return; // its own publish on another stream
     const silent = live.silentMs();
     if (silent < after) return;
     const why = `Taken over by session ${this.#o.session.id}: no data for ${silent} ms`;

@@ -45,7 +45,7 @@ function setup(extra: Partial<PublishFlowOptions> = {}, cluster = true) {
     ...extra,
   });
   const ctx = { app: "live", hasStream: (id: number) => id === 1 || id === 2 };
-  return { hub, flow, claims, ctx, session };
+  return { hub, flow, claims, ctx, session, clock };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -119,5 +119,23 @@ Deno.test("PublishFlow: cluster claims waiting are bounded per connection, cance
   assert.equal(hub.size, 0, "every cancelled claim was released");
   flow.publish(publishCmd("last"), rec(1), ctx);
   assert.equal(claims.length, MAX_CLAIMS_WAITING + 1, "answers free room");
+  flow.close();
+});
+
+Deno.test("PublishFlow: a silent publish of this session is not taken over by this session", () => {
+  const dropped: string[] = [];
+  const { hub, flow, ctx, session, clock } = setup({
+    takeoverAfterMs: 1_000,
+    dropSession: (id) => {
+      dropped.push(id);
+      return true;
+    },
+  }, false);
+  flow.publish(publishCmd("cam"), rec(1), ctx);
+  assert.equal(hub.get("live/cam")?.publisherId, session.id);
+  clock.advance(5_000);
+  flow.publish(publishCmd("cam"), rec(2), ctx);
+  assert.deepEqual(dropped, [], "the session did not drop itself");
+  assert.match(flow.refusal ?? "", /already publishing/);
   flow.close();
 });
