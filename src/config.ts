@@ -948,7 +948,8 @@ function fileSetting<K extends keyof Config>(s: FlagSpec<K>): FileSetting<Mutabl
         return undefined;
       }
       const r = s.check(String(value));
-      if ("problem" in r) return s.secret === true ? "expected a non-empty secret" : r.problem;
+      // A secret's check never quotes the value (see FlagSpec.secret).
+      if ("problem" in r) return r.problem;
       out[s.key] = r.value;
       return undefined;
     },

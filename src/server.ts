@@ -363,14 +363,16 @@ export function startServer(deps: ServerDeps): RunningServer {
     try {
       proxied = await readProxyHeader(conn, config.handshakeTimeoutMs);
     } catch (e) {
+      // Closed here on shutdown too: a header that failed after close() began is no longer
+      // in waitingHeaders when close() closes those.
+      try {
+        conn.close();
+      } catch { /* already closed */ }
       if (stopping) return;
       log.warning("Refused {remote}: {reason}", {
         remote: via,
         reason: e instanceof ProxyProtocolError ? e.message : `PROXY header unread: ${String(e)}`,
       });
-      try {
-        conn.close();
-      } catch { /* already closed */ }
       return;
     } finally {
       waitingHeaders.delete(conn);

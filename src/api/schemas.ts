@@ -215,15 +215,22 @@ export const SessionIdParams = z.object({
 });
 
 // Compile-time checks: each type fits its schema and each schema's output fits its type.
+// Optional fields are `.optional()`, not `.exactOptional()`: the OpenAPI generator takes a
+// field as optional only when its schema accepts undefined. JSON has no undefined, so their
+// `| undefined` is dropped before comparing.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Defined<T> = T extends readonly (infer E)[] ? Defined<E>[]
+  : T extends object ? { [K in keyof T]: Defined<Exclude<T[K], undefined>> }
+  : T;
+type Out<S extends z.ZodType> = Defined<z.infer<S>>;
 const sameChecks: [
-  Same<z.infer<typeof VideoSchema>, VideoInfo>,
-  Same<z.infer<typeof AudioSchema>, AudioInfo>,
-  Same<z.infer<typeof RecordingSchema>, RecordingInfo>,
-  Same<z.infer<typeof PlayerSchema>, PlayerStats>,
-  Same<z.infer<typeof RelaySchema>, RelayInfo>,
-  Same<z.infer<typeof HealthSchema>, StreamHealth>,
-  Same<z.infer<typeof SessionSchema>, SessionInfo>,
-  Same<z.infer<typeof StreamSchema>, Omit<StreamView, "consumers"> & Pick<StreamView, "consumers">>,
+  Same<Out<typeof VideoSchema>, VideoInfo>,
+  Same<Out<typeof AudioSchema>, AudioInfo>,
+  Same<Out<typeof RecordingSchema>, RecordingInfo>,
+  Same<Out<typeof PlayerSchema>, PlayerStats>,
+  Same<Out<typeof RelaySchema>, RelayInfo>,
+  Same<Out<typeof HealthSchema>, StreamHealth>,
+  Same<Out<typeof SessionSchema>, SessionInfo>,
+  Same<Out<typeof StreamSchema>, Omit<StreamView, "consumers"> & Pick<StreamView, "consumers">>,
 ] = [true, true, true, true, true, true, true, true];
 void sameChecks;

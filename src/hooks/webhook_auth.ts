@@ -141,7 +141,9 @@ export class WebhookAuth implements AsyncDisposable {
 
   #track<T>(p: Promise<T>): Promise<T> {
     this.#inFlight.add(p);
-    void p.finally(() => this.#inFlight.delete(p));
+    // Not p.finally(): its promise would reject again, unhandled, when p rejects.
+    const forget = () => this.#inFlight.delete(p);
+    p.then(forget, forget);
     return p;
   }
 

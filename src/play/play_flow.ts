@@ -85,6 +85,12 @@ export interface PlayContext {
   readonly enhanced?: boolean;
 }
 
+/**
+ * Most plays of one connection waiting for the authorizer, superseded ones included (their
+ * webhook requests go on): a client repeating play cannot pile requests up.
+ */
+export const MAX_PLAYS_ASKING = 4;
+
 /** Commands a player sends that need no answer (nginx-rtmp answers none of them). */
 const QUIET_COMMANDS = new Set([
   "FCSubscribe",
@@ -112,6 +118,8 @@ export class PlayFlow {
   #plays = new Map<number, Play>();
   /** Plays waiting for their authorizer, by stream id. */
   #asking = new Map<number, symbol>();
+  /** Authorizer questions whose answer has not come, superseded ones included. */
+  #askingCount = 0;
   #closed = false;
 
   /** Creates the flow for one connection. */
@@ -194,9 +202,18 @@ export class PlayFlow {
     }
     const app = ctx.app;
     if (o.authorize !== undefined) {
+      if (this.#askingCount >= MAX_PLAYS_ASKING) {
+        return fail("NetStream.Play.Failed", "Too many plays being authorized on this connection");
+      }
       const token = Symbol(name);
       this.#asking.set(streamId, token);
-      const d = await this.#ask(o.authorize, { app, name, query });
+      this.#askingCount++;
+      let d: PlayDecision;
+      try {
+        d = await this.#ask(o.authorize, { app, name, query });
+      } finally {
+        this.#askingCount--;
+      }
       // A stop, another play or the connection's end came first: nothing was taken.
       if (this.#asking.get(streamId) !== token || this.#closed) return;
       this.#asking.delete(streamId);

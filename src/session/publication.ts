@@ -93,9 +93,10 @@ export class Publication {
     const ex = isEnhancedTag("audio", body) ? decodeEnhancedTag("audio", body) : null;
     if (ex !== null) this.#tracks.audio(ex);
     let config = false;
-    const facts = ex === null || ex.tracks.some((t) => t.trackId === 0);
+    const own = track0Body(body, ex);
+    const facts = own !== null;
     try {
-      const tag = parseAudioTag(body);
+      const tag = parseAudioTag(own ?? body);
       config = tag.kind === "sequence-header";
       const a = this.#audio;
       if (facts && tag.codec !== null) a.codec = tag.codec;
@@ -121,14 +122,14 @@ export class Publication {
     const ex = isEnhancedTag("video", body) ? decodeEnhancedTag("video", body) : null;
     if (ex !== null) this.#tracks.video(ex, timestamp);
     // The session's top-level facts follow the default track (track 0); the rest are per track.
-    const facts = ex === null || ex.tracks.some((t) => t.trackId === 0);
+    const own = track0Body(body, ex);
     let config = false;
     let keyframe = false;
     try {
-      const tag = parseVideoTag(body);
+      const tag = parseVideoTag(own ?? body);
       config = tag.kind === "sequence-header" || tag.kind === "metadata";
       keyframe = tag.kind === "frame" && tag.keyframe;
-      if (facts) this.#videoFacts(tag, timestamp, body);
+      if (own !== null) this.#videoFacts(tag, timestamp, own);
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
@@ -175,6 +176,17 @@ export class Publication {
       this.#video.fps = Math.round(((this.#video.frames - 1) * 1000 / span) * 100) / 100;
     }
   }
+}
+
+/**
+ * The tag the session's top-level facts and health are read from: `body` itself when its first
+ * (or only) track is track 0, track 0 alone when a multitrack tag has it further on (parsers
+ * read a tag's first track), or null when the tag has no track 0.
+ */
+function track0Body(body: Uint8Array, tag: EnhancedTag | null): Uint8Array | null {
+  if (tag === null || tag.tracks[0]?.trackId === 0) return body;
+  const plain = defaultTrackTag(tag);
+  return plain === null ? null : encodeEnhancedTag(plain);
 }
 
 /** What each enhanced packet type is to a late joiner: a config kind, or null for media. */

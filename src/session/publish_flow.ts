@@ -75,6 +75,12 @@ export interface PublishFlowOptions {
   readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
 }
 
+/**
+ * Most cluster claims of one connection waiting for Redis, cancelled ones included: a client
+ * looping publish and deleteStream cannot pile up names in the hub and calls to Redis.
+ */
+export const MAX_CLAIMS_WAITING = 4;
+
 /** A publish that was allowed, as it is to start. */
 interface StartingPublish {
   readonly streamId: number;
@@ -108,6 +114,10 @@ export class PublishFlow {
   #gate: PublishGate | null;
   /** When each publication started, ms. */
   #started = new Map<number, number>();
+  /** Publishes waiting for the cluster's claim, by message stream id. */
+  #claiming = new Map<number, symbol>();
+  /** Cluster claims not yet answered, cancelled ones included (each holds a name in the hub). */
+  #claimsWaiting = 0;
   #closed = false;
 
   /** Creates the flow for one connection. */
@@ -174,6 +184,7 @@ export class PublishFlow {
   close(): void {
     this.#stopping = true;
     this.#gate?.cancelAll();
+    this.#claiming.clear();
     this.#closed = true;
     for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
   }
@@ -229,8 +240,9 @@ export class PublishFlow {
     query: string | null,
     d: PublishDecision,
   ): void {
+    // Refused here, the client's name stays out of the session (it may be a stream key).
     if (!d.allow) {
-      this.#refuse(streamId, name, "NetStream.Publish.BadName", d.reason);
+      this.#refuse(streamId, null, "NetStream.Publish.BadName", d.reason);
       this.#o.end?.(this.#refusal ?? d.reason);
       return;
     }
@@ -238,7 +250,7 @@ export class PublishFlow {
     if (validateName(channel) === null) {
       this.#refuse(
         streamId,
-        name,
+        null,
         "NetStream.Publish.BadName",
         "The authorizer gave an invalid stream name",
       );
@@ -256,11 +268,14 @@ export class PublishFlow {
     });
   }
 
-  /** Refuses a publish on `streamId` with an error onStatus and one log line. */
-  #refuse(streamId: number, name: string, code: string, description: string): void {
+  /**
+   * Refuses a publish on `streamId` with an error onStatus and one log line; `name` (null: not
+   * shown) goes into the session.
+   */
+  #refuse(streamId: number, name: string | null, code: string, description: string): void {
     const session = this.#o.session;
     this.#refusal = `Publish refused: ${description}`;
-    session.update({ streamName: name });
+    if (name !== null) session.update({ streamName: name });
     this.#o.log.warning("Session {id} publish refused ({code}): {why}", {
       id: session.id,
       code,
@@ -276,6 +291,18 @@ export class PublishFlow {
     const refuse = (code: string, description: string) =>
       this.#refuse(streamId, name, code, description);
     const key = `${app}/${name}`;
+    if (this.#claiming.has(streamId)) {
+      return refuse(
+        "NetStream.Publish.BadName",
+        `A publish on stream ${streamId} is being claimed`,
+      );
+    }
+    if (this.#claimsWaiting >= MAX_CLAIMS_WAITING) {
+      return refuse(
+        "NetStream.Publish.Failed",
+        "Too many publishes being claimed on this connection",
+      );
+    }
     const rules = this.#o.policy?.(app);
     if (!this.#publications.has(streamId)) {
       this.#takeOver(key, rules?.takeoverAfterMs ?? this.#o.takeoverAfterMs ?? 0);
@@ -336,13 +363,36 @@ export class PublishFlow {
     })!;
     const goLive = () => this.#goLive(p, { stream, recording, recInfo, key, startedAt });
     if (this.#o.clusterClaim === undefined) return goLive();
-    void this.#o.clusterClaim({ key, sessionId: session.id }).then((denied) => {
-      const gone = this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
+    // Until the answer, a second publish on this stream is refused, and deleteStream or the
+    // connection's end cancels this one: the answer then releases what was claimed.
+    const token = Symbol(key);
+    this.#claiming.set(streamId, token);
+    this.#claimsWaiting++;
+    const settle = (denied: string | null) => {
+      this.#claimsWaiting--;
+      const cancelled = this.#claiming.get(streamId) !== token;
+      if (!cancelled) this.#claiming.delete(streamId);
+      const gone = cancelled || this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
       if (denied === null && !gone) return goLive();
-      this.#o.hub.release(stream, `Publish refused: ${denied ?? "connection ending"}`);
+      this.#o.hub.release(stream, `Publish refused: ${denied ?? "publish cancelled"}`);
       void recording?.close();
-      if (denied !== null && !this.#closed) refuse("NetStream.Publish.BadName", denied);
-    });
+      if (denied !== null && !cancelled && !this.#closed) {
+        refuse("NetStream.Publish.BadName", denied);
+      }
+    };
+    this.#o.clusterClaim({ key, sessionId: session.id })
+      .catch((e) => {
+        this.#o.log.error("Session {id}: the cluster claim of {key} failed: {error}", {
+          id: session.id,
+          key,
+          error: e,
+        });
+        return "The cluster claim failed";
+      })
+      .then(settle)
+      .catch((e) =>
+        this.#o.log.error("Session {id} publish failed: {error}", { id: session.id, error: e })
+      );
   }
 
   /** Attaches the recording, makes the publication and says Publish.Start. */
@@ -425,6 +475,7 @@ export class PublishFlow {
   #takeOver(key: string, after: number): void {
     const live = this.#o.hub.get(key);
     if (after <= 0 || live === undefined || this.#o.dropSession === undefined) return;
+    if (live.publisherId === this.#o.session.id) return; // its own publish on another stream
     const silent = live.silentMs();
     if (silent < after) return;
     const why = `Taken over by session ${this.#o.session.id}: no data for ${silent} ms`;
@@ -441,6 +492,7 @@ export class PublishFlow {
   /** Ends the publication on `streamId` (or cancels one being authorized); `reason` is logged. */
   unpublish(streamId: number, reason: string): void {
     this.#gate?.cancel(streamId);
+    this.#claiming.delete(streamId);
     const pub = this.#publications.get(streamId);
     if (pub === undefined) return;
     this.#publications.delete(streamId);

@@ -17,10 +17,21 @@ export interface PublishGateOptions {
 /** The reason given when the authorizer itself failed. */
 export const AUTHORIZER_FAILED = "Authorization failed";
 
+/**
+ * Most questions of one connection waiting for their answer, cancelled ones included (their
+ * webhook requests go on): a client looping publish and deleteStream cannot pile them up.
+ */
+export const MAX_ASKING = 4;
+
+/** The reason given when {@linkcode MAX_ASKING} questions are waiting. */
+export const TOO_MANY_ASKING = "Too many publishes being authorized on this connection";
+
 /** The questions of one connection to its publish authorizer, by message stream id. */
 export class PublishGate {
   #o: PublishGateOptions;
   #pending = new Map<number, symbol>();
+  /** Questions whose answer has not come, cancelled ones included. */
+  #asking = 0;
 
   /** Creates the gate of one connection. */
   constructor(options: PublishGateOptions) {
@@ -37,6 +48,7 @@ export class PublishGate {
    * answers at once, else later, and never when the question was cancelled first.
    */
   ask(streamId: number, req: PublishRequest, then: (d: PublishDecision) => void): void {
+    if (this.#asking >= MAX_ASKING) return then({ allow: false, reason: TOO_MANY_ASKING });
     let decision: PublishDecision | Promise<PublishDecision>;
     try {
       decision = this.#o.authorize(req);
@@ -46,7 +58,9 @@ export class PublishGate {
     if (!(decision instanceof Promise)) return then(decision);
     const token = Symbol(req.name);
     this.#pending.set(streamId, token);
+    this.#asking++;
     decision.catch((e) => this.#failed(req.sessionId, e)).then((d) => {
+      this.#asking--;
       // deleteStream or the connection's end came first: nothing is to be claimed.
       if (this.#pending.get(streamId) !== token) return;
       this.#pending.delete(streamId);

@@ -20,7 +20,7 @@ export interface VideoInfo {
   frames: number;
   keyframes: number;
   /** Per track, once an Enhanced RTMP tag arrived (a plain enhanced tag is track 0). */
-  tracks?: VideoTrackInfo[] | undefined;
+  tracks?: VideoTrackInfo[];
 }
 
 /** HDR and colour facts from an Enhanced RTMP `colorInfo` metadata packet (null: not said). */
@@ -68,7 +68,7 @@ export interface AudioInfo {
   /** Coded frames (sequence headers do not count). */
   frames: number;
   /** Per track, once an Enhanced RTMP tag arrived. */
-  tracks?: AudioTrackInfo[] | undefined;
+  tracks?: AudioTrackInfo[];
 }
 
 /** Where a publish is being recorded, and how that is going. */
@@ -190,5 +190,5 @@ export interface SessionInfo {
   /** A publisher's stream health (updated about once a second), or null. */
   health: StreamHealth | null;
   /** What the client announced of Enhanced RTMP in connect; absent for a legacy client. */
-  enhanced?: EnhancedInfo | undefined;
+  enhanced?: EnhancedInfo;
 }

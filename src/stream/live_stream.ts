@@ -11,6 +11,11 @@ import { type MediaMessage, ownedMessage } from "./media_message.ts";
 
 /** Most sequence headers kept per kind (one per Enhanced RTMP track and packet kind). */
 const MAX_CONFIGS = 32;
+/**
+ * Most bytes of sequence headers kept per kind (real ones are a few KiB); the oldest go first,
+ * the newest is always kept.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Codec facts the API shows (the publisher's session keeps them up to date). */
 export interface StreamCodecs {
@@ -153,12 +158,21 @@ export class LiveStream {
     return out;
   }
 
-  /** Keeps a config message under its key (the newest replaces); at most 32 keys per kind. */
+  /**
+   * Keeps a config message under its key (the newest replaces); at most 32 keys and
+   * {@linkcode MAX_CONFIG_BYTES} per kind, the oldest dropped first.
+   */
   #keepConfig(msg: MediaMessage, configs: Map<string, MediaMessage>): void {
     const key = msg.configKey ?? msg.kind;
     configs.delete(key);
     configs.set(key, msg);
-    if (configs.size > MAX_CONFIGS) configs.delete(configs.keys().next().value!);
+    let bytes = 0;
+    for (const m of configs.values()) bytes += m.body.length;
+    for (const [k, m] of configs) {
+      if (k === key || (configs.size <= MAX_CONFIGS && bytes <= MAX_CONFIG_BYTES)) break;
+      configs.delete(k);
+      bytes -= m.body.length;
+    }
   }
 
   /** Detaches a consumer (it is not told anything). */

@@ -205,45 +205,54 @@ Deno.test("a session with a health object still matches the document", async () 
   await checkAgainstDoc(doc, "/api/sessions/{id}", "get", res);
 });
 
-Deno.test("an Enhanced RTMP publisher's tracks and caps match the document", async () => {
+Deno.test("an Enhanced RTMP session over TLS, and /healthz with a cluster, match the document", async () => {
   const { app, pub } = setup();
   const doc = await fetchDoc(app);
+  pub.update({ tlsVersion: "TLSv1.3" });
   Object.assign(pub.info, {
+    tls: true,
     enhanced: {
       fourCcList: ["hvc1", "Opus"],
-      videoFourCcInfoMap: { hvc1: 4 },
-      audioFourCcInfoMap: {},
-      capsEx: 14,
+      videoFourCcInfoMap: { hvc1: 3 },
+      audioFourCcInfoMap: { Opus: 1 },
+      capsEx: 4,
     },
   });
   pub.info.video.tracks = [{
     trackId: 0,
     fourcc: "hvc1",
     codec: "h265",
-    width: 1280,
-    height: 720,
+    width: 1920,
+    height: 1080,
     fps: 30,
-    frames: 10,
+    frames: 3,
     keyframes: 1,
-    hdr: {
-      bitDepth: 10,
-      colorPrimaries: 9,
-      transferCharacteristics: 16,
-      matrixCoefficients: 9,
-      maxCLL: null,
-      maxFALL: null,
-    },
+    hdr: null,
   }];
   pub.info.audio.tracks = [{
-    trackId: 0,
+    trackId: 1,
     fourcc: "Opus",
     codec: "opus",
     sampleRate: 48000,
     channels: 2,
-    frames: 20,
+    frames: 9,
   }];
-  const res = await app.request(`/api/sessions/${pub.id}`, { headers: AUTH });
-  await checkAgainstDoc(doc, "/api/sessions/{id}", "get", res);
+  const one = await app.request(`/api/sessions/${pub.id}`, { headers: AUTH });
+  await checkAgainstDoc(doc, "/api/sessions/{id}", "get", one);
+  const all = await app.request("/api/sessions", { headers: AUTH });
+  await checkAgainstDoc(doc, "/api/sessions", "get", all);
+  const cluster = {
+    health: () => ({ edgeId: "e1", state: "degraded" as const, reason: "Redis unreachable" }),
+    list: () => Promise.resolve([]),
+    drop: () => Promise.resolve(null),
+  };
+  const clustered = createApp({ list: () => [], get: () => undefined, drop: () => false }, {
+    version: "1.2.3",
+    cluster,
+  });
+  const healthz = await clustered.request("/healthz");
+  assert.equal(healthz.status, 200);
+  await checkAgainstDoc(doc, "/healthz", "get", healthz);
 });
 
 Deno.test("the document's schemas refuse a body that drifted from them", async () => {

@@ -370,3 +370,27 @@ Deno.test("settings that are off by default take a number or a string in the fil
   const bad = files({ "c.toml": 'rtmps_port = "many"' });
   assert.match(error(parse(["--config", "c.toml"], {}, bad)), /^c\.toml: rtmps_port: expected /);
 });
+
+Deno.test("a secret file whose content is not what the setting takes says why, without the secret", () => {
+  const e = error(parse(
+    ["--config", "/c.toml"],
+    {},
+    files({
+      "/c.toml": 'cluster_redis_file = "/redis.url"\n',
+      "/redis.url": `http://:${SECRET}@redis.example:6379\n`,
+    }),
+  ));
+  assert.match(e, /cluster_redis_file: expected a redis:\/\/ or rediss:\/\/ URL/);
+  assert.ok(!e.includes(SECRET));
+  const good = config(parse(
+    ["--config", "/c.toml"],
+    {},
+    files({
+      "/c.toml": 'cluster_redis_file = "/redis.url"\nedge_id = "e1"\nproxy_protocol = true\n',
+      "/redis.url": `redis://:${SECRET}@redis.example:6379\n`,
+    }),
+  ));
+  assert.equal(good.clusterRedis, `redis://:${SECRET}@redis.example:6379`);
+  assert.equal(good.edgeId, "e1");
+  assert.equal(good.proxyProtocol, true);
+});

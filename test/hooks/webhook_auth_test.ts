@@ -149,3 +149,23 @@ Deno.test("close() cancels a request still waiting: it refuses, and nothing is l
   assert.deepEqual(await pending, { allow: false, reason: "Webhook request cancelled" });
   assert.equal(w.pending, 0);
 });
+
+Deno.test("a decision that fails rejects to its caller only, with no unhandled rejection", async () => {
+  const log = getLogger(["rtmp-edge-test"]);
+  const throwing = Object.assign(Object.create(log), {
+    warning: () => {
+      throw new Error("log sink broke");
+    },
+  });
+  await using w = new WebhookAuth({
+    url: "http://127.0.0.1:9/auth",
+    timeoutMs: 500,
+    failOpen: true,
+    edgeId: "edge-a",
+    log: throwing,
+    fetch: () => Promise.reject(new TypeError("unreachable")),
+  });
+  await assert.rejects(async () => await w.publish(REQ), /log sink broke/);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(w.pending, 0);
+});

@@ -1,4 +1,3 @@
-import assert from "node:assert/strict";
 import { testServer, until } from "../interop/harness.ts";
 import { parseMetrics, value } from "./prom_text.ts";
 

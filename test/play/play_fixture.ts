@@ -4,6 +4,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import type { PlayAuthorizer } from "../../src/auth/authorizer.ts";
 import { FakeClock } from "../../src/clock.ts";
 import { createJsParser } from "../../src/parser/js_parser.ts";
 import type { MessageRecord } from "../../src/parser/types.ts";
@@ -89,6 +90,7 @@ export function fixture(
     hub?: StreamHub;
     chunks?: ChunkCache;
     id?: string;
+    authorize?: PlayAuthorizer;
   } = {},
 ): Fixture {
   const out = new FakeOutput();
@@ -119,6 +121,7 @@ export function fixture(
     clock,
     log: getLogger(["rtmp-edge-test"]),
     end: (why) => ended.push(why),
+    ...(opts.authorize === undefined ? {} : { authorize: opts.authorize }),
   });
   const ctx: PlayContext = { app: "live", hasStream: (id) => id === 1 || id === 2 };
   return {

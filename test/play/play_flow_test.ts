@@ -1,3 +1,5 @@
+import type { PlayDecision } from "../../src/auth/authorizer.ts";
+import { MAX_PLAYS_ASKING } from "../../src/play/play_flow.ts";
 import assert from "node:assert/strict";
 import { fixture, liveStream, msg, tick } from "./play_fixture.ts";
 import { StreamHub } from "../../src/stream/hub.ts";
@@ -177,4 +179,18 @@ Deno.test("FCSubscribe, getStreamLength, receiveAudio and pause are taken withou
     assert.equal(handled, true, name);
   }
   assert.deepEqual(f.out.lines(), []);
+});
+
+Deno.test("plays waiting for the authorizer are bounded per connection, superseded ones included", async () => {
+  const answers: ((d: PlayDecision) => void)[] = [];
+  const f = fixture({ authorize: () => new Promise<PlayDecision>((r) => answers.push(r)) });
+  for (let i = 0; i < MAX_PLAYS_ASKING; i++) f.play("x"); // each supersedes the last
+  f.play("x");
+  assert.equal(answers.length, MAX_PLAYS_ASKING, "no question past the bound");
+  assert.ok(f.out.lines().some((l) => l.endsWith("onStatus NetStream.Play.Failed")));
+  for (const answer of answers) answer({ allow: false, reason: "no" });
+  await new Promise((r) => setTimeout(r, 0));
+  f.play("x");
+  assert.equal(answers.length, MAX_PLAYS_ASKING + 1, "answers free room");
+  f.flow.close();
 });

@@ -163,3 +163,23 @@ Deno.test("a key frame of track 1 alone does not restart the GOP (track 0's key 
   const gop = stream.startMessages().filter((m) => !m.config);
   assert.deepEqual(gop.map((m) => [m.timestamp, m.keyframe]), [[0, true], [0, false], [40, false]]);
 });
+
+Deno.test("the session's top-level facts come from track 0 when it is not first in a multitrack tag", () => {
+  const { v, pub } = setup();
+  for (const [ts, frameType] of [[0, 1], [40, 2]] as const) {
+    pub.video(
+      ts,
+      video({
+        frameType,
+        multitrack: 2,
+        tracks: [
+          { trackId: 1, fourcc: "av01", payload: b(0xb0) },
+          { trackId: 0, fourcc: "hvc1", payload: b(0, 0, 0, 0xa0) },
+        ],
+      }),
+    );
+  }
+  assert.equal(v.codec, "h265", "track 0's codec, not track 1's");
+  assert.equal(v.frames, 2);
+  assert.equal(v.keyframes, 1);
+});

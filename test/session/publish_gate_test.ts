@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import type { PublishDecision, PublishRequest } from "../../src/auth/authorizer.ts";
-import { AUTHORIZER_FAILED, PublishGate } from "../../src/session/publish_gate.ts";
+import {
+  AUTHORIZER_FAILED,
+  MAX_ASKING,
+  PublishGate,
+  TOO_MANY_ASKING,
+} from "../../src/session/publish_gate.ts";
 
 const REQ: PublishRequest = {
   app: "live",
@@ -57,4 +62,25 @@ Deno.test("PublishGate refuses when the authorizer throws or rejects", async () 
   await new Promise((r) => setTimeout(r, 0));
   const refused = { allow: false, reason: AUTHORIZER_FAILED };
   assert.deepEqual(got, [refused, refused]);
+});
+
+Deno.test("PublishGate refuses at once while MAX_ASKING questions wait, cancelled ones included", async () => {
+  const answers: ((d: PublishDecision) => void)[] = [];
+  const gate = new PublishGate({
+    authorize: () => new Promise<PublishDecision>((r) => answers.push(r)),
+    log,
+  });
+  const got: PublishDecision[] = [];
+  for (let i = 0; i < MAX_ASKING; i++) {
+    gate.ask(1, REQ, (d) => got.push(d));
+    gate.cancel(1); // deleteStream: the request goes on
+  }
+  gate.ask(1, REQ, (d) => got.push(d));
+  assert.equal(answers.length, MAX_ASKING, "no request past the bound");
+  const refused: PublishDecision = { allow: false, reason: TOO_MANY_ASKING };
+  assert.deepEqual([...got], [refused]);
+  answers[0]!({ allow: true });
+  await new Promise((r) => setTimeout(r, 0));
+  gate.ask(2, REQ, (d) => got.push(d));
+  assert.equal(answers.length, MAX_ASKING + 1, "an answer frees room");
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ConsumerKind, StreamConsumer } from "../../src/stream/consumer.ts";
 import { GopCache } from "../../src/stream/gop_cache.ts";
 import { StreamHub } from "../../src/stream/hub.ts";
-import { LiveStream } from "../../src/stream/live_stream.ts";
+import { LiveStream, MAX_CONFIG_BYTES } from "../../src/stream/live_stream.ts";
 import type { MediaMessage } from "../../src/stream/media_message.ts";
 
 function msg(
@@ -185,4 +185,19 @@ Deno.test("LiveStream copies a body only when a consumer or the GOP cache keeps 
   const frame = msg("video", 0);
   off.publish(frame);
   assert.deepEqual(off.startMessages(), [], "nothing kept, nothing copied");
+});
+
+Deno.test("sequence headers kept for late joiners are bounded in bytes, the newest always kept", () => {
+  const s = stream();
+  const big = 300 * 1024;
+  for (let i = 0; i < 32; i++) {
+    s.publish({ ...msg("video", 0, { config: true, size: big }), configKey: `seq:t${i}` });
+  }
+  const configs = s.startMessages().filter((m) => m.config);
+  const bytes = configs.reduce((n, m) => n + m.body.length, 0);
+  assert.ok(bytes <= MAX_CONFIG_BYTES, `${bytes} bytes of sequence headers kept`);
+  assert.equal(configs.at(-1)?.configKey, "seq:t31", "the newest is kept");
+  s.publish({ ...msg("video", 0, { config: true, size: 2 * MAX_CONFIG_BYTES }), configKey: "x" });
+  const after = s.startMessages().filter((m) => m.config);
+  assert.deepEqual(after.map((m) => m.configKey), ["x"], "one over the bound alone is still kept");
 });
