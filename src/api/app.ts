@@ -29,7 +29,7 @@ export interface MetricsSource {
   /** The metrics, read now. */
   scrape(): Promise<string>;
 }
-import { clusterRoutes, type ClusterView } from "./cluster_routes.ts";
+import { type ClusterView, mountClusterRoutes } from "./cluster_routes.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface ApiOptions {
@@ -80,6 +80,8 @@ export function requireBearer(token: string): MiddlewareHandler {
  * - `DELETE /api/sessions/:id` → `{"dropped": id}` once the session was asked to disconnect,
  *   or 404 when it is unknown or already closed
  * - `GET /metrics` → Prometheus text format
+ * - `GET /api/cluster/streams`, `DELETE /api/cluster/streams/:app/:name` → the cluster's
+ *   streams, when `cluster` is given (see {@linkcode mountClusterRoutes})
  * - `GET /openapi.json` → the OpenAPI 3.1 document of these routes; `GET /docs` → its reference
  *   page (both open, like `/healthz`: they hold no data)
  * - a known path with another method → 405 with an `Allow` header; an unknown path → 404
@@ -120,7 +122,7 @@ export function createApp(view: RegistryView, options: ApiOptions = {}): OpenAPI
   app.openapi(listStreamsRoute, (c) => c.json({ streams: options.streams?.() ?? [] }, 200));
   app.all("/api/streams", methodNotAllowed(["GET"]));
   app.all("/api/sessions", methodNotAllowed(["GET"]));
-  if (cluster !== undefined) app.route("/api/cluster", clusterRoutes(cluster));
+  if (cluster !== undefined) mountClusterRoutes(app, cluster);
 
   app.openapi(getSessionRoute, (c) => {
     const { id } = c.req.valid("param");

@@ -4,9 +4,10 @@
  * @module
  */
 
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ClusterHealth, ClusterStreamView } from "../cluster/cluster.ts";
 import { methodNotAllowed } from "./method_not_allowed.ts";
+import { dropClusterStreamRoute, listClusterStreamsRoute } from "./routes.ts";
 
 /** What the routes read and ask of the cluster (the `Cluster` fits). */
 export interface ClusterView {
@@ -18,53 +19,54 @@ export interface ClusterView {
 }
 
 /**
- * Routes under `/api/cluster`:
+ * Adds the routes under `/api/cluster` to `app` (and to its OpenAPI document):
  *
- * - `GET /streams` → `{"edgeId": "<this edge>", "streams": [{key, edgeId, sessionId, app, name,
- *   remoteAddr, videoCodec, audioCodec, bitrateKbps, since}, ...]}`
- * - `DELETE /streams/:app/:name` → `{"dropped": "app/name", "edgeId": "<holder>"}`, or 404 when
- *   no edge holds it
- * - 503 with the reason while Redis cannot be reached
+ * - `GET /api/cluster/streams` → `{"edgeId": "<this edge>", "streams": [{key, edgeId,
+ *   sessionId, app, name, remoteAddr, videoCodec, audioCodec, bitrateKbps, since}, ...]}`
+ * - `DELETE /api/cluster/streams/{app}/{name}` → `{"dropped": "app/name", "edgeId":
+ *   "<holder>"}`, or 404 when no edge holds it
+ * - 503 with the reason while Redis cannot be reached; 405 for other methods
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clusterRoutes } from "./cluster_routes.ts";
+ * import { OpenAPIHono } from "@hono/zod-openapi";
+ * import { mountClusterRoutes } from "./cluster_routes.ts";
  *
- * const app = clusterRoutes({
+ * const app = new OpenAPIHono();
+ * mountClusterRoutes(app, {
  *   health: () => ({ edgeId: "e1", state: "ok", reason: null }),
  *   list: () => Promise.resolve([]),
  *   drop: () => Promise.resolve(null),
  * });
- * const res = await app.request("/streams");
+ * const res = await app.request("/api/cluster/streams");
  * assert.deepEqual(await res.json(), { edgeId: "e1", streams: [] });
- * assert.equal((await app.request("/streams/live/x", { method: "DELETE" })).status, 404);
+ * assert.equal((await app.request("/api/cluster/streams/live/x", { method: "DELETE" })).status, 404);
  * ```
  */
-export function clusterRoutes(cluster: ClusterView): Hono {
-  const app = new Hono();
+export function mountClusterRoutes(app: OpenAPIHono, cluster: ClusterView): void {
   const unavailable = (e: unknown) => ({
     error: `Cluster unavailable: ${e instanceof Error ? e.message : String(e)}`,
   });
-  app.get("/streams", async (c) => {
+  app.openapi(listClusterStreamsRoute, async (c) => {
     try {
-      return c.json({ edgeId: cluster.health().edgeId, streams: await cluster.list() });
+      return c.json({ edgeId: cluster.health().edgeId, streams: await cluster.list() }, 200);
     } catch (e) {
       return c.json(unavailable(e), 503);
     }
   });
-  app.all("/streams", methodNotAllowed(["GET"]));
-  app.delete("/streams/:app/:name", async (c) => {
-    const key = `${c.req.param("app")}/${c.req.param("name")}`;
+  app.all("/api/cluster/streams", methodNotAllowed(["GET"]));
+  app.openapi(dropClusterStreamRoute, async (c) => {
+    const { app, name } = c.req.valid("param");
+    const key = `${app}/${name}`;
     const reason = `Dropped through the cluster API of edge ${cluster.health().edgeId}`;
     try {
       const held = await cluster.drop(key, reason);
       if (held === null) return c.json({ error: `No edge publishes ${key}` }, 404);
-      return c.json({ dropped: key, edgeId: held.edgeId });
+      return c.json({ dropped: key, edgeId: held.edgeId }, 200);
     } catch (e) {
       return c.json(unavailable(e), 503);
     }
   });
-  app.all("/streams/:app/:name", methodNotAllowed(["DELETE"]));
-  return app;
+  app.all("/api/cluster/streams/:app/:name", methodNotAllowed(["DELETE"]));
 }

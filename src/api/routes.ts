@@ -7,6 +7,9 @@
 
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  ClusterDroppedSchema,
+  ClusterStreamListSchema,
+  ClusterStreamParams,
   DroppedSchema,
   ErrorSchema,
   HealthzSchema,
@@ -93,6 +96,38 @@ export const metricsRoute = createRoute({
       content: { "text/plain": { schema: z.string() } },
     },
     404: json(ErrorSchema, "This server keeps no metrics"),
+    ...unauthorized,
+  },
+});
+
+const clusterUnavailable = {
+  503: json(ErrorSchema, "The cluster's Redis cannot be reached"),
+};
+
+/** `GET /api/cluster/streams` (only with `--cluster-redis`). */
+export const listClusterStreamsRoute = createRoute({
+  method: "get",
+  path: "/api/cluster/streams",
+  summary: "Every live stream of every edge of the cluster (sorted by key)",
+  security,
+  responses: {
+    200: json(ClusterStreamListSchema, "The cluster's live streams"),
+    ...clusterUnavailable,
+    ...unauthorized,
+  },
+});
+
+/** `DELETE /api/cluster/streams/{app}/{name}` (only with `--cluster-redis`). */
+export const dropClusterStreamRoute = createRoute({
+  method: "delete",
+  path: "/api/cluster/streams/{app}/{name}",
+  summary: "Asks whichever edge holds the stream to drop its publisher",
+  security,
+  request: { params: ClusterStreamParams },
+  responses: {
+    200: json(ClusterDroppedSchema, "The holding edge was asked to drop the publisher"),
+    404: json(ErrorSchema, "No edge publishes this stream"),
+    ...clusterUnavailable,
     ...unauthorized,
   },
 });

@@ -16,6 +16,7 @@ import type {
 } from "../session/session_info.ts";
 import type { StreamView } from "../stream/live_stream.ts";
 import type { StreamHealth } from "../health/stream_health.ts";
+import type { ClusterStreamView } from "../cluster/cluster.ts";
 
 /** Every error answer. */
 export const ErrorSchema = z.strictObject({
@@ -214,6 +215,38 @@ export const SessionIdParams = z.object({
   id: z.string().min(1).openapi({ param: { name: "id", in: "path" }, example: "3f9a1c0b7e21" }),
 });
 
+/** A live stream of some edge of the cluster (`--cluster-redis`). */
+export const ClusterStreamSchema = z.strictObject({
+  key: z.string().openapi({ example: "live/cam1" }),
+  edgeId: z.string().openapi({ example: "edge-b" }),
+  sessionId: z.string().openapi({ example: "3f9a1c0b7e21" }),
+  app: z.string(),
+  name: z.string(),
+  remoteAddr: z.string().openapi({ example: "203.0.113.7:50123" }),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  bitrateKbps: z.number(),
+  since: z.string().openapi({ format: "date-time" }),
+}).openapi("ClusterStream");
+
+/** `GET /api/cluster/streams`. */
+export const ClusterStreamListSchema = z.strictObject({
+  edgeId: z.string().openapi({ description: "The edge that answered", example: "edge-a" }),
+  streams: z.array(ClusterStreamSchema),
+}).openapi("ClusterStreamList");
+
+/** `DELETE /api/cluster/streams/{app}/{name}`. */
+export const ClusterDroppedSchema = z.strictObject({
+  dropped: z.string().openapi({ example: "live/cam1" }),
+  edgeId: z.string().openapi({ description: "The edge asked to drop it", example: "edge-b" }),
+}).openapi("ClusterDropped");
+
+/** The `{app}` and `{name}` path parameters of a cluster stream. */
+export const ClusterStreamParams = z.object({
+  app: z.string().min(1).openapi({ param: { name: "app", in: "path" }, example: "live" }),
+  name: z.string().min(1).openapi({ param: { name: "name", in: "path" }, example: "cam1" }),
+});
+
 // Compile-time checks: each type fits its schema and each schema's output fits its type.
 // Optional fields are `.optional()`, not `.exactOptional()`: the OpenAPI generator takes a
 // field as optional only when its schema accepts undefined. JSON has no undefined, so their
@@ -232,5 +265,6 @@ const sameChecks: [
   Same<Out<typeof HealthSchema>, StreamHealth>,
   Same<Out<typeof SessionSchema>, SessionInfo>,
   Same<Out<typeof StreamSchema>, Omit<StreamView, "consumers"> & Pick<StreamView, "consumers">>,
-] = [true, true, true, true, true, true, true, true];
+  Same<Out<typeof ClusterStreamSchema>, ClusterStreamView>,
+] = [true, true, true, true, true, true, true, true, true];
 void sameChecks;

@@ -3,6 +3,8 @@ import { emptyFigures } from "../../src/health/health_tracker.ts";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { createApp } from "../../src/api/app.ts";
+import type { ClusterView } from "../../src/api/cluster_routes.ts";
+import type { ClusterStreamView } from "../../src/cluster/cluster.ts";
 import { DOCS_SCRIPT_ROUTE, readDocsScript } from "../../src/api/docs_page.ts";
 import { FakeClock } from "../../src/clock.ts";
 import { ServerMetrics } from "../../src/metrics/server_metrics.ts";
@@ -194,6 +196,90 @@ Deno.test("every route's real answers match the OpenAPI document", async () => {
       }
     }
   }
+});
+
+const CAM: ClusterStreamView = {
+  key: "live/cam",
+  edgeId: "e2",
+  sessionId: "s1",
+  app: "live",
+  name: "cam",
+  remoteAddr: "198.51.100.7:4000",
+  videoCodec: "H264",
+  audioCodec: null,
+  bitrateKbps: 900.5,
+  since: "2026-01-01T00:00:00.000Z",
+};
+
+/** A cluster that holds `live/cam` on edge e2, or one whose Redis is away (every call throws). */
+function fakeCluster(live: boolean): ClusterView {
+  const away = () => {
+    throw new Error("Redis did not answer within 1000 ms");
+  };
+  return {
+    health: () => ({
+      edgeId: "e1",
+      state: live ? "ok" : "degraded",
+      reason: live ? null : "Redis unreachable",
+    }),
+    list: () => live ? Promise.resolve([CAM, { ...CAM, key: "live/b", name: "b" }]) : away(),
+    drop: (key) => live ? Promise.resolve(key === CAM.key ? CAM : null) : away(),
+  };
+}
+
+Deno.test("the document lists the cluster routes only when the server has a cluster", async () => {
+  const { app } = setup();
+  const view = { list: () => [], get: () => undefined, drop: () => false };
+  const clustered = createApp(view, { token: TOKEN, cluster: fakeCluster(true) });
+  const doc = await fetchDoc(clustered);
+  const plain = Object.keys((await fetchDoc(app)).paths);
+  assert.ok(plain.every((p) => !p.startsWith("/api/cluster")), plain.join(", "));
+  assert.deepEqual(
+    Object.keys(doc.paths).filter((p) => p.startsWith("/api/cluster")).sort(),
+    ["/api/cluster/streams", "/api/cluster/streams/{app}/{name}"],
+  );
+  assert.deepEqual(Object.keys(doc.paths["/api/cluster/streams"]!), ["get"]);
+  assert.deepEqual(Object.keys(doc.paths["/api/cluster/streams/{app}/{name}"]!), ["delete"]);
+});
+
+Deno.test("every cluster route's real answers match the OpenAPI document", async () => {
+  const view = { list: () => [], get: () => undefined, drop: () => false };
+  const live = createApp(view, { token: TOKEN, cluster: fakeCluster(true) });
+  const away = createApp(view, { token: TOKEN, cluster: fakeCluster(false) });
+  const doc = await fetchDoc(live);
+  const list = "/api/cluster/streams";
+  const one = "/api/cluster/streams/{app}/{name}";
+  const cases: [app: typeof live, route: string, method: string, path: string, status: number][] = [
+    [live, list, "get", list, 200],
+    [away, list, "get", list, 503],
+    [live, one, "delete", "/api/cluster/streams/live/cam", 200],
+    [live, one, "delete", "/api/cluster/streams/live/nope", 404],
+    [away, one, "delete", "/api/cluster/streams/live/cam", 503],
+  ];
+  const covered = new Set<string>();
+  for (const [app, route, method, path, status] of cases) {
+    for (const auth of [true, false]) {
+      const res = await app.request(path, {
+        method: method.toUpperCase(),
+        headers: auth ? AUTH : {},
+      });
+      const expected = auth ? status : 401;
+      assert.equal(res.status, expected, `${method} ${path}`);
+      await checkAgainstDoc(doc, route, method, res);
+      covered.add(`${method} ${route} ${expected}`);
+    }
+  }
+  for (const route of [list, one]) {
+    for (const [method, op] of Object.entries(doc.paths[route]!)) {
+      for (const status of Object.keys(op.responses)) {
+        assert.ok(covered.has(`${method} ${route} ${status}`), `${method} ${route} ${status}`);
+      }
+    }
+  }
+  const post = await live.request(list, { method: "POST", headers: AUTH });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get("Allow"), "GET, HEAD");
+  await post.body?.cancel();
 });
 
 Deno.test("a session with a health object still matches the document", async () => {
