@@ -136,7 +136,11 @@ export async function main(args: string[]): Promise<number> {
           flv: many ? small : flv,
           tmpRoot,
           ticks,
-          ...(many ? { record: false, loadArgs: ["--eager", "--connect-parallel", "20"] } : {}),
+          // Many small streams: the Node loader, whose writes go straight into the kernel (one Deno
+          // process's async writes fall seconds behind at 1000 x 50 writes/s: bench/README.md).
+          ...(many
+            ? { record: false, loader: "node", loadArgs: ["--connect-parallel", "20"] }
+            : {}),
         };
         const what = step.players > 0
           ? `fan-out, 1 publisher, ${step.players} players`

@@ -32,6 +32,11 @@ export interface LoaderOptions {
   readonly ticks: number;
   /** More arguments for the load tool (e.g. `--eager`). */
   readonly loadArgs?: readonly string[];
+  /**
+   * Which load tool: `deno` (`tools/load.ts`, the default) or `node` (`tools/load_node.mjs`:
+   * publishers only, writes straight into the kernel; the many-small-streams scenario).
+   */
+  readonly loader?: "deno" | "node";
   /** The repo, where `tools/load.ts` is. */
   readonly cwd: string;
 }
@@ -41,12 +46,7 @@ export interface LoaderOptions {
  * when the measured window opens (`load: sending`, or `load: playing` with players) and closes.
  */
 export async function runLoader(sc: LoaderOptions, server: ServerProcess): Promise<LoaderRun> {
-  const args = [
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-env",
-    "tools/load.ts",
+  const common = [
     "--url",
     `rtmp://127.0.0.1:${server.rtmpPort}/live/e2e`,
     "--flv",
@@ -60,9 +60,12 @@ export async function runLoader(sc: LoaderOptions, server: ServerProcess): Promi
     ...(sc.players > 0 ? ["--play", "--players", String(sc.players)] : []),
     ...(sc.loadArgs ?? []),
   ];
+  const node = sc.loader === "node";
   const opens = sc.players > 0 ? "load: playing" : "load: sending";
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+  const child = new Deno.Command(node ? "node" : Deno.execPath(), {
+    args: node
+      ? ["tools/load_node.mjs", ...common]
+      : ["run", "--allow-net", "--allow-read", "--allow-env", "tools/load.ts", ...common],
     cwd: sc.cwd,
     stdin: "null",
     stdout: "piped",

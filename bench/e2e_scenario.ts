@@ -28,6 +28,8 @@ export interface Scenario {
   readonly kbps?: number;
   /** More arguments for the load tool (e.g. `--eager`). */
   readonly loadArgs?: readonly string[];
+  /** Which load tool runs it: `deno` (tools/load.ts) or `node` (tools/load_node.mjs). */
+  readonly loader?: "deno" | "node";
   /** Parent of the temp dirs this run makes (removed by the caller). */
   readonly tmpRoot: string;
   readonly ticks: number;

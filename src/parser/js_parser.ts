@@ -1,6 +1,6 @@
 /**
  * The TypeScript reference chunk parser. Same interface and semantics as the WASM core,
- * written for speed: one input buffer grown on demand, messages spanning chunks reassembled
+ * written for speed: one input buffer, messages spanning chunks reassembled
  * into buffers from a pool shared by the factory's parsers, and messages that fit in one
  * received chunk handed out as views without a copy.
  * @module
@@ -12,13 +12,14 @@ import { chunkError, ChunkErrorCode as E } from "./chunk_errors.ts";
 import {
   type ChunkParser,
   DEFAULT_PARSER_LIMITS,
-  FIRST_READ_BYTES,
-  MAX_READ_BYTES,
   type MessageHandler,
   type ParserLimits,
   pushBytes,
 } from "./types.ts";
 
+/** Size of the input buffer socket reads land in. */
+export const INPUT_SIZE = 64 * 1024;
+const MIN_WRITABLE = 16 * 1024;
 const EXTENDED = 0xffffff;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
 
@@ -64,11 +65,8 @@ export function jsParserFactory(): (limits?: Partial<ParserLimits>) => ChunkPars
 class JsParser implements ChunkParser {
   readonly kind = "js";
   #limits: ParserLimits;
-  /** Input: FIRST_READ_BYTES, doubled after a full read up to MAX_READ_BYTES (one read). */
-  #buf = new Uint8Array(FIRST_READ_BYTES);
+  #buf = new Uint8Array(INPUT_SIZE);
   #view = new DataView(this.#buf.buffer);
-  /** Length of the last view writable() gave. */
-  #offered = 0;
   #readAt = 0;
   #writeAt = 0;
   #chunkSize = 128;
@@ -89,36 +87,19 @@ class JsParser implements ChunkParser {
   }
 
   writable(): Uint8Array {
-    const size = this.#buf.length;
-    if (size - this.#writeAt < size / 4 && this.#readAt > 0) {
+    if (INPUT_SIZE - this.#writeAt < MIN_WRITABLE && this.#readAt > 0) {
       this.#buf.copyWithin(0, this.#readAt, this.#writeAt);
       this.#writeAt -= this.#readAt;
       this.#readAt = 0;
     }
-    const view = this.#buf.subarray(this.#writeAt);
-    this.#offered = view.length;
-    return view;
+    return this.#buf.subarray(this.#writeAt);
   }
 
   commit(n: number): void {
-    const size = this.#buf.length;
-    if (n < 0 || this.#writeAt + n > size) {
-      throw new RangeError(`Cannot commit ${n} bytes: ${size - this.#writeAt} are free`);
+    if (n < 0 || this.#writeAt + n > INPUT_SIZE) {
+      throw new RangeError(`Cannot commit ${n} bytes: ${INPUT_SIZE - this.#writeAt} are free`);
     }
     this.#writeAt += n;
-    // A full read: more may be waiting, so the next read gets a larger buffer.
-    if (n > 0 && n === this.#offered && size < MAX_READ_BYTES) this.#grow(size * 2);
-  }
-
-  /** Moves the unparsed input into a buffer of `size` bytes. */
-  #grow(size: number): void {
-    const buf = new Uint8Array(size);
-    buf.set(this.#buf.subarray(this.#readAt, this.#writeAt));
-    this.#writeAt -= this.#readAt;
-    this.#readAt = 0;
-    this.#buf = buf;
-    this.#view = new DataView(buf.buffer);
-    this.#offered = 0;
   }
 
   push(bytes: Uint8Array): number {

@@ -34,15 +34,6 @@ export const DEFAULT_PARSER_LIMITS: ParserLimits = {
   maxPartialBytes: 8 * 1024 * 1024,
 };
 
-/**
- * What `writable()` offers the first read, in bytes; a read that fills its view doubles the
- * offer, up to {@linkcode MAX_READ_BYTES}. A read touches the memory it lands in: a quiet
- * publisher's reads are a few KiB, and only a connection with data waiting gets larger ones.
- */
-export const FIRST_READ_BYTES = 8 * 1024;
-/** The largest read `writable()` offers (both parsers). */
-export const MAX_READ_BYTES = 32 * 1024;
-
 /** Called once per complete message; `body` is valid only during the call. */
 export type MessageHandler = (rec: MessageRecord, body: Uint8Array) => void;
 

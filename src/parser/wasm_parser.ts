@@ -11,8 +11,6 @@ import { chunkError } from "./chunk_errors.ts";
 import {
   type ChunkParser,
   DEFAULT_PARSER_LIMITS,
-  FIRST_READ_BYTES,
-  MAX_READ_BYTES,
   type MessageHandler,
   type ParserLimits,
   pushBytes,
@@ -140,10 +138,6 @@ class WasmParser implements ChunkParser {
   #c: Core;
   #release: ((core: Core) => void) | null;
   #failed: Error | null = null;
-  /** Most bytes writable() offers; doubles when a read fills it, up to MAX_READ_BYTES. */
-  #readCap = FIRST_READ_BYTES;
-  /** Length of the last view writable() gave. */
-  #offered = 0;
 
   constructor(core: Core, release: (core: Core) => void) {
     this.#c = core;
@@ -158,18 +152,13 @@ class WasmParser implements ChunkParser {
     const c = this.#c;
     c.refresh();
     const at = c.exports.prepareWrite();
-    const end = Math.min(c.ringEnd, c.ring + at + this.#readCap);
-    const view = at === 0 && end === c.ringEnd ? c.wholeRing : c.u8.subarray(c.ring + at, end);
-    this.#offered = view.length;
-    return view;
+    return at === 0 ? c.wholeRing : c.u8.subarray(c.ring + at, c.ringEnd);
   }
 
   commit(n: number): void {
     if (n < 0 || !this.#c.exports.commitWrite(n)) {
       throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
     }
-    // A full read: more may be waiting, so offer more next time.
-    if (n > 0 && n === this.#offered && this.#readCap < MAX_READ_BYTES) this.#readCap *= 2;
   }
 
   push(bytes: Uint8Array): number {
