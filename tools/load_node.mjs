@@ -285,8 +285,11 @@ async function main() {
     errors: pubs.filter((p) => p.error !== null).map((p) => `${p.name}: ${p.error}`),
     stuckAtStop: stuck,
   };
-  if (values.json) console.log(JSON.stringify(report));
-  else {
+  if (values.json) {
+    // A pipe takes stdout asynchronously: exit only once the whole report is out.
+    process.stdout.write(JSON.stringify(report) + "\n", () => process.exit(0));
+    return;
+  } else {
     console.log(
       `Total: ${live.length}/${n} publishers, ${report.video} video + ${report.audio} audio frames, ` +
         `${(bytes / 1e6).toFixed(1)} MB in ${sendSeconds.toFixed(1)} s = ${
