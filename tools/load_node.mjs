@@ -221,6 +221,8 @@ async function main() {
   const live = pubs.filter((p) => p.connectMs !== null);
   console.error(`load: sending (${live.length}/${n} publishing)`);
   const windowStart = performance.now();
+  // The first publishers sent while the rest connected: the rate counts the window only.
+  const bytesBefore = pubs.reduce((a, p) => a + p.bytes, 0);
   function startSending() {
     let last = performance.now();
     return setInterval(() => {
@@ -276,7 +278,7 @@ async function main() {
     audio: sum("audio"),
     bytes,
     sendSeconds,
-    mbPerSecond: bytes / 1e6 / sendSeconds,
+    mbPerSecond: (bytes - bytesBefore) / 1e6 / sendSeconds,
     connectMedianMs: percentile(connects, 0.5),
     connectP99Ms: percentile(connects, 0.99),
     // Writes go into the kernel at once: every frame due was handed to its socket.
@@ -292,7 +294,7 @@ async function main() {
   } else {
     console.log(
       `Total: ${live.length}/${n} publishers, ${report.video} video + ${report.audio} audio frames, ` +
-        `${(bytes / 1e6).toFixed(1)} MB in ${sendSeconds.toFixed(1)} s = ${
+        `${((bytes - bytesBefore) / 1e6).toFixed(1)} MB in ${sendSeconds.toFixed(1)} s = ${
           report.mbPerSecond.toFixed(2)
         } MB/s`,
     );
