@@ -115,9 +115,9 @@ export function decodeEnhancedCaps(obj: AmfObject): EnhancedCaps | null {
  */
 export function answerEnhancedCaps(client: EnhancedCaps): EnhancedCaps {
   const ours = [...VIDEO_FOURCCS, ...AUDIO_FOURCCS];
-  const any = client.fourCcList.length === 0 || client.fourCcList.includes("*");
+  const takesAll = client.fourCcList.length === 0 || client.fourCcList.includes("*");
   return {
-    fourCcList: any ? ours : client.fourCcList.filter((f) => ours.includes(f)),
+    fourCcList: takesAll ? ours : client.fourCcList.filter((f) => ours.includes(f)),
     videoFourCcInfoMap: new Map(VIDEO_FOURCCS.map((f) => [f, FourCcInfo.CanForward])),
     audioFourCcInfoMap: new Map(AUDIO_FOURCCS.map((f) => [f, FourCcInfo.CanForward])),
     capsEx: SERVER_CAPS_EX,
