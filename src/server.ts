@@ -37,6 +37,7 @@ import { SessionRegistry } from "./session/registry.ts";
 import { StreamHub } from "./stream/hub.ts";
 import { PlayerSlots } from "./stream/player_slots.ts";
 import { ChunkCache } from "./play/chunk_cache.ts";
+import { JoinMemo } from "./bytes.ts";
 import { acceptLoop } from "./listen/accept_loop.ts";
 import { ServerTls } from "./tls/server_tls.ts";
 import { type PemPair, readPemFile, readPemPair } from "./tls/tls_files.ts";
@@ -300,6 +301,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       relays.attach(stream, session.info.relays, extra.push, live.rulesFor(stream.app).push),
     slots,
     chunks: new ChunkCache(),
+    joins: new JoinMemo(),
     ...hooks,
     // Per app: the server-wide --publish-auth is the default of every app's rules.
     authorize: publishAuth(live, { clock, log, webhooks }),

@@ -30,6 +30,9 @@ export const PLAYER_CSID = { data: 4, audio: 6, video: 7 } as const;
 export class ChunkCache {
   #bytes = new WeakMap<MediaMessage, Map<string, Uint8Array>>();
   #encoded = 0;
+  #lastMsg: MediaMessage | null = null;
+  #lastKey = "";
+  #lastBytes: Uint8Array = new Uint8Array(0);
 
   /** Messages chunked so far (each format counts once): for tests and metrics. */
   get encoded(): number {
@@ -39,6 +42,8 @@ export class ChunkCache {
   /** The chunks of `msg` in `format`; the same bytes for every caller of one format. */
   chunks(msg: MediaMessage, format: ChunkFormat): Uint8Array {
     const key = format.key ?? keyedFormat(format).key;
+    // Players of one stream ask one after another for the same message and format.
+    if (msg === this.#lastMsg && key === this.#lastKey) return this.#lastBytes;
     let byFormat = this.#bytes.get(msg);
     if (byFormat === undefined) this.#bytes.set(msg, byFormat = new Map());
     let bytes = byFormat.get(key);
@@ -47,6 +52,9 @@ export class ChunkCache {
       byFormat.set(key, bytes);
       this.#encoded++;
     }
+    this.#lastMsg = msg;
+    this.#lastKey = key;
+    this.#lastBytes = bytes;
     return bytes;
   }
 }

@@ -93,10 +93,12 @@ export class RtmpPlayer implements StreamConsumer {
     const bytes = this.#o.chunks.chunks(msg, this.#format(msg.kind));
     out.sendRaw(bytes);
     this.#enqueued += bytes.length;
-    if (!msg.config && msg.kind !== "data") this.#lag.push(this.#enqueued, msg.timestamp);
     if (msg.kind === "video" && msg.keyframe) this.#keyframeSent = true;
-    if (!msg.config && msg.kind !== "data") this.#o.stats.framesSent++;
-    this.refresh();
+    if (!msg.config && msg.kind !== "data") {
+      this.#lag.push(this.#enqueued, msg.timestamp);
+      this.#o.stats.framesSent++;
+    }
+    // The byte, queue and lag figures are brought up to date by refresh() (about once a second).
   }
 
   /** The stream ended; called once by the stream. */

@@ -8,6 +8,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { PlayAuthorizer, PublishAuthorizer } from "../auth/authorizer.ts";
 import type { HookEventSink } from "../hooks/events.ts";
+import type { JoinMemo } from "../bytes.ts";
 import type { Clock } from "../clock.ts";
 import type { HealthThresholds } from "../health/thresholds.ts";
 import { RtmpError } from "../errors.ts";
@@ -99,6 +100,8 @@ export interface ConnectionDeps {
   readonly slots?: PlayerSlots;
   /** Media chunked once per format for every RTMP player (one per server). */
   readonly chunks?: ChunkCache;
+  /** Queued shared chunks joined once for every outbox in step (one per server). */
+  readonly joins?: JoinMemo;
   /** Decides each publish after its name checks; without it, anyone may publish. */
   readonly authorize?: PublishAuthorizer;
   /** Each app's rules (takeover, record dir, play); without it, the limits above for all. */
@@ -161,6 +164,7 @@ async function runConnection(
   const outbox = new Outbox(conn, {
     maxQueuedBytes: limits.maxOutgoingBytes,
     onError: (e) => close(e instanceof RtmpError ? e.message : `Write failed: ${e.message}`),
+    ...(deps.joins === undefined ? {} : { joins: deps.joins }),
   });
   let session: SessionHandle;
   try {

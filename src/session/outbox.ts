@@ -7,7 +7,7 @@
 import { RtmpError } from "../errors.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
-import { concatBytes } from "../bytes.ts";
+import { concatBytes, type JoinMemo } from "../bytes.ts";
 
 /** The part of a socket the outbox needs (`Deno.Conn` fits). */
 export interface Writable {
@@ -20,6 +20,11 @@ export interface OutboxOptions {
   maxQueuedBytes?: number;
   /** Called once when a write fails or the queue overflows. */
   onError: (error: Error) => void;
+  /**
+   * Joins queued parts shared with other outboxes (one per server): players in step write one
+   * joined buffer instead of a copy each. Without it, each outbox joins its own.
+   */
+  joins?: JoinMemo;
 }
 
 /** Queues messages for one peer and writes them in order, one write at a time. */
@@ -32,12 +37,15 @@ export class Outbox {
   #writing: Promise<void> | null = null;
   #failed = false;
   #onError: (error: Error) => void;
+  #join: (parts: readonly Uint8Array[]) => Uint8Array;
 
   /** Creates an outbox writing to `conn`. */
   constructor(conn: Writable, options: OutboxOptions) {
     this.#conn = conn;
     this.#maxQueued = options.maxQueuedBytes ?? 4 * 1024 * 1024;
     this.#onError = options.onError;
+    const joins = options.joins;
+    this.#join = joins === undefined ? concatBytes : (parts) => joins.join(parts);
   }
 
   /** Bytes waiting to be written. */
@@ -105,7 +113,7 @@ export class Outbox {
     try {
       while (this.#queue.length > 0 && !this.#failed) {
         const parts = this.#queue.splice(0);
-        const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
+        const bytes = parts.length === 1 ? parts[0]! : this.#join(parts);
         let o = 0;
         while (o < bytes.length) o += await this.#conn.write(bytes.subarray(o));
         this.#queued -= bytes.length;

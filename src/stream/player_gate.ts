@@ -58,8 +58,8 @@ export class PlayerGate {
   admit(msg: MediaMessage, queuedBytes: number): GateDecision {
     if (msg.kind === "video") this.#sawVideo = true;
     if (msg.config || msg.kind === "data") return "send";
-    const now = this.#o.clock.now();
     if (this.#skippingSince >= 0) {
+      const now = this.#o.clock.now();
       // Resume once the queue has drained to half, at a key frame (any audio frame when the
       // stream has no video), whatever the key frame's size.
       const drained = queuedBytes <= this.#o.maxQueuedBytes / 2;
@@ -75,7 +75,7 @@ export class PlayerGate {
       return "skip";
     }
     if (queuedBytes + msg.body.length > this.#o.maxQueuedBytes) {
-      this.#skippingSince = now;
+      this.#skippingSince = this.#o.clock.now();
       this.#episodes++;
       this.#skipped++;
       this.#o.onSkipStart?.(queuedBytes);
