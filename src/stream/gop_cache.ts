@@ -2,24 +2,47 @@
  * The messages since the last video key frame, so that a new player starts on a key frame
  * at once. Bounded in bytes: a GOP that outgrows the bound is dropped until the next key frame.
  * Bodies it copies itself ({@linkcode GopCache.take}) go into a {@linkcode GopStore}, reused
- * GOP after GOP while no consumer holds them.
+ * GOP after GOP while no consumer holds them. With a server-wide {@linkcode GopBudget}, the
+ * store's memory is booked there too: a GOP the budget cannot hold is dropped the same way, and
+ * the budget may evict the cache of a stream nobody watches.
  * @module
  */
 
+import type { GopAccount, GopBudget } from "./gop_budget.ts";
 import { GopStore } from "./gop_store.ts";
 import type { MediaMessage } from "./media_message.ts";
 
+/** Options for {@linkcode GopCache}. */
+export interface GopCacheOptions {
+  /** The server-wide bound this cache's memory is booked in; none by default. */
+  readonly budget?: GopBudget;
+  /** Whether the stream has players or relays (they keep their cache when the budget is full). */
+  readonly watched?: () => boolean;
+}
+
 /** Holds the current group of pictures (audio interleaved), from its key frame on. */
-export class GopCache {
+export class GopCache implements Disposable {
   #max: number;
   #messages: MediaMessage[] = [];
   #bytes = 0;
   #open = false;
-  #store = new GopStore();
+  #store: GopStore;
+  #budget: GopBudget | null;
+  #account: GopAccount | null;
+  #watched: () => boolean;
+  /** Bytes of audio and video seen since the last key frame, cached or not. */
+  #seen = 0;
+  /** {@linkcode #seen} of the GOP before. */
+  #lastGop = 0;
 
   /** Creates a cache of at most `maxBytes` of bodies (0 turns it off). */
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, options: GopCacheOptions = {}) {
     this.#max = maxBytes;
+    this.#watched = options.watched ?? (() => false);
+    this.#budget = maxBytes === 0 ? null : options.budget ?? null;
+    this.#account = this.#budget?.open({ watched: this.#watched, evict: () => this.#close() }) ??
+      null;
+    this.#store = new GopStore(this.#account ?? undefined);
   }
 
   /** Bytes of the bodies held. */
@@ -52,6 +75,7 @@ export class GopCache {
   push(msg: MediaMessage): void {
     if (this.#max === 0 || msg.config || msg.kind === "data") return;
     if (msg.kind === "video" && msg.keyframe) this.#restart();
+    this.#seen += msg.body.length;
     this.#add(msg);
   }
 
@@ -66,31 +90,56 @@ export class GopCache {
       return null;
     }
     if (view.kind === "video" && view.keyframe) this.#restart();
+    this.#seen += view.body.length;
+    if (!this.#open) return null;
+    const body = this.#store.copy(view.body);
+    if (body === null) {
+      this.#close(); // the budget is full: wait for the next key frame
+      return null;
+    }
     if (lend) this.#store.lend();
-    const msg = { ...view, body: this.#store.copy(view.body) };
+    const msg = { ...view, body };
     this.#add(msg);
     return msg;
+  }
+
+  /** Drops what it holds and leaves the budget (the stream ended). */
+  [Symbol.dispose](): void {
+    this.#close();
+    this.#account?.close();
   }
 
   /** Adds a message of the open GOP, or closes the GOP when it would outgrow the bound. */
   #add(msg: MediaMessage): void {
     if (!this.#open) return;
     if (this.#bytes + msg.body.length > this.#max) {
-      this.#messages = [];
-      this.#bytes = 0;
-      this.#open = false; // wait for the next key frame
-      this.#store.clear();
+      this.#close();
       return;
     }
     this.#messages.push(msg);
     this.#bytes += msg.body.length;
   }
 
-  /** A key frame: a new GOP starts. */
-  #restart(): void {
+  /** Drops the GOP and its store; nothing is cached until the next key frame. */
+  #close(): void {
     this.#messages = [];
     this.#bytes = 0;
-    this.#open = true;
+    this.#open = false;
+    this.#store.clear();
+  }
+
+  /**
+   * A key frame: a new GOP starts. A stream nobody watches whose cache holds nothing starts one
+   * only when the budget has room for a GOP like the last, so that streams over the budget do
+   * not allocate and drop storage GOP after GOP.
+   */
+  #restart(): void {
+    this.#lastGop = this.#seen;
+    this.#seen = 0;
+    this.#messages = [];
+    this.#bytes = 0;
     this.#store.reset();
+    this.#open = this.#budget === null || this.#store.bytes > 0 || this.#watched() ||
+      this.#budget.fits(this.#lastGop);
   }
 }
