@@ -7,6 +7,13 @@
  * @module
  */
 
+/**
+ * GOPs in a row that must leave a block unused before it is let go: GOP sizes vary (a store
+ * sized for the largest of the last few keeps it), and a block freed and made again GOP after
+ * GOP fragments the process heap and, under a server-wide budget, hands the room to another
+ * stream that then fails to grow.
+ */
+const TRIM_AFTER = 8;
 /** Size of the first block; each new block is as large as the blocks before it together. */
 const FIRST_BLOCK = 16 * 1024;
 /** Largest block; a body over half of it gets an allocation of its own. */
@@ -44,6 +51,8 @@ export class GopStore {
   #block = 0;
   #used = 0;
   #lent = false;
+  /** GOPs in a row that left a block unused. */
+  #quiet = 0;
   /** Bytes of the blocks. */
   #capacity = 0;
   /** Bytes of this GOP's bodies that got an allocation of their own. */
@@ -105,12 +114,21 @@ export class GopStore {
   }
 
   /**
-   * Starts over for the next GOP: the blocks this GOP used are reused when none was lent, else
-   * they are left to their holders and new ones are made. Blocks it did not use are let go.
+   * Starts over for the next GOP: the blocks are reused when none was lent, else they are left
+   * to their holders and new ones are made. Blocks that {@linkcode TRIM_AFTER} GOPs in a row did
+   * not use are let go.
    */
   reset(): void {
-    if (this.#lent) this.#blocks = [];
-    else this.#blocks.length = Math.min(this.#blocks.length, this.#block + 1);
+    const used = Math.min(this.#blocks.length, this.#block + 1);
+    if (this.#lent) {
+      this.#blocks = [];
+      this.#quiet = 0;
+    } else if (used === this.#blocks.length) {
+      this.#quiet = 0;
+    } else if (++this.#quiet >= TRIM_AFTER) {
+      this.#blocks.length = used;
+      this.#quiet = 0;
+    }
     this.#capacity = this.#sizeBefore(this.#blocks.length);
     this.#loose = 0;
     this.#block = 0;
@@ -122,6 +140,7 @@ export class GopStore {
   /** Lets every block go (a GOP over the bound: nothing is cached until the next key frame). */
   clear(): void {
     this.#blocks = [];
+    this.#quiet = 0;
     this.#capacity = 0;
     this.#loose = 0;
     this.#block = 0;

@@ -80,9 +80,21 @@ Deno.test("GopStore books what it holds and copies nothing its booking refuses",
   assert.equal(store.bytes, 32_768 + 150_000);
   store.reset();
   assert.equal(store.bytes, 32_768, "the blocks are kept, the body of its own let go");
+  for (let g = 0; g < 7; g++) {
+    store.copy(new Uint8Array(100));
+    store.reset();
+  }
+  assert.equal(store.bytes, 32_768, "a block seven GOPs did not use is kept");
   store.copy(new Uint8Array(100));
   store.reset();
-  assert.equal(store.bytes, 16_384, "a block this GOP did not use is let go");
+  assert.equal(store.bytes, 16_384, "a block eight GOPs in a row did not use is let go");
   store.clear();
-  assert.deepEqual(booked, [16_384, 32_768, 32_768 + 150_000, 32_768, 16_384, 0]);
+  assert.deepEqual(booked, [
+    16_384,
+    32_768,
+    32_768 + 150_000,
+    ...Array(8).fill(32_768),
+    16_384,
+    0,
+  ]);
 });
