@@ -27,7 +27,6 @@ export class GopCache implements Disposable {
   #bytes = 0;
   #open = false;
   #store: GopStore;
-  #budget: GopBudget | null;
   #account: GopAccount | null;
   #watched: () => boolean;
   /** Bytes of audio and video seen since the last key frame, cached or not. */
@@ -39,9 +38,8 @@ export class GopCache implements Disposable {
   constructor(maxBytes: number, options: GopCacheOptions = {}) {
     this.#max = maxBytes;
     this.#watched = options.watched ?? (() => false);
-    this.#budget = maxBytes === 0 ? null : options.budget ?? null;
-    this.#account = this.#budget?.open({ watched: this.#watched, evict: () => this.#close() }) ??
-      null;
+    const budget = maxBytes === 0 ? undefined : options.budget;
+    this.#account = budget?.open({ watched: this.#watched, evict: () => this.#close() }) ?? null;
     this.#store = new GopStore(this.#account ?? undefined);
   }
 
@@ -129,9 +127,10 @@ export class GopCache implements Disposable {
   }
 
   /**
-   * A key frame: a new GOP starts. A stream nobody watches whose cache holds nothing starts one
-   * only when the budget has room for a GOP like the last, so that streams over the budget do
-   * not allocate and drop storage GOP after GOP.
+   * A key frame: a new GOP starts. A cache that holds no storage starts one only when the
+   * budget could hold a GOP like the last (with room, or for a watched stream by evicting
+   * unwatched ones), so that streams past the budget do not allocate and drop storage GOP
+   * after GOP.
    */
   #restart(): void {
     this.#lastGop = this.#seen;
@@ -139,7 +138,7 @@ export class GopCache implements Disposable {
     this.#messages = [];
     this.#bytes = 0;
     this.#store.reset();
-    this.#open = this.#budget === null || this.#store.bytes > 0 || this.#watched() ||
-      this.#budget.fits(this.#lastGop);
+    const account = this.#account;
+    this.#open = account === null || this.#store.bytes > 0 || account.canGrow(this.#lastGop);
   }
 }

@@ -162,3 +162,22 @@ Deno.test("GopBudget: a cache turned off books nothing", () => {
   gop(s, 0);
   assert.deepEqual(budget.view(), { totalBytes: 1000, usedBytes: 0, evictions: 0 });
 });
+
+Deno.test("GopBudget: a watched stream with no room to take does not start a GOP it cannot hold", () => {
+  const budget = new GopBudget(GOP_STORE + 20_000);
+  const { live } = streams(budget, 2);
+  for (const s of live) s.attach(new Collect(`p-${s.name}`));
+  for (const s of live) gop(s, 0); // the second fails at its second block
+  for (let g = 1; g < 4; g++) {
+    gop(live[0]!, g * 400);
+    live[1]!.publish(frame(g * 400, 10_000, true));
+    assert.equal(cached(live[1]!), 0, "watched streams give no room: the key frame is not kept");
+    for (let i = 1; i < 10; i++) live[1]!.publish(frame(g * 400 + i * 40, 2_000));
+  }
+  assert.equal(cached(live[0]!), 28_000);
+  assert.deepEqual(budget.view(), {
+    totalBytes: GOP_STORE + 20_000,
+    usedBytes: GOP_STORE,
+    evictions: 0,
+  });
+});
