@@ -285,7 +285,12 @@ export class ServerMetrics implements Disposable {
     g("rtmp_edge_streams", "Live streams", [], (s) => one(s.streamCount));
     const gop = this.#o.gopBudget;
     if (gop !== undefined) {
-      g("rtmp_edge_gop_cache_bytes", "Memory all GOP caches hold", [], () => one(gop().usedBytes));
+      g(
+        "rtmp_edge_gop_cache_bytes",
+        "Memory all GOP caches hold or have booked",
+        [],
+        () => one(gop().usedBytes),
+      );
       this.#counter(
         "rtmp_edge_gop_cache_evictions_total",
         "GOP caches of unwatched streams dropped to make room for watched ones",

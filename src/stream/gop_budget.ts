@@ -18,7 +18,7 @@ export interface GopHolder {
 export interface GopBudgetView {
   /** The bound in bytes; 0: none. */
   readonly totalBytes: number;
-  /** Bytes the caches hold now. */
+  /** Bytes the caches hold or have booked for the GOP they are filling. */
   readonly usedBytes: number;
   /** Caches dropped to make room for a watched stream, since the server started. */
   readonly evictions: number;
@@ -57,7 +57,6 @@ export class GopBudget {
   open(holder: GopHolder): GopAccount {
     const account = new GopAccount(holder, {
       resize: (a, bytes) => this.#resize(a, bytes),
-      canGrow: (a, bytes) => this.canGrow(a, bytes),
       forget: (a) => this.#accounts.delete(a),
     });
     this.#accounts.add(account);
@@ -67,20 +66,6 @@ export class GopBudget {
   /** Whether `bytes` more fit now without taking anyone's room. */
   fits(bytes: number): boolean {
     return this.#total === 0 || this.#used + bytes <= this.#total;
-  }
-
-  /**
-   * Whether `account` could grow by `bytes`: there is room, or its stream is watched and the
-   * caches of unwatched streams would make it.
-   */
-  canGrow(account: GopAccount, bytes: number): boolean {
-    if (this.fits(bytes)) return true;
-    if (!account.holder.watched()) return false;
-    let room = this.#total - this.#used;
-    for (const a of this.#accounts) {
-      if (a !== account && a.bytes > 0 && !a.holder.watched()) room += a.bytes;
-    }
-    return room >= bytes;
   }
 
   /** The bound, what is used, and evictions so far. */
@@ -127,8 +112,6 @@ export class GopBudget {
 interface Ledger {
   /** Books `account` at `bytes`; false when it may not grow to that. */
   resize(account: GopAccount, bytes: number): boolean;
-  /** Whether `account` could grow by `bytes` (see {@linkcode GopBudget.canGrow}). */
-  canGrow(account: GopAccount, bytes: number): boolean;
   /** Forgets a closed account. */
   forget(account: GopAccount): void;
 }
@@ -161,11 +144,6 @@ export class GopAccount implements Disposable {
     if (!this.#ledger.resize(this, bytes)) return false;
     this.#bytes = bytes;
     return true;
-  }
-
-  /** Whether it could grow by `bytes` now (room, or unwatched caches to evict). */
-  canGrow(bytes: number): boolean {
-    return !this.#closed && this.#ledger.canGrow(this, bytes);
   }
 
   /** Gives everything back and leaves the budget. Idempotent. */

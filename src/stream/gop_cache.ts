@@ -20,6 +20,12 @@ export interface GopCacheOptions {
   readonly watched?: () => boolean;
 }
 
+/**
+ * What a stream's first GOP books in a server-wide budget before its size is known: one GOP
+ * of about 1 Mbit/s over 2 s. A GOP after that books the size of the one before.
+ */
+export const FIRST_GOP_BYTES = 256 * 1024;
+
 /** Holds the current group of pictures (audio interleaved), from its key frame on. */
 export class GopCache implements Disposable {
   #max: number;
@@ -31,8 +37,10 @@ export class GopCache implements Disposable {
   #watched: () => boolean;
   /** Bytes of audio and video seen since the last key frame, cached or not. */
   #seen = 0;
-  /** {@linkcode #seen} of the GOP before. */
+  /** {@linkcode #seen} of the GOP before (0 before the first key frame). */
   #lastGop = 0;
+  /** Bytes booked for this GOP ahead of the storage (what a GOP like the last needs). */
+  #reserved = 0;
 
   /** Creates a cache of at most `maxBytes` of bodies (0 turns it off). */
   constructor(maxBytes: number, options: GopCacheOptions = {}) {
@@ -40,7 +48,9 @@ export class GopCache implements Disposable {
     this.#watched = options.watched ?? (() => false);
     const budget = maxBytes === 0 ? undefined : options.budget;
     this.#account = budget?.open({ watched: this.#watched, evict: () => this.#close() }) ?? null;
-    this.#store = new GopStore(this.#account ?? undefined);
+    this.#store = new GopStore(
+      this.#account === null ? undefined : { resize: (bytes) => this.#book(bytes) },
+    );
   }
 
   /** Bytes of the bodies held. */
@@ -123,14 +133,26 @@ export class GopCache implements Disposable {
     this.#messages = [];
     this.#bytes = 0;
     this.#open = false;
+    this.#reserved = 0;
     this.#store.clear();
   }
 
   /**
-   * A key frame: a new GOP starts. A cache that holds no storage starts one only when the
-   * budget could hold a GOP like the last (with room, or for a watched stream by evicting
-   * unwatched ones), so that streams past the budget do not allocate and drop storage GOP
-   * after GOP.
+   * Books what the store holds, or the GOP's reservation when that is more: false when the
+   * budget cannot give the room.
+   */
+  #book(bytes: number): boolean {
+    const account = this.#account!;
+    const want = Math.max(bytes, this.#reserved);
+    return want === account.bytes || account.resize(want);
+  }
+
+  /**
+   * A key frame: a new GOP starts. With a budget it first books a GOP like the last (the
+   * first: {@linkcode FIRST_GOP_BYTES}); when the budget cannot give that (after evicting
+   * unwatched caches, for a watched stream), nothing is cached until the next key frame. So a
+   * thousand streams starting at once do not each grow storage until the budget is full and
+   * then drop it, and streams past the budget allocate nothing GOP after GOP.
    */
   #restart(): void {
     this.#lastGop = this.#seen;
@@ -138,7 +160,12 @@ export class GopCache implements Disposable {
     this.#messages = [];
     this.#bytes = 0;
     this.#store.reset();
-    const account = this.#account;
-    this.#open = account === null || this.#store.bytes > 0 || account.canGrow(this.#lastGop);
+    if (this.#account === null) {
+      this.#open = true;
+      return;
+    }
+    this.#reserved = Math.min(this.#max, this.#lastGop > 0 ? this.#lastGop : FIRST_GOP_BYTES);
+    this.#open = this.#book(this.#store.bytes);
+    if (!this.#open) this.#close();
   }
 }

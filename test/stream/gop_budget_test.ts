@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ConsumerKind, StreamConsumer } from "../../src/stream/consumer.ts";
 import { GopBudget } from "../../src/stream/gop_budget.ts";
+import { FIRST_GOP_BYTES } from "../../src/stream/gop_cache.ts";
 import { StreamHub } from "../../src/stream/hub.ts";
 import type { LiveStream } from "../../src/stream/live_stream.ts";
 import type { MediaMessage } from "../../src/stream/media_message.ts";
@@ -90,15 +91,16 @@ Deno.test("GopBudget: a stream that gets a player takes the room of unwatched on
   const budget = new GopBudget(3 * GOP_STORE);
   const { live } = streams(budget, 4);
   const [a, b, c, d] = live as [LiveStream, LiveStream, LiveStream, LiveStream];
-  for (const s of live) gop(s, 0);
-  b.publish(frame(400, 10_000, true)); // b's store stays, one GOP of it cached
+  // First GOPs book FIRST_GOP_BYTES, over this budget: the second ones, known in size, fit.
+  for (let g = 0; g < 2; g++) for (const s of live) gop(s, g * 400);
+  b.publish(frame(800, 10_000, true)); // b's store stays, one GOP of it cached
   assert.deepEqual(live.map(cached), [28_000, 10_000, 28_000, 0]);
 
   const player = new Collect("p1");
   d.attach(player);
-  d.publish(frame(400, 2_000)); // mid-GOP: nothing to cache yet, the player waits for a key frame
+  d.publish(frame(800, 2_000)); // mid-GOP: nothing to cache yet, the player waits for a key frame
   assert.equal(cached(d), 0);
-  gop(d, 440);
+  gop(d, 840);
   assert.equal(cached(d), 28_000, "cached from its key frame on");
   assert.equal(player.got.filter((m) => m.kind === "video")[1]!.keyframe, true);
   assert.equal(budget.view().evictions, 1);
@@ -122,16 +124,32 @@ Deno.test("GopBudget: a recording alone does not keep a stream's GOP, and watche
   const [recorded, relayed, played] = live as [LiveStream, LiveStream, LiveStream];
   recorded.attach(new Collect("rec", "recording"));
   relayed.attach(new Collect("relay", "relay"));
-  gop(recorded, 0);
-  gop(relayed, 0);
+  for (const s of live) gop(s, 0); // first GOPs: FIRST_GOP_BYTES each is over this budget
+  assert.deepEqual(live.map(cached), [0, 0, 0]);
+  gop(recorded, 400);
+  gop(relayed, 400);
   assert.deepEqual(live.map(cached), [28_000, 28_000, 0]);
   played.attach(new Collect("p", "http-flv-player"));
-  gop(played, 0);
+  gop(played, 400);
   assert.deepEqual(live.map(cached), [0, 28_000, 28_000], "the recorded stream gave its GOP up");
-  for (let g = 1; g < 4; g++) for (const s of live) gop(s, g * 400);
+  for (let g = 2; g < 5; g++) for (const s of live) gop(s, g * 400);
   assert.equal(cached(relayed), 28_000, "watched streams do not evict each other");
+  assert.equal(cached(recorded), 0);
   assert.equal(budget.view().evictions, 1);
   assert.ok(budget.view().usedBytes <= 2 * GOP_STORE);
+});
+
+Deno.test("GopBudget: streams starting together book their first GOP ahead, and those past the budget allocate nothing", () => {
+  const budget = new GopBudget(3 * FIRST_GOP_BYTES + 100_000);
+  const { live } = streams(budget, 10);
+  for (const s of live) s.publish(frame(0, 10_000, true));
+  assert.equal(live.filter((s) => cached(s) > 0).length, 3);
+  assert.equal(budget.view().usedBytes, 3 * FIRST_GOP_BYTES, "booked, not yet allocated");
+  for (const s of live) for (let i = 1; i < 10; i++) s.publish(frame(i * 40, 2_000));
+  assert.deepEqual(live.map(cached), [28_000, 28_000, 28_000, 0, 0, 0, 0, 0, 0, 0]);
+  for (const s of live) gop(s, 400); // now each books a GOP like its last (28 000): all fit
+  assert.deepEqual(live.map(cached), Array(10).fill(28_000));
+  assert.equal(budget.view().usedBytes, 10 * GOP_STORE);
 });
 
 Deno.test("GopBudget: what the caches held is given back when their streams end", () => {
