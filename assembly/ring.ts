@@ -11,10 +11,13 @@
 
 /** Bytes in the ring. */
 export const RING_SIZE: u32 = 64 * 1024;
-/** Below this much free space at the end, the ring wraps before the next read. */
-const MIN_FREE: u32 = 16 * 1024;
+/**
+ * Below this much free space at the end, the ring wraps before the next read. This test and
+ * the next are the JS parser's too (src/parser/read_window.ts, checked when the core loads).
+ */
+export const MIN_FREE: u32 = 16 * 1024;
 /** Unparsed bytes that always move to the front before a read (a header is at most 18). */
-const SMALL_TAIL: u32 = 64;
+export const SMALL_TAIL: u32 = 64;
 
 /** Start of the ring in linear memory. */
 export const RING: usize = memory.data(RING_SIZE, 16);

@@ -47,6 +47,11 @@ export interface MemoryResult {
   readonly idle: MemoryClasses;
   readonly loaded: MemoryClasses;
   readonly perSession: MemoryClasses;
+  /**
+   * V8's new space (young generation) idle and loaded, in bytes: a server-wide cost that grows
+   * under load, part of "heap total" but not of any session.
+   */
+  readonly newSpace: { readonly idle: number; readonly loaded: number };
   /** With --snapshot: the heap's largest classes, loaded, bytes and counts per session. */
   readonly heapTop?: readonly HeapRow[];
 }
@@ -129,6 +134,14 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   console.log(values.json ? JSON.stringify(results, null, 2) : formatResults(results));
+  if (!values.json) {
+    const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
+    console.log(
+      "\nV8 new space idle → loaded MB (in heap total, not per session): " +
+        results.map((r) => `${r.parser}/${r.gop} ${mb(r.newSpace.idle)} → ${mb(r.newSpace.loaded)}`)
+          .join(", "),
+    );
+  }
   for (const r of values.json ? [] : results) {
     if (r.heapTop === undefined) continue;
     console.log(`\nheap per session, ${r.parser}, GOP cache ${r.gop} (bytes, count):`);
@@ -195,6 +208,7 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
   });
   try {
     const idle = await settled();
+    const newSpaceIdle = newSpaceSize();
     const load = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -222,6 +236,7 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
       }
       await sleep(o.settle * 1000);
       const loaded = await settled();
+      const newSpace = { idle: newSpaceIdle, loaded: newSpaceSize() };
       publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
       const streams = await streamsOf(server.httpPort);
       const gopCacheBytes = streams.reduce((n, s) => n + s.gopCacheBytes, 0);
@@ -234,6 +249,7 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
         publishers: o.publishers,
         publishing,
         gopCacheBytes,
+        newSpace,
         idle,
         loaded,
         perSession: perSession(idle, loaded, n),
@@ -280,6 +296,11 @@ function heapRows(sessions: number): HeapRow[] {
   } finally {
     Deno.removeSync(path);
   }
+}
+
+/** Bytes V8 has committed for its new space now. */
+function newSpaceSize(): number {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
 }
 
 /** Memory after full garbage collections (the child runs with `--expose-gc`). */

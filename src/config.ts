@@ -70,6 +70,11 @@ export interface Config {
   readonly httpMaxPendingRequests: number;
   /** GOP cache bound per live stream, in bytes (0 turns it off). */
   readonly gopCacheBytes: number;
+  /**
+   * Bytes all GOP caches of the server may hold together (0: no shared bound). When full,
+   * streams with players or relays keep theirs and streams nobody watches give theirs up.
+   */
+  readonly gopCacheTotalBytes: number;
   /** How long a play of a name that is not live waits for its publisher, in ms. */
   readonly playWaitMs: number;
   /** Most players of one stream at once (RTMP and HTTP-FLV together). */
@@ -186,6 +191,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   httpHeaderTimeoutMs: 10_000,
   httpMaxPendingRequests: 64,
   gopCacheBytes: 16 * 1024 * 1024,
+  gopCacheTotalBytes: 32 * 1024 * 1024,
   playWaitMs: 5_000,
   maxPlayersPerStream: 1000,
   maxPlayers: 2000,
@@ -522,6 +528,13 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     arg: "<bytes>",
     check: integer(0, 1024 * 1024 * 1024),
     help: "GOP cache per live stream, so players start on a key frame at once (0: off)",
+  }),
+  spec({
+    key: "gopCacheTotalBytes",
+    flag: "gop-cache-total-bytes",
+    arg: "<bytes>",
+    check: integer(0, 64 * 1024 * 1024 * 1024),
+    help: "GOP caches of all streams together; streams with players keep theirs (0: no bound)",
   }),
   spec({
     key: "playWaitMs",

@@ -34,6 +34,7 @@ import { ProxyProtocolError } from "./errors.ts";
 import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { SessionRegistry } from "./session/registry.ts";
+import { GopBudget } from "./stream/gop_budget.ts";
 import { StreamHub } from "./stream/hub.ts";
 import { PlayerSlots } from "./stream/player_slots.ts";
 import { ChunkCache } from "./play/chunk_cache.ts";
@@ -253,7 +254,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     clock,
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
   });
-  const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes });
+  const gopBudget = new GopBudget(config.gopCacheTotalBytes);
+  const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes, gopBudget });
   const metrics = new ServerMetrics({
     sessions: () => registry.live(),
     streams: () => hub.list(),
@@ -261,6 +263,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     maxStreams: config.maxConnections,
     clock,
     loop: loopMonitor,
+    gopBudget: () => gopBudget.view(),
   });
   const relays = new RelayManager({
     targets: config.push,

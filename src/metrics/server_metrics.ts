@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { Clock } from "../clock.ts";
 import type { SessionInfo } from "../session/session_info.ts";
+import type { GopBudgetView } from "../stream/gop_budget.ts";
 import type { StreamView } from "../stream/live_stream.ts";
 import type { SessionTotals } from "./session_totals.ts";
 import { type MetricsSnapshot, takeSnapshot } from "./snapshot.ts";
@@ -46,6 +47,8 @@ export interface ServerMetricsOptions {
   readonly loop?: LoopWatch;
   /** Process memory (default `Deno.memoryUsage`). */
   readonly memory?: () => MemoryFigures;
+  /** The server-wide GOP cache budget; without it there are no GOP cache metrics. */
+  readonly gopBudget?: () => GopBudgetView;
 }
 
 type Labels = Record<string, string>;
@@ -280,6 +283,21 @@ export class ServerMetrics implements Disposable {
   #defineStreams(): void {
     const g = this.#gauge.bind(this);
     g("rtmp_edge_streams", "Live streams", [], (s) => one(s.streamCount));
+    const gop = this.#o.gopBudget;
+    if (gop !== undefined) {
+      g(
+        "rtmp_edge_gop_cache_bytes",
+        "Memory all GOP caches hold or have booked",
+        [],
+        () => one(gop().usedBytes),
+      );
+      this.#counter(
+        "rtmp_edge_gop_cache_evictions_total",
+        "GOP caches of unwatched streams dropped to make room for watched ones",
+        [],
+        () => one(gop().evictions),
+      );
+    }
     g(
       "rtmp_edge_stream_bitrate_bits_per_second",
       "Incoming bit rate of a live stream",

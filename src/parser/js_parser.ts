@@ -1,6 +1,7 @@
 /**
  * The TypeScript reference chunk parser. Same interface and semantics as the WASM core,
- * written for speed: one input buffer, messages spanning chunks reassembled
+ * written for speed: one input buffer grown as reads grow (read_window.ts: the same read sizes
+ * as the WASM core's ring), messages spanning chunks reassembled
  * into buffers from a pool shared by the factory's parsers, and messages that fit in one
  * received chunk handed out as views without a copy.
  * @module
@@ -16,10 +17,8 @@ import {
   type ParserLimits,
   pushBytes,
 } from "./types.ts";
+import { INPUT_WINDOW, movesToFront, ReadSizer } from "./read_window.ts";
 
-/** Size of the input buffer socket reads land in. */
-export const INPUT_SIZE = 64 * 1024;
-const MIN_WRITABLE = 16 * 1024;
 const EXTENDED = 0xffffff;
 const MESSAGE_HEADER_SIZE = [11, 7, 3, 0] as const;
 
@@ -65,8 +64,10 @@ export function jsParserFactory(): (limits?: Partial<ParserLimits>) => ChunkPars
 class JsParser implements ChunkParser {
   readonly kind = "js";
   #limits: ParserLimits;
-  #buf = new Uint8Array(INPUT_SIZE);
-  #view = new DataView(this.#buf.buffer);
+  /** The input window's first bytes: as many as reads have been offered (read_window.ts). */
+  #buf: Uint8Array = EMPTY;
+  #view = new DataView(EMPTY.buffer);
+  #sizer = new ReadSizer();
   #readAt = 0;
   #writeAt = 0;
   #chunkSize = 128;
@@ -87,19 +88,32 @@ class JsParser implements ChunkParser {
   }
 
   writable(): Uint8Array {
-    if (INPUT_SIZE - this.#writeAt < MIN_WRITABLE && this.#readAt > 0) {
+    if (movesToFront(this.#readAt, this.#writeAt)) {
       this.#buf.copyWithin(0, this.#readAt, this.#writeAt);
       this.#writeAt -= this.#readAt;
       this.#readAt = 0;
     }
-    return this.#buf.subarray(this.#writeAt);
+    const end = this.#writeAt + this.#sizer.offer(this.#writeAt);
+    if (end > this.#buf.length) this.#grow(Math.min(INPUT_WINDOW, (end + 4095) & ~4095));
+    return this.#buf.subarray(this.#writeAt, end);
   }
 
   commit(n: number): void {
-    if (n < 0 || this.#writeAt + n > INPUT_SIZE) {
-      throw new RangeError(`Cannot commit ${n} bytes: ${INPUT_SIZE - this.#writeAt} are free`);
+    if (n < 0 || this.#writeAt + n > this.#buf.length) {
+      throw new RangeError(
+        `Cannot commit ${n} bytes: ${this.#buf.length - this.#writeAt} are free`,
+      );
     }
     this.#writeAt += n;
+    this.#sizer.committed(n);
+  }
+
+  /** Moves the input into a buffer of `size` bytes (offsets stay). */
+  #grow(size: number): void {
+    const buf = new Uint8Array(size);
+    buf.set(this.#buf.subarray(0, this.#writeAt));
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer);
   }
 
   push(bytes: Uint8Array): number {

@@ -15,6 +15,7 @@ import {
   type ParserLimits,
   pushBytes,
 } from "./types.ts";
+import { INPUT_WINDOW, MIN_FREE, ReadSizer, SMALL_TAIL } from "./read_window.ts";
 
 /** Where `deno task build:wasm` writes the core. */
 export const WASM_URL: URL = new URL("../../build/parser.wasm", import.meta.url);
@@ -29,6 +30,8 @@ interface CoreExports {
   memory: WebAssembly.Memory;
   RING: WebAssembly.Global;
   RING_SIZE: WebAssembly.Global;
+  MIN_FREE: WebAssembly.Global;
+  SMALL_TAIL: WebAssembly.Global;
   OUT: WebAssembly.Global;
   MORE: WebAssembly.Global;
   FAILED: WebAssembly.Global;
@@ -81,11 +84,13 @@ class Core {
   u8: Uint8Array;
   readonly ring: number;
   readonly ringEnd: number;
+  /** Read sizes (reset with the core, so a pooled instance starts small again). */
+  sizer = new ReadSizer();
+  /** The last view writable() gave at the ring's front. */
+  front: Uint8Array = new Uint8Array(0);
   readonly out: number;
   readonly more: number;
   readonly failedFlag: number;
-  /** The whole ring, the usual answer of writable() (the ring is empty after each drain). */
-  wholeRing: Uint8Array;
   /** Memory as u32s, to read records (OUT is 16-byte aligned, records are 24 bytes). */
   u32: Uint32Array;
 
@@ -105,13 +110,20 @@ class Core {
       limits.maxPartialBytes,
     );
     if (rc < 0) throw chunkError(-rc, []);
-    this.ring = this.exports.RING.value;
-    this.ringEnd = this.ring + this.exports.RING_SIZE.value;
+    const ex = this.exports;
+    if (
+      ex.RING_SIZE.value !== INPUT_WINDOW || ex.MIN_FREE.value !== MIN_FREE ||
+      ex.SMALL_TAIL.value !== SMALL_TAIL
+    ) {
+      // Both parsers must size reads alike (read_window.ts): a core built from other sources.
+      throw new Error("The WASM core's ring does not match src/parser/read_window.ts: rebuild it");
+    }
+    this.ring = ex.RING.value;
+    this.ringEnd = this.ring + ex.RING_SIZE.value;
     this.out = this.exports.OUT.value;
     this.more = this.exports.MORE.value;
     this.failedFlag = this.exports.FAILED.value;
     this.u8 = new Uint8Array(memory.buffer);
-    this.wholeRing = this.u8.subarray(this.ring, this.ringEnd);
     this.u32 = new Uint32Array(memory.buffer);
   }
 
@@ -123,13 +135,14 @@ class Core {
     if (this.u8.byteLength !== 0) return;
     const buffer = this.memory.buffer;
     this.u8 = new Uint8Array(buffer);
-    this.wholeRing = this.u8.subarray(this.ring, this.ringEnd);
+    this.front = new Uint8Array(0);
     this.u32 = new Uint32Array(buffer);
   }
 
   reset(): void {
     this.exports.resetChunks();
     this.exports.resetRing();
+    this.sizer = new ReadSizer();
   }
 }
 
@@ -152,13 +165,18 @@ class WasmParser implements ChunkParser {
     const c = this.#c;
     c.refresh();
     const at = c.exports.prepareWrite();
-    return at === 0 ? c.wholeRing : c.u8.subarray(c.ring + at, c.ringEnd);
+    const n = c.sizer.offer(at);
+    if (at !== 0) return c.u8.subarray(c.ring + at, c.ring + at + n);
+    // Reads land at the front nearly always: the same view serves until the offer changes.
+    if (c.front.length !== n) c.front = c.u8.subarray(c.ring, c.ring + n);
+    return c.front;
   }
 
   commit(n: number): void {
     if (n < 0 || !this.#c.exports.commitWrite(n)) {
       throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
     }
+    this.#c.sizer.committed(n);
   }
 
   push(bytes: Uint8Array): number {

@@ -2,24 +2,55 @@
  * The messages since the last video key frame, so that a new player starts on a key frame
  * at once. Bounded in bytes: a GOP that outgrows the bound is dropped until the next key frame.
  * Bodies it copies itself ({@linkcode GopCache.take}) go into a {@linkcode GopStore}, reused
- * GOP after GOP while no consumer holds them.
+ * GOP after GOP while no consumer holds them. With a server-wide {@linkcode GopBudget}, the
+ * store's memory is booked there too: a GOP the budget cannot hold is dropped the same way, and
+ * the budget may evict the cache of a stream nobody watches.
  * @module
  */
 
+import type { GopAccount, GopBudget } from "./gop_budget.ts";
 import { GopStore } from "./gop_store.ts";
 import type { MediaMessage } from "./media_message.ts";
 
+/** Options for {@linkcode GopCache}. */
+export interface GopCacheOptions {
+  /** The server-wide bound this cache's memory is booked in; none by default. */
+  readonly budget?: GopBudget;
+  /** Whether the stream has players or relays (they keep their cache when the budget is full). */
+  readonly watched?: () => boolean;
+}
+
+/**
+ * What a stream's first GOP books in a server-wide budget before its size is known: one GOP
+ * of about 1 Mbit/s over 2 s. A GOP after that books the size of the one before.
+ */
+export const FIRST_GOP_BYTES = 256 * 1024;
+
 /** Holds the current group of pictures (audio interleaved), from its key frame on. */
-export class GopCache {
+export class GopCache implements Disposable {
   #max: number;
   #messages: MediaMessage[] = [];
   #bytes = 0;
   #open = false;
-  #store = new GopStore();
+  #store: GopStore;
+  #account: GopAccount | null;
+  #watched: () => boolean;
+  /** Bytes of audio and video seen since the last key frame, cached or not. */
+  #seen = 0;
+  /** {@linkcode #seen} of the GOP before (0 before the first key frame). */
+  #lastGop = 0;
+  /** Bytes booked for this GOP ahead of the storage (what a GOP like the last needs). */
+  #reserved = 0;
 
   /** Creates a cache of at most `maxBytes` of bodies (0 turns it off). */
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, options: GopCacheOptions = {}) {
     this.#max = maxBytes;
+    this.#watched = options.watched ?? (() => false);
+    const budget = maxBytes === 0 ? undefined : options.budget;
+    this.#account = budget?.open({ watched: this.#watched, evict: () => this.#close() }) ?? null;
+    this.#store = new GopStore(
+      this.#account === null ? undefined : { resize: (bytes) => this.#book(bytes) },
+    );
   }
 
   /** Bytes of the bodies held. */
@@ -52,6 +83,7 @@ export class GopCache {
   push(msg: MediaMessage): void {
     if (this.#max === 0 || msg.config || msg.kind === "data") return;
     if (msg.kind === "video" && msg.keyframe) this.#restart();
+    this.#seen += msg.body.length;
     this.#add(msg);
   }
 
@@ -66,31 +98,74 @@ export class GopCache {
       return null;
     }
     if (view.kind === "video" && view.keyframe) this.#restart();
+    this.#seen += view.body.length;
+    if (!this.#open) return null;
+    const body = this.#store.copy(view.body);
+    if (body === null) {
+      this.#close(); // the budget is full: wait for the next key frame
+      return null;
+    }
     if (lend) this.#store.lend();
-    const msg = { ...view, body: this.#store.copy(view.body) };
+    const msg = { ...view, body };
     this.#add(msg);
     return msg;
+  }
+
+  /** Drops what it holds and leaves the budget (the stream ended). */
+  [Symbol.dispose](): void {
+    this.#close();
+    this.#account?.close();
   }
 
   /** Adds a message of the open GOP, or closes the GOP when it would outgrow the bound. */
   #add(msg: MediaMessage): void {
     if (!this.#open) return;
     if (this.#bytes + msg.body.length > this.#max) {
-      this.#messages = [];
-      this.#bytes = 0;
-      this.#open = false; // wait for the next key frame
-      this.#store.clear();
+      this.#close();
       return;
     }
     this.#messages.push(msg);
     this.#bytes += msg.body.length;
   }
 
-  /** A key frame: a new GOP starts. */
-  #restart(): void {
+  /** Drops the GOP and its store; nothing is cached until the next key frame. */
+  #close(): void {
     this.#messages = [];
     this.#bytes = 0;
-    this.#open = true;
+    this.#open = false;
+    this.#reserved = 0;
+    this.#store.clear();
+  }
+
+  /**
+   * Books what the store holds, or the GOP's reservation when that is more: false when the
+   * budget cannot give the room.
+   */
+  #book(bytes: number): boolean {
+    const account = this.#account!;
+    const want = Math.max(bytes, this.#reserved);
+    return want === account.bytes || account.resize(want);
+  }
+
+  /**
+   * A key frame: a new GOP starts. With a budget it first books a GOP like the last (the
+   * first: {@linkcode FIRST_GOP_BYTES}); when the budget cannot give that (after evicting
+   * unwatched caches, for a watched stream), nothing is cached until the next key frame. So a
+   * thousand streams starting at once do not each grow storage until the budget is full and
+   * then drop it, and streams past the budget allocate nothing GOP after GOP.
+   */
+  #restart(): void {
+    this.#lastGop = this.#seen;
+    this.#seen = 0;
+    this.#messages = [];
+    this.#bytes = 0;
     this.#store.reset();
+    if (this.#account === null) {
+      this.#open = true;
+      return;
+    }
+    this.#reserved = Math.min(this.#max, this.#lastGop > 0 ? this.#lastGop : FIRST_GOP_BYTES);
+    this.#open = this.#book(this.#store.bytes);
+    if (!this.#open) this.#close();
   }
 }

@@ -4,12 +4,15 @@
  * @module
  */
 
+import type { GopBudget } from "./gop_budget.ts";
 import { LiveStream, type LiveStreamInit, type StreamView } from "./live_stream.ts";
 
 /** Options for {@linkcode StreamHub}. */
 export interface StreamHubOptions {
   /** GOP cache bound per stream, in bytes (default 16 MiB; 0 turns caching off). */
   readonly gopCacheBytes?: number;
+  /** The server-wide bound every stream's GOP cache is booked in (none by default). */
+  readonly gopBudget?: GopBudget;
 }
 
 /** The live streams by key, and the players waiting for one. */
@@ -17,16 +20,22 @@ export class StreamHub {
   #streams = new Map<string, LiveStream>();
   #waiters = new Map<string, Set<(s: LiveStream) => void>>();
   #gopCacheBytes: number;
+  #gopBudget: GopBudget | undefined;
 
   /** Creates an empty hub. */
   constructor(options: StreamHubOptions = {}) {
     this.#gopCacheBytes = options.gopCacheBytes ?? 16 * 1024 * 1024;
+    this.#gopBudget = options.gopBudget;
   }
 
   /** Opens the stream `init.key` for its publisher; null when someone else publishes it. */
-  claim(init: Omit<LiveStreamInit, "gopCacheBytes">): LiveStream | null {
+  claim(init: Omit<LiveStreamInit, "gopCacheBytes" | "gopBudget">): LiveStream | null {
     if (this.#streams.has(init.key)) return null;
-    const stream = new LiveStream({ ...init, gopCacheBytes: this.#gopCacheBytes });
+    const stream = new LiveStream({
+      ...init,
+      gopCacheBytes: this.#gopCacheBytes,
+      ...(this.#gopBudget === undefined ? {} : { gopBudget: this.#gopBudget }),
+    });
     this.#streams.set(init.key, stream);
     const waiting = this.#waiters.get(init.key);
     if (waiting !== undefined) {

@@ -6,6 +6,7 @@
  */
 
 import type { ConsumerKind, StreamConsumer } from "./consumer.ts";
+import type { GopBudget } from "./gop_budget.ts";
 import { GopCache } from "./gop_cache.ts";
 import { type MediaMessage, ownedMessage } from "./media_message.ts";
 
@@ -35,6 +36,8 @@ export interface LiveStreamInit {
   readonly startedAt: string;
   /** GOP cache bound in bytes (0 turns it off). */
   readonly gopCacheBytes: number;
+  /** The server-wide GOP cache bound this stream's cache is booked in; none by default. */
+  readonly gopBudget?: GopBudget;
   /** Wall time in ms (`clock.now`), for how long the publisher has been silent. */
   readonly now?: () => number;
   /** Live codec facts. */
@@ -82,7 +85,10 @@ export class LiveStream {
     this.name = init.name;
     this.publisherId = init.publisherId;
     this.startedAt = init.startedAt;
-    this.#gop = new GopCache(init.gopCacheBytes);
+    this.#gop = new GopCache(init.gopCacheBytes, {
+      ...(init.gopBudget === undefined ? {} : { budget: init.gopBudget }),
+      watched: () => this.#watched(),
+    });
     this.#lastMessageAt = init.now?.() ?? 0;
   }
 
@@ -100,6 +106,12 @@ export class LiveStream {
   /** The consumers now attached. */
   consumers(): IterableIterator<StreamConsumer> {
     return this.#consumers.values();
+  }
+
+  /** Whether a player or a relay is attached (a recording alone does not need the GOP). */
+  #watched(): boolean {
+    for (const c of this.#consumers.values()) if (c.kind !== "recording") return true;
+    return false;
   }
 
   /** How many consumers of `kind` are attached. */
@@ -184,6 +196,7 @@ export class LiveStream {
   end(reason: string): void {
     if (this.#ended !== null) return;
     this.#ended = reason;
+    this.#gop[Symbol.dispose]();
     const all = [...this.#consumers.values()];
     this.#consumers.clear();
     if (all.length > 0) this.#init.onConsumersChanged?.(this);

@@ -5,6 +5,7 @@ import { ServerMetrics } from "../../src/metrics/server_metrics.ts";
 import { MAX_REASON_LABELS, SessionTotals } from "../../src/metrics/session_totals.ts";
 import { LoopMonitor } from "../../src/session/loop_monitor.ts";
 import { SessionRegistry } from "../../src/session/registry.ts";
+import { GopBudget } from "../../src/stream/gop_budget.ts";
 import { StreamHub } from "../../src/stream/hub.ts";
 import { parseMetrics, series, value } from "./prom_text.ts";
 
@@ -209,6 +210,29 @@ Deno.test("event-loop lag and stalled time come from the loop monitor's ticks", 
   m = await t.scrape();
   assert.equal(value(m, "rtmp_edge_event_loop_lag_seconds"), 0);
   assert.equal(value(m, "rtmp_edge_event_loop_stalled_seconds_total"), 0.3);
+});
+
+Deno.test("scrape() shows the GOP caches' memory and evictions of the server-wide budget", async () => {
+  const budget = new GopBudget(100);
+  const idle = budget.open({ watched: () => false, evict: () => idle.resize(0) });
+  const played = budget.open({ watched: () => true, evict: () => played.resize(0) });
+  using metrics = new ServerMetrics({
+    sessions: () => [],
+    streams: () => [],
+    totals: new SessionTotals(),
+    maxStreams: 10,
+    clock: new FakeClock(0),
+    memory: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0 }),
+    gopBudget: () => budget.view(),
+  });
+  idle.resize(70);
+  let m = parseMetrics(await metrics.scrape());
+  assert.equal(value(m, "rtmp_edge_gop_cache_bytes"), 70);
+  assert.equal(value(m, "rtmp_edge_gop_cache_evictions_total"), 0);
+  played.resize(60);
+  m = parseMetrics(await metrics.scrape());
+  assert.equal(value(m, "rtmp_edge_gop_cache_bytes"), 60);
+  assert.equal(value(m, "rtmp_edge_gop_cache_evictions_total"), 1);
 });
 
 function disposable<T extends { metrics: ServerMetrics }>(t: T): T & Disposable {

@@ -60,8 +60,41 @@ Deno.test("GopCache lets its store go when a GOP outgrows the bound", () => {
 
 Deno.test("GopStore gives a large body its own buffer", () => {
   const store = new GopStore();
-  const big = store.copy(new Uint8Array(200_000).fill(5));
+  const big = store.copy(new Uint8Array(200_000).fill(5))!;
   assert.equal(big.byteOffset, 0);
   assert.equal(big.buffer.byteLength, 200_000);
   assert.equal(store.capacity, 0);
+});
+
+Deno.test("GopStore books what it holds and copies nothing its booking refuses", () => {
+  const booked: number[] = [];
+  let limit = 40_000;
+  const store = new GopStore({ resize: (n) => (n <= limit && booked.push(n) > 0) });
+  assert.ok(store.copy(new Uint8Array(10_000)) !== null);
+  assert.ok(store.copy(new Uint8Array(10_000)) !== null);
+  assert.equal(store.copy(new Uint8Array(150_000)), null, "a body of its own past the limit");
+  assert.equal(store.copy(new Uint8Array(20_000)), null, "a third block past the limit");
+  assert.equal(store.bytes, 32_768);
+  limit = 1 << 20;
+  assert.ok(store.copy(new Uint8Array(150_000)) !== null);
+  assert.equal(store.bytes, 32_768 + 150_000);
+  store.reset();
+  assert.equal(store.bytes, 32_768, "the blocks are kept, the body of its own let go");
+  for (let g = 0; g < 7; g++) {
+    store.copy(new Uint8Array(100));
+    store.reset();
+  }
+  assert.equal(store.bytes, 32_768, "a block seven GOPs did not use is kept");
+  store.copy(new Uint8Array(100));
+  store.reset();
+  assert.equal(store.bytes, 16_384, "a block eight GOPs in a row did not use is let go");
+  store.clear();
+  assert.deepEqual(booked, [
+    16_384,
+    32_768,
+    32_768 + 150_000,
+    ...Array(8).fill(32_768),
+    16_384,
+    0,
+  ]);
 });
