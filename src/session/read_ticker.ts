@@ -27,7 +27,7 @@ export const READ_TICKER_PERIOD_MS = 10;
  *
  * using ticker = new ReadTicker({ periodMs: 10, manual: true });
  * const slot = ticker.slotFor(20);
- * assert.equal(ticker.slotFor(15), slot);
+ * assert.equal(ticker.slotFor(25), slot);
  * let done = false;
  * void ticker.done(slot).then(() => done = true);
  * ticker.tick();
