@@ -263,7 +263,12 @@ Deno.test("a publisher nobody plays reads after a tick; a player attaching ends 
   const sizes = conn.readSizes.slice(before);
   assert.ok(sizes.length >= 3, `several reads without a tick: ${sizes}`);
   assert.ok(sizes.slice(0, -1).every((n) => n >= 16384), `full reads: ${sizes}`);
-  assert.equal(ticker.pending, 1, "waiting again after the last, partial read");
+  assert.equal(conn.reading, true, "a partial read right after full ones does not wait");
+  // The burst's small tail and then another small read: two in a row, so it waits.
+  assert.ok(sizes.at(-1)! < 16384, `a small tail: ${sizes}`);
+  conn.push(frame(240, 600));
+  await settle();
+  assert.equal(conn.reading, false, "a second small read in a row waits");
   conn.push(null);
   for (let i = 0; i < 5; i++) ticker.tick();
   await served;
