@@ -36,8 +36,9 @@ export interface SessionHandle {
    */
   update(patch: SessionPatch): void;
   /**
-   * Counts received bytes at `now` (default: the registry's clock). O(1), allocates nothing;
-   * ignored once closed.
+   * Counts received bytes at `now`, a reading of the registry's clock (default: read it now);
+   * the read loop passes the one it took for its watchdog. O(1), allocates nothing; ignored
+   * once closed.
    */
   addBytesIn(n: number, now?: number): void;
   /**
