@@ -33,6 +33,8 @@ const USAGE = `Usage: deno task bench:e2e [options]
   --fanout N,N,...     1 publisher and N players each (default none)
   --many N,N,...       low-bitrate publishers, recording off (default 1000; none with --fanout)
   --kbps K             video kbit/s of the --many file (default 850; audio 96)
+  --probe N            --many: N connect probe sessions from an idle second process while the
+                       publishers stream (default 40; 0: none)
   --seconds S          sending (fan-out: playing) time per step (default 20)
   --flood-seconds S    sending time of the flood run (default 10, 0 with --fanout; 0 skips it)
   --server W           ours | nginx | both (default both)
@@ -45,6 +47,7 @@ interface Options {
   readonly fanout: readonly number[];
   readonly many: readonly number[];
   readonly kbps: number;
+  readonly probe: number;
   readonly seconds: number;
   readonly floodSeconds: number;
   readonly servers: readonly ("ours" | "nginx")[];
@@ -139,7 +142,12 @@ export async function main(args: string[]): Promise<number> {
           // Many small streams: the Node loader, whose writes go straight into the kernel (one Deno
           // process's async writes fall seconds behind at 1000 x 50 writes/s: bench/README.md).
           ...(many
-            ? { record: false, loader: "node", loadArgs: ["--connect-parallel", "20"] }
+            ? {
+              record: false,
+              loader: "node",
+              loadArgs: ["--connect-parallel", "20"],
+              probe: opts.probe,
+            }
             : {}),
         };
         const what = step.players > 0
@@ -205,6 +213,7 @@ function parseOptions(args: string[]): Options | string {
         fanout: { type: "string", default: "" },
         many: { type: "string" },
         kbps: { type: "string", default: "850" },
+        probe: { type: "string", default: "40" },
         seconds: { type: "string", default: "20" },
         "flood-seconds": { type: "string" },
         server: { type: "string", default: "both" },
@@ -236,6 +245,10 @@ function parseOptions(args: string[]): Options | string {
   if (!Number.isInteger(kbps) || kbps < 50 || kbps > 20_000) {
     return `--kbps must be an integer in 50..20000: got ${values.kbps}`;
   }
+  const probe = Number(values.probe);
+  if (!Number.isInteger(probe) || probe < 0 || probe > 1000) {
+    return `--probe must be an integer in 0..1000: got ${values.probe}`;
+  }
   const seconds = Number(values.seconds);
   const floodSeconds = Number(values["flood-seconds"] ?? (fanning ? "0" : "10"));
   if (!(seconds > 0 && seconds <= 600)) {
@@ -255,6 +268,7 @@ function parseOptions(args: string[]): Options | string {
     fanout,
     many,
     kbps,
+    probe,
     seconds,
     floodSeconds,
     servers: server === "both" ? ["ours", "nginx"] : [server],

@@ -20,6 +20,18 @@ export interface LoaderRun {
   readonly l0: ProcSample | null;
   readonly l1: ProcSample | null;
   readonly peakRss: number;
+  /** The connect probe's report (`probe` sessions from an idle process), or null. */
+  readonly probe: ProbeReport | null;
+}
+
+/** What `tools/load_node.mjs --probe N --json` reports. */
+export interface ProbeReport {
+  readonly sessions: number;
+  readonly connectMs: readonly number[];
+  readonly connectMedianMs: number | null;
+  readonly connectP99Ms: number | null;
+  readonly connectMaxMs: number | null;
+  readonly errors: readonly string[];
 }
 
 /** What {@linkcode runLoader} runs. */
@@ -37,9 +49,18 @@ export interface LoaderOptions {
    * publishers only, writes straight into the kernel; the many-small-streams scenario).
    */
   readonly loader?: "deno" | "node";
+  /**
+   * Short sessions one after another from a second, idle process (`load_node.mjs --probe`) once
+   * the measured window opens: connect → Publish.Start while the load runs, without the
+   * loader's own scheduling in it (default 0: none).
+   */
+  readonly probe?: number;
   /** The repo, where `tools/load.ts` is. */
   readonly cwd: string;
 }
+
+/** Time before the probe starts, once the window opened. */
+const PROBE_DELAY_MS = 1000;
 
 /**
  * Runs the load tool as a child process against `server`; samples the server and the loader
@@ -80,8 +101,10 @@ export async function runLoader(sc: LoaderOptions, server: ServerProcess): Promi
   } = {};
   let peak: PeakRss | null = null;
   let peakRss = 0;
+  let probe: Promise<ProbeReport | null> = Promise.resolve(null);
   const lines = new LineTail(child.stderr, (line) => {
     if (line.startsWith(opens)) {
+      if ((sc.probe ?? 0) > 0) probe = runProbe(sc, server.rtmpPort, sc.probe!);
       peak = new PeakRss(server.pid);
       samples.push(
         Promise.all([sampleProc(server.pid, sc.ticks), sampleProc(child.pid, sc.ticks)])
@@ -110,6 +133,7 @@ export async function runLoader(sc: LoaderOptions, server: ServerProcess): Promi
     const report = parseReport(out);
     return {
       ...report,
+      probe: await probe,
       s0: got.s0 ?? null,
       s1: got.s1 ?? null,
       sExit,
@@ -120,6 +144,30 @@ export async function runLoader(sc: LoaderOptions, server: ServerProcess): Promi
   } finally {
     clearTimeout(timer);
     (peak as PeakRss | null)?.stop();
+  }
+}
+
+/** Runs the connect probe after {@linkcode PROBE_DELAY_MS}; null when it printed no report. */
+async function runProbe(sc: LoaderOptions, port: number, sessions: number) {
+  await new Promise((r) => setTimeout(r, PROBE_DELAY_MS));
+  const out = await new Deno.Command("node", {
+    args: [
+      "tools/load_node.mjs",
+      "--url",
+      `rtmp://127.0.0.1:${port}/live/probe`,
+      "--probe",
+      String(sessions),
+      "--json",
+    ],
+    cwd: sc.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  try {
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as ProbeReport;
+  } catch {
+    return null;
   }
 }
 

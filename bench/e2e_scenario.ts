@@ -7,7 +7,7 @@
 import type { PlayReport } from "../tools/load_play_report.ts";
 import type { LoadReport } from "../tools/load_run.ts";
 import { type Capture, checkCapture } from "./e2e_capture.ts";
-import { runLoader } from "./e2e_loader.ts";
+import { type ProbeReport, runLoader } from "./e2e_loader.ts";
 import { countSockets, type ProcSample, sampleProc } from "./e2e_proc.ts";
 import type { ServerProcess } from "./e2e_servers.ts";
 
@@ -30,6 +30,8 @@ export interface Scenario {
   readonly loadArgs?: readonly string[];
   /** Which load tool runs it: `deno` (tools/load.ts) or `node` (tools/load_node.mjs). */
   readonly loader?: "deno" | "node";
+  /** Connect probe sessions from an idle second process while the load runs (default 0). */
+  readonly probe?: number;
   /** Parent of the temp dirs this run makes (removed by the caller). */
   readonly tmpRoot: string;
   readonly ticks: number;
@@ -47,6 +49,8 @@ export interface ScenarioResult {
   readonly load: LoadReport | null;
   /** The player mode's report (fan-out scenarios). */
   readonly play: PlayReport | null;
+  /** The connect probe's report, when one ran. */
+  readonly probe?: ProbeReport | null;
   /** Server CPU while sending, 100 = one core. */
   readonly cpuPercent: number | null;
   /**
@@ -106,6 +110,7 @@ export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
       error: null,
       load: m.load,
       play: m.play,
+      probe: m.probe,
       cpuPercent: cpu(m.s0, m.s1),
       cpuSecondsPerGB: spent !== null && gb > 0 ? spent / gb : null,
       loaderCpuPercent: cpu(m.l0, m.l1),

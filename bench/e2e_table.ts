@@ -26,6 +26,15 @@ const STEP_ROWS: readonly Row[] = [
     "connect → Publish.Start median / p99 ms",
     (r) => `${num(r.load?.connectMedianMs, 1)} / ${num(r.load?.connectP99Ms, 1)}`,
   ],
+  [
+    "probe (idle process): connect → Publish.Start median / p99 / max ms",
+    (r) =>
+      r.probe == null
+        ? "-"
+        : `${num(r.probe.connectMedianMs, 1)} / ${num(r.probe.connectP99Ms, 1)} / ${
+          num(r.probe.connectMaxMs, 1)
+        } (${r.probe.connectMs.length}/${r.probe.sessions})`,
+  ],
   ["MB/s sent / errors", (r) => `${num(r.load?.mbPerSecond, 1)} / ${r.load?.errors.length ?? "-"}`],
   ["sessions closed by a limit", (r) => num(r.limitCloses, 0)],
 ];

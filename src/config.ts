@@ -85,6 +85,11 @@ export interface Config {
   readonly playerQueueBytes: number;
   /** A player that stays behind (skipping) for longer than this is dropped, in ms. */
   readonly playerMaxLagMs: number;
+  /**
+   * Longest wait before reading again from a publisher nobody watches live, after a read that
+   * did not fill the buffer, so reads take more at once (merged reads), in ms; 0 turns it off.
+   */
+  readonly readMergeMs: number;
   /** HTTP-FLV listen port (on `host`); 0 picks a free one. */
   readonly httpFlvPort: number;
   /**
@@ -197,6 +202,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   maxPlayers: 2000,
   playerQueueBytes: 2 * 1024 * 1024,
   playerMaxLagMs: 10_000,
+  readMergeMs: 50,
   httpFlvPort: 8081,
   takeoverAfterMs: 2_000,
   push: [],
@@ -570,6 +576,14 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     arg: "<ms>",
     check: integer(1, 3_600_000),
     help: "Drop a player that stays behind (skipping) for longer than this many ms",
+  }),
+  spec({
+    key: "readMergeMs",
+    flag: "read-merge-ms",
+    arg: "<ms>",
+    check: integer(0, 1000),
+    help:
+      "Longest wait before reading again from a publisher nobody plays, after a small read (0: off)",
   }),
   spec({
     key: "httpFlvPort",

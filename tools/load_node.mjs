@@ -18,6 +18,9 @@ const HELP = `node tools/load_node.mjs --url rtmp://HOST:PORT/APP/NAME --flv FIL
   --publishers N        publishers (default 1000), streams NAME-0 .. NAME-(N-1)
   --seconds S           sending time once all publish (default 25)
   --connect-parallel K  connections being set up at once (default 20)
+  --probe N             instead: N short sessions one after another (connect, publish NAME-probe-i,
+                        close at Publish.Start, 100 ms apart), to time connect -> Publish.Start
+                        from an idle process while another loads the server
   --json                print the report as JSON on stdout`;
 
 const CHUNK = 4096;
@@ -156,6 +159,47 @@ function percentile(sorted, p) {
     : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
+const PROBE_GAP_MS = 100;
+
+/**
+ * `--probe N`: N sessions one after another, each closed at its Publish.Start; this process does
+ * nothing else, so the times are the server's (and the kernel's), not a busy loader's.
+ */
+async function probe(host, port, app, base, n, json) {
+  const times = [];
+  const errors = [];
+  for (let i = 0; i < n; i++) {
+    const pub = { name: `${base}-probe-${i}`, socket: null, connectMs: null, error: null };
+    await publish(host, port, app, pub.name, pub);
+    pub.stopping = true;
+    pub.socket?.destroy();
+    if (pub.connectMs !== null) times.push(pub.connectMs);
+    else errors.push(`${pub.name}: ${pub.error}`);
+    await new Promise((r) => setTimeout(r, PROBE_GAP_MS));
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const report = {
+    mode: "probe",
+    sessions: n,
+    connectMs: times,
+    connectMedianMs: percentile(sorted, 0.5),
+    connectP99Ms: percentile(sorted, 0.99),
+    connectMaxMs: sorted.at(-1) ?? null,
+    errors,
+  };
+  if (json) {
+    process.stdout.write(JSON.stringify(report) + "\n", () => process.exit(0));
+    return;
+  }
+  console.log(
+    `Probe: ${times.length}/${n} published; connect to Publish.Start median ${
+      report.connectMedianMs?.toFixed(1)
+    } ms, p99 ${report.connectP99Ms?.toFixed(1)} ms, max ${report.connectMaxMs?.toFixed(1)} ms`,
+  );
+  for (const e of errors.slice(0, 10)) console.log(`  ${e}`);
+  process.exit(0);
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -164,11 +208,15 @@ async function main() {
       publishers: { type: "string", default: "1000" },
       seconds: { type: "string", default: "25" },
       "connect-parallel": { type: "string", default: "20" },
+      probe: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
-  if (values.help || values.url === undefined || values.flv === undefined) {
+  if (
+    values.help || values.url === undefined ||
+    (values.flv === undefined && values.probe === undefined)
+  ) {
     console.log(HELP);
     process.exit(values.help ? 0 : 2);
   }
@@ -176,6 +224,9 @@ async function main() {
   const [app, base] = url.pathname.slice(1).split("/");
   const host = url.hostname;
   const port = Number(url.port || 1935);
+  if (values.probe !== undefined) {
+    return probe(host, port, app, base, Number(values.probe), values.json);
+  }
   const n = Number(values.publishers);
   const seconds = Number(values.seconds);
   const tags = readTags(values.flv);

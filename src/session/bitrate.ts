@@ -60,9 +60,9 @@ export class BitrateMeter {
     this.#bytes = new Float64Array(windowSeconds + 1);
   }
 
-  /** Counts `n` bytes as received now. */
-  add(n: number): void {
-    const second = Math.floor(this.#clock.now() / 1000);
+  /** Counts `n` bytes as received at `now` (default: the clock's now). */
+  add(n: number, now: number = this.#clock.now()): void {
+    const second = Math.floor(now / 1000);
     const i = bucketIndex(second, this.#seconds.length);
     if (this.#seconds[i] !== second) {
       this.#seconds[i] = second;

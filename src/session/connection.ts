@@ -37,6 +37,8 @@ import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
+import { ReadPacer } from "./read_pacer.ts";
+import type { ReadTicker } from "./read_ticker.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
 
 /** The socket a connection needs (`Deno.Conn` fits; tests pass an in-memory pair). */
@@ -65,6 +67,12 @@ export interface ConnectionLimits extends Timeouts {
   readonly playerQueueBytes?: number;
   /** A player skipping for longer than this is dropped, in ms (default 10 000). */
   readonly playerMaxLagMs?: number;
+  /**
+   * Longest wait before the next read of a publisher nobody watches live, after a read that
+   * did not fill the buffer, in ms (merged reads; needs {@linkcode ConnectionDeps.readTicker};
+   * default 0: off).
+   */
+  readonly readMergeMs?: number;
 }
 
 /** Defaults for {@linkcode ConnectionLimits}. */
@@ -96,6 +104,8 @@ export interface ConnectionDeps {
   ) => void;
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
+  /** The server's shared ticker for merged reads; without it, reads never wait. */
+  readonly readTicker?: ReadTicker;
   /** Player slots, shared with HTTP-FLV players; without them, this connection may not play. */
   readonly slots?: PlayerSlots;
   /** Media chunked once per format for every RTMP player (one per server). */
@@ -221,6 +231,10 @@ async function runConnection(
       if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, 2 * playerQueueBytes);
     },
   });
+  const mergeMs = limits.readMergeMs ?? 0;
+  const pacer = deps.readTicker === undefined || mergeMs <= 0
+    ? null
+    : new ReadPacer({ ticker: deps.readTicker, waitMs: mergeMs });
   flow = new CommandFlow({
     session,
     outbox,
@@ -239,6 +253,7 @@ async function runConnection(
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),
+    ...(pacer === null ? {} : { onReadsMayWait: (may: boolean) => pacer.allow(may) }),
     end: endAfterDrain,
   });
   try {
@@ -254,17 +269,25 @@ async function runConnection(
     };
     const onMessage = dispatchFor(flow, outbox, acks, log, session.id, amf);
     for (;;) {
-      const n = await conn.read(parser.writable());
+      const room = parser.writable();
+      // Taken now: a WASM parser's view detaches if its memory grows during drain().
+      const offered = room.length;
+      const n = await conn.read(room);
       if (n === null) break;
       parser.commit(n);
-      watchdog.read(clock.now());
-      session.addBytesIn(n);
+      const now = clock.now();
+      watchdog.read(now);
+      session.addBytesIn(n, now);
       acks.received += n;
+      let acked = false;
       if (acks.window > 0 && acks.received - acks.acked >= acks.window) {
         acks.acked = acks.received;
+        acked = true;
         outbox.send(control(MessageType.Acknowledgement, encodeU32Message(acks.received)));
       }
       parser.drain(onMessage);
+      // Merged reads: not after an acknowledgement (a client may wait for it before it sends on).
+      if (!acked && !closed && pacer?.shouldWait(n, offered) === true) await pacer.wait();
     }
     reason ??= CLIENT_CLOSED;
   } catch (e) {

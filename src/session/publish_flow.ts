@@ -73,6 +73,11 @@ export interface PublishFlowOptions {
    * edges; null allows, a string refuses (the hub's claim is then released).
    */
   readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
+  /**
+   * Told whether the connection's reads may wait to be merged (`ReadPacer`): true
+   * while it publishes and none of its streams feeds a player or relay; told again on change.
+   */
+  readonly onReadsMayWait?: (may: boolean) => void;
 }
 
 /**
@@ -119,6 +124,8 @@ export class PublishFlow {
   /** Cluster claims not yet answered, cancelled ones included (each holds a name in the hub). */
   #claimsWaiting = 0;
   #closed = false;
+  /** What {@linkcode PublishFlowOptions.onReadsMayWait} was last told. */
+  #readsMayWait = false;
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
@@ -353,6 +360,7 @@ export class PublishFlow {
       codecs: session.info,
       onConsumersChanged: (st) => {
         session.info.players = st.count("rtmp-player") + st.count("http-flv-player");
+        this.#updateReadsMayWait();
       },
       onConsumerError: (c, e) =>
         this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
@@ -448,6 +456,7 @@ export class PublishFlow {
     });
     this.#o.onPublished?.();
     this.#o.onLive?.(stream, session, p.push === undefined ? {} : { push: p.push });
+    this.#updateReadsMayWait();
     this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
       id: session.id,
       key,
@@ -538,6 +547,19 @@ export class PublishFlow {
       });
     }
     if (this.#publications.size === 0) session.update({ state: "connected" });
+    this.#updateReadsMayWait();
+  }
+
+  /** Tells the connection when whether its reads may wait changed. */
+  #updateReadsMayWait(): void {
+    if (this.#o.onReadsMayWait === undefined) return;
+    let may = this.#publications.size > 0;
+    for (const pub of this.#publications.values()) {
+      for (const c of pub.stream.consumers()) if (c.kind !== "recording") may = false;
+    }
+    if (may === this.#readsMayWait) return;
+    this.#readsMayWait = may;
+    this.#o.onReadsMayWait(may);
   }
 
   #status(streamId: number, info: StatusInfo): void {

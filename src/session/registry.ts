@@ -35,8 +35,12 @@ export interface SessionHandle {
    * Does nothing once the session is closed.
    */
   update(patch: SessionPatch): void;
-  /** Counts received bytes. O(1), allocates nothing; ignored once closed. */
-  addBytesIn(n: number): void;
+  /**
+   * Counts received bytes at `now`, a reading of the registry's clock (default: read it now);
+   * the read loop passes the one it took for its watchdog. O(1), allocates nothing; ignored
+   * once closed.
+   */
+  addBytesIn(n: number, now?: number): void;
   /**
    * Marks the session closed with `closedAt` and `closeReason` and moves it to the closed
    * list. Idempotent: later calls keep the first reason.
@@ -282,11 +286,11 @@ class Handle implements SessionHandle {
     else if (patch.state !== undefined) info.state = patch.state;
   }
 
-  addBytesIn(n: number): void {
+  addBytesIn(n: number, now?: number): void {
     const entry = this.#entry;
     if (entry.closed) return;
     entry.info.bytesIn += n;
-    entry.meter.add(n);
+    entry.meter.add(n, now);
   }
 
   close(reason: string): void {
