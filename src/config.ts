@@ -90,6 +90,13 @@ export interface Config {
    * did not fill the buffer, so reads take more at once (merged reads), in ms; 0 turns it off.
    */
   readonly readMergeMs: number;
+  /**
+   * Longest wait of an RTMP player's media write for more media to join it, in ms (merged
+   * writes, for streams with at least `playMergePlayers` players); 0 turns it off.
+   */
+  readonly playMergeMs: number;
+  /** Players a stream needs (RTMP and HTTP-FLV) before its RTMP players' writes merge. */
+  readonly playMergePlayers: number;
   /** HTTP-FLV listen port (on `host`); 0 picks a free one. */
   readonly httpFlvPort: number;
   /**
@@ -203,6 +210,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   playerQueueBytes: 2 * 1024 * 1024,
   playerMaxLagMs: 10_000,
   readMergeMs: 50,
+  playMergeMs: 20,
+  playMergePlayers: 100,
   httpFlvPort: 8081,
   takeoverAfterMs: 2_000,
   push: [],
@@ -584,6 +593,21 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     check: integer(0, 1000),
     help:
       "Longest wait before reading again from a publisher nobody plays, after a small read (0: off)",
+  }),
+  spec({
+    key: "playMergeMs",
+    flag: "play-merge-ms",
+    arg: "<ms>",
+    check: integer(0, 1000),
+    help:
+      "Longest wait of a player's write for more media to join it, once --play-merge-players (0: off)",
+  }),
+  spec({
+    key: "playMergePlayers",
+    flag: "play-merge-players",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Players a stream needs before its RTMP players' writes merge (--play-merge-ms)",
   }),
   spec({
     key: "httpFlvPort",

@@ -14,6 +14,9 @@ export interface PlayerOutput {
   readonly chunkSize: number;
   /** Chunks and queues a message with the connection's header history (control, status). */
   send(msg: OutgoingMessage): void;
-  /** Queues bytes already chunked (shared media chunks). */
-  sendRaw(bytes: Uint8Array): void;
+  /**
+   * Queues bytes already chunked (shared media chunks); their write may wait up to `holdMs`
+   * for more media to join it (merged writes; 0 or none: at once).
+   */
+  sendRaw(bytes: Uint8Array, holdMs?: number): void;
 }

@@ -25,6 +25,11 @@ export interface RtmpPlayerOptions extends PlayerGateOptions {
   readonly multitrack?: boolean;
   /** The live figures (the session's `player` object), updated in place. */
   readonly stats: PlayerStats;
+  /**
+   * How long a media write may wait for more media to join it now, in ms (merged writes;
+   * the play flow asks the stream's fan-out); none: writes start at once.
+   */
+  readonly holdMs?: () => number;
   /** The player fell behind for too long: the caller detaches it and ends the connection. */
   readonly onDrop: (reason: string) => void;
   /** The stream ended (the publisher left). */
@@ -91,7 +96,7 @@ export class RtmpPlayer implements StreamConsumer {
       return;
     }
     const bytes = this.#o.chunks.chunks(msg, this.#format(msg.kind));
-    out.sendRaw(bytes);
+    out.sendRaw(bytes, this.#o.holdMs?.() ?? 0);
     this.#enqueued += bytes.length;
     if (msg.kind === "video" && msg.keyframe) this.#keyframeSent = true;
     if (!msg.config && msg.kind !== "data") {

@@ -73,6 +73,13 @@ export interface ConnectionLimits extends Timeouts {
    * default 0: off).
    */
   readonly readMergeMs?: number;
+  /**
+   * Longest wait of a player's media write for more to join it, in ms (merged writes; needs
+   * {@linkcode ConnectionDeps.readTicker}; default 0: off).
+   */
+  readonly playMergeMs?: number;
+  /** Players a stream needs before its RTMP players' writes merge (default 1). */
+  readonly playMergePlayers?: number;
 }
 
 /** Defaults for {@linkcode ConnectionLimits}. */
@@ -175,6 +182,7 @@ async function runConnection(
     maxQueuedBytes: limits.maxOutgoingBytes,
     onError: (e) => close(e instanceof RtmpError ? e.message : `Write failed: ${e.message}`),
     ...(deps.joins === undefined ? {} : { joins: deps.joins }),
+    ...(deps.readTicker === undefined ? {} : { ticker: deps.readTicker }),
   });
   let session: SessionHandle;
   try {
@@ -217,6 +225,8 @@ async function runConnection(
       playWaitMs: limits.playWaitMs ?? 5_000,
       playerQueueBytes,
       playerMaxLagMs: limits.playerMaxLagMs ?? 10_000,
+      playMergeMs: limits.playMergeMs ?? 0,
+      playMergePlayers: limits.playMergePlayers ?? 1,
     },
     clock,
     log,

@@ -8,6 +8,7 @@ import { RtmpError } from "../errors.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
 import { concatBytes, type JoinMemo } from "../bytes.ts";
+import type { ReadTicker, TickTarget } from "./read_ticker.ts";
 
 /** The part of a socket the outbox needs (`Deno.Conn` fits). */
 export interface Writable {
@@ -25,10 +26,15 @@ export interface OutboxOptions {
    * joined buffer instead of a copy each. Without it, each outbox joins its own.
    */
   joins?: JoinMemo;
+  /**
+   * The server's shared ticker, for writes that may wait for more to join them (merged
+   * writes, see {@linkcode Outbox.sendRaw}); without it every write starts at once.
+   */
+  ticker?: ReadTicker;
 }
 
 /** Queues messages for one peer and writes them in order, one write at a time. */
-export class Outbox {
+export class Outbox implements TickTarget {
   #conn: Writable;
   #writer = new ChunkWriter();
   #queue: Uint8Array[] = [];
@@ -38,6 +44,10 @@ export class Outbox {
   #failed = false;
   #onError: (error: Error) => void;
   #join: (parts: readonly Uint8Array[]) => Uint8Array;
+  #ticker: ReadTicker | null;
+  /** The ticker slot the queued bytes wait for (merged writes), or -1. */
+  #heldFor = -1;
+  #writes = 0;
 
   /** Creates an outbox writing to `conn`. */
   constructor(conn: Writable, options: OutboxOptions) {
@@ -46,6 +56,12 @@ export class Outbox {
     this.#onError = options.onError;
     const joins = options.joins;
     this.#join = joins === undefined ? concatBytes : (parts) => joins.join(parts);
+    this.#ticker = options.ticker ?? null;
+  }
+
+  /** Writes started so far (each one queued batch, or the rest of a partial write). */
+  get writes(): number {
+    return this.#writes;
   }
 
   /** Bytes waiting to be written. */
@@ -76,8 +92,13 @@ export class Outbox {
   /**
    * Queues bytes as they are (the handshake, or media chunks shared by players). Chunks
    * sent raw must use chunk streams that `send()` does not, with a type-0 first header.
+   *
+   * With `holdMs` > 0 and nothing being written, the write waits for the shared ticker's
+   * slot up to `holdMs` away, so whatever is queued meanwhile goes out in the same write
+   * (merged writes: players of one stream wait for the same slot and write one joined
+   * buffer). Bytes sent without a hold end the wait: they go out at once with what waits.
    */
-  sendRaw(bytes: Uint8Array): void {
+  sendRaw(bytes: Uint8Array, holdMs = 0): void {
     if (this.#failed) return;
     this.#queue.push(bytes);
     this.#queued += bytes.length;
@@ -89,7 +110,23 @@ export class Outbox {
       );
       return;
     }
-    this.#writing ??= this.#flush();
+    if (this.#writing !== null) return; // the write in progress takes these next
+    if (holdMs > 0 && this.#ticker !== null) {
+      if (this.#heldFor < 0) {
+        this.#heldFor = this.#ticker.slotFor(holdMs);
+        this.#ticker.call(this.#heldFor, this);
+      }
+      return;
+    }
+    this.#heldFor = -1;
+    this.#writing = this.#flush();
+  }
+
+  /** The held slot ended: what waits for it is written (a slot given up is ignored). */
+  ticked(slot: number): void {
+    if (slot !== this.#heldFor) return;
+    this.#heldFor = -1;
+    if (!this.#failed) this.#writing ??= this.#flush();
   }
 
   /** Sends Set Chunk Size and switches to `size` for what follows. */
@@ -104,18 +141,24 @@ export class Outbox {
     this.#writer.chunkSize = size;
   }
 
-  /** Resolves when everything queued so far is written (or writing failed). */
+  /** Writes what waits now and resolves when everything queued so far is written (or failed). */
   async drained(): Promise<void> {
+    if (this.#heldFor >= 0) this.ticked(this.#heldFor);
     while (this.#writing) await this.#writing;
   }
 
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0 && !this.#failed) {
-        const parts = this.#queue.splice(0);
+        const parts = this.#queue;
+        this.#queue = [];
         const bytes = parts.length === 1 ? parts[0]! : this.#join(parts);
-        let o = 0;
-        while (o < bytes.length) o += await this.#conn.write(bytes.subarray(o));
+        this.#writes++;
+        let o = await this.#conn.write(bytes);
+        while (o < bytes.length) {
+          this.#writes++;
+          o += await this.#conn.write(bytes.subarray(o));
+        }
         this.#queued -= bytes.length;
       }
     } catch (e) {
@@ -128,6 +171,7 @@ export class Outbox {
   #fail(error: Error): void {
     if (this.#failed) return;
     this.#failed = true;
+    this.#heldFor = -1;
     this.#queue = [];
     this.#onError(error);
   }

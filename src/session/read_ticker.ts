@@ -1,10 +1,16 @@
 /**
- * The server's one ticker for paced reads ({@linkcode ReadPacer}): a connection that may wait
- * before its next read takes a slot a few ticks ahead and awaits it, so a thousand waiting
- * connections share one timer and one promise per tick instead of a timer each. The timer
- * runs only while a slot is taken.
+ * The server's one ticker for paced reads ({@linkcode ReadPacer}) and merged player writes
+ * (`Outbox`): a connection that may wait before its next read or write takes a slot a few
+ * ticks ahead and awaits it, so a thousand waiting connections share one timer and one
+ * promise (or list of callbacks) per tick instead of a timer each. The timer runs only while
+ * a slot is taken.
  * @module
  */
+
+/** Told when a slot it waits for ends (see {@linkcode ReadTicker.call}). */
+export interface TickTarget {
+  ticked(slot: number): void;
+}
 
 /** Options for {@linkcode ReadTicker}. */
 export interface ReadTickerOptions {
@@ -43,6 +49,7 @@ export class ReadTicker implements Disposable {
   #manual: boolean;
   #ticks = 0;
   #slots = new Map<number, PromiseWithResolvers<void>>();
+  #calls = new Map<number, TickTarget[]>();
   #timer: ReturnType<typeof setInterval> | null = null;
   #disposed = false;
 
@@ -62,7 +69,7 @@ export class ReadTicker implements Disposable {
 
   /** Slots taken and not yet released. */
   get pending(): number {
-    return this.#slots.size;
+    return this.#slots.size + this.#calls.size;
   }
 
   /**
@@ -80,32 +87,61 @@ export class ReadTicker implements Disposable {
     if (waiting === undefined) {
       waiting = Promise.withResolvers<void>();
       this.#slots.set(slot, waiting);
-      if (!this.#manual && this.#timer === null) {
-        this.#timer = setInterval(() => this.tick(), this.#periodMs);
-      }
+      this.#run();
     }
     return waiting.promise;
+  }
+
+  /**
+   * Calls `target.ticked(slot)` when `slot` ends (at once for a slot already past, or once
+   * disposed): a wait without a promise, for callers that may give it up (they ignore the
+   * call then).
+   */
+  call(slot: number, target: TickTarget): void {
+    if (slot <= this.#ticks || this.#disposed) {
+      target.ticked(slot);
+      return;
+    }
+    let targets = this.#calls.get(slot);
+    if (targets === undefined) {
+      targets = [];
+      this.#calls.set(slot, targets);
+      this.#run();
+    }
+    targets.push(target);
   }
 
   /** Ends `slot` now: every wait for it resolves (a no-op for a slot already past). */
   release(slot: number): void {
     const waiting = this.#slots.get(slot);
-    if (waiting === undefined) return;
-    this.#slots.delete(slot);
-    waiting.resolve();
+    if (waiting !== undefined) {
+      this.#slots.delete(slot);
+      waiting.resolve();
+    }
+    const targets = this.#calls.get(slot);
+    if (targets !== undefined) {
+      this.#calls.delete(slot);
+      for (const t of targets) t.ticked(slot);
+    }
   }
 
   /** One tick: the slot it ends resolves; the timer stops when no slot is left. */
   tick(): void {
     this.release(++this.#ticks);
-    if (this.#slots.size === 0) this.#stop();
+    if (this.pending === 0) this.#stop();
   }
 
   /** Releases every slot and stops the timer. */
   [Symbol.dispose](): void {
     this.#disposed = true;
-    for (const slot of [...this.#slots.keys()]) this.release(slot);
+    for (const slot of [...this.#slots.keys(), ...this.#calls.keys()]) this.release(slot);
     this.#stop();
+  }
+
+  #run(): void {
+    if (!this.#manual && this.#timer === null) {
+      this.#timer = setInterval(() => this.tick(), this.#periodMs);
+    }
   }
 
   #stop(): void {

@@ -74,6 +74,7 @@ export class LiveStream {
   #configs = { video: new Map<string, MediaMessage>(), audio: new Map<string, MediaMessage>() };
   #gop: GopCache;
   #consumers = new Map<string, StreamConsumer>();
+  #counts = noConsumers();
   #ended: string | null = null;
   #lastMessageAt: number;
 
@@ -116,9 +117,12 @@ export class LiveStream {
 
   /** How many consumers of `kind` are attached. */
   count(kind: ConsumerKind): number {
-    let n = 0;
-    for (const c of this.#consumers.values()) if (c.kind === kind) n++;
-    return n;
+    return this.#counts[kind];
+  }
+
+  /** How many players (RTMP and HTTP-FLV) are attached. */
+  get players(): number {
+    return this.#counts["rtmp-player"] + this.#counts["http-flv-player"];
   }
 
   /**
@@ -154,7 +158,9 @@ export class LiveStream {
       return;
     }
     for (const m of this.startMessages()) if (!this.#give(consumer, m)) return;
+    this.#remove(consumer.id);
     this.#consumers.set(consumer.id, consumer);
+    this.#counts[consumer.kind]++;
     this.#init.onConsumersChanged?.(this);
   }
 
@@ -189,7 +195,16 @@ export class LiveStream {
 
   /** Detaches a consumer (it is not told anything). */
   detach(id: string): void {
-    if (this.#consumers.delete(id)) this.#init.onConsumersChanged?.(this);
+    if (this.#remove(id)) this.#init.onConsumersChanged?.(this);
+  }
+
+  /** Forgets the consumer `id`; whether it was attached. */
+  #remove(id: string): boolean {
+    const c = this.#consumers.get(id);
+    if (c === undefined) return false;
+    this.#consumers.delete(id);
+    this.#counts[c.kind]--;
+    return true;
   }
 
   /** Ends the stream: every consumer is told `reason` and detached. Idempotent. */
@@ -199,6 +214,7 @@ export class LiveStream {
     this.#gop[Symbol.dispose]();
     const all = [...this.#consumers.values()];
     this.#consumers.clear();
+    this.#counts = noConsumers();
     if (all.length > 0) this.#init.onConsumersChanged?.(this);
     for (const c of all) {
       try {
@@ -211,13 +227,7 @@ export class LiveStream {
 
   /** The stream as the API shows it. */
   view(): StreamView {
-    const consumers: Record<ConsumerKind, number> = {
-      "recording": 0,
-      "relay": 0,
-      "rtmp-player": 0,
-      "http-flv-player": 0,
-    };
-    for (const c of this.#consumers.values()) consumers[c.kind]++;
+    const consumers = { ...this.#counts };
     return {
       key: this.key,
       app: this.app,
@@ -237,7 +247,7 @@ export class LiveStream {
       c.take(msg);
       return true;
     } catch (e) {
-      if (this.#consumers.delete(c.id)) this.#init.onConsumersChanged?.(this);
+      if (this.#remove(c.id)) this.#init.onConsumersChanged?.(this);
       this.#init.onConsumerError?.(c, e);
       try {
         c.end(`Consumer failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -245,4 +255,9 @@ export class LiveStream {
       return false;
     }
   }
+}
+
+/** Zero consumers of every kind. */
+function noConsumers(): Record<ConsumerKind, number> {
+  return { "recording": 0, "relay": 0, "rtmp-player": 0, "http-flv-player": 0 };
 }

@@ -23,28 +23,46 @@
  * ```
  */
 export class QueueLag {
-  #ends: number[] = [];
-  #times: number[] = [];
+  /** Ring of (end, timestamp) pairs; grows by doubling, never shrinks below its start size. */
+  #ring = new Float64Array(2 * 64);
   #head = 0;
+  #size = 0;
   #newest = -1;
 
   /** Notes a media message whose bytes end at `end` (bytes queued so far) with `timestamp`. */
   push(end: number, timestamp: number): void {
-    this.#ends.push(end);
-    this.#times.push(timestamp);
+    let ring = this.#ring;
+    if (this.#size === ring.length >> 1) ring = this.#grow();
+    const slots = ring.length >> 1;
+    const at = ((this.#head + this.#size) % slots) << 1;
+    ring[at] = end;
+    ring[at + 1] = timestamp;
+    this.#size++;
     this.#newest = timestamp;
   }
 
   /** Media ms queued and not written, given `written` bytes out so far; forgets what is out. */
   lagMs(written: number): number {
-    while (this.#head < this.#ends.length && this.#ends[this.#head]! <= written) this.#head++;
-    if (this.#head > 1024 && this.#head * 2 > this.#ends.length) {
-      this.#ends = this.#ends.slice(this.#head);
-      this.#times = this.#times.slice(this.#head);
-      this.#head = 0;
+    const ring = this.#ring;
+    const slots = ring.length >> 1;
+    while (this.#size > 0 && ring[this.#head << 1]! <= written) {
+      this.#head = (this.#head + 1) % slots;
+      this.#size--;
     }
-    if (this.#head >= this.#ends.length) return 0;
-    const span = (this.#newest - this.#times[this.#head]!) | 0; // RTMP time wraps at 2^32
+    if (this.#size === 0) return 0;
+    const span = (this.#newest - ring[(this.#head << 1) + 1]!) | 0; // RTMP time wraps at 2^32
     return Math.max(0, span);
+  }
+
+  /** Doubles the ring, oldest entry first. */
+  #grow(): Float64Array<ArrayBuffer> {
+    const old = this.#ring;
+    const ring = new Float64Array(old.length * 2);
+    const from = this.#head << 1;
+    ring.set(old.subarray(from));
+    ring.set(old.subarray(0, from), old.length - from);
+    this.#ring = ring;
+    this.#head = 0;
+    return ring;
   }
 }

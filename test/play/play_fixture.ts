@@ -25,14 +25,17 @@ export class FakeOutput implements PlayerOutput {
   queuedBytes = 0;
   readonly chunkSize = 4096;
   readonly bytes: Uint8Array[] = [];
+  /** The `holdMs` of each `sendRaw()`, in order. */
+  readonly holds: number[] = [];
   #writer = new ChunkWriter({ chunkSize: 4096 });
 
   send(msg: OutgoingMessage): void {
     this.bytes.push(this.#writer.encode(msg));
   }
 
-  sendRaw(bytes: Uint8Array): void {
+  sendRaw(bytes: Uint8Array, holdMs = 0): void {
     this.bytes.push(bytes);
+    this.holds.push(holdMs);
   }
 
   /** Every message sent, as `type csid stream: what` lines (commands by name and code). */

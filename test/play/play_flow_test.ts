@@ -50,6 +50,28 @@ Deno.test("two players of one stream share the chunked bytes of every message", 
   assert.equal(chunks.encoded, 7, "each message chunked once: 6 at the start, then 1");
 });
 
+Deno.test("players' media writes merge only while their stream has --play-merge-players", async () => {
+  const hub = new StreamHub();
+  const limits = { playMergeMs: 20, playMergePlayers: 2 };
+  const a = fixture({ hub, id: "a", limits });
+  const stream = liveStream(hub);
+  a.play("x");
+  await tick();
+  stream.publish(msg("audio", 100));
+  assert.equal(a.out.holds.at(-1), 0, "one player: at once");
+  const b = fixture({ hub, id: "b", limits, slots: a.slots });
+  b.play("x");
+  await tick();
+  stream.publish(msg("audio", 120));
+  assert.equal(a.out.holds.at(-1), 20);
+  assert.equal(b.out.holds.at(-1), 20);
+  stream.publish(msg("video", 133));
+  assert.equal(a.out.holds.at(-1), 20, "video waits too");
+  b.flow.close();
+  stream.publish(msg("audio", 140));
+  assert.equal(a.out.holds.at(-1), 0, "below the threshold again");
+});
+
 Deno.test("a player joining without a GOP waits for a key frame before any video", async () => {
   const f = fixture();
   const stream = f.hub.claim({
