@@ -13,6 +13,9 @@ import { FLV_HEADER_SIZE, FLV_PREVIOUS_TAG_SIZE, FLV_TAG_HEADER_SIZE } from "./f
 /** Batch size: writes are packed into buffers of this size before they are queued. */
 export const FILE_BATCH_BYTES = 64 * 1024;
 
+/** Largest write: batches queued behind each other are joined up to this size. */
+export const MAX_WRITE_BYTES = 1024 * 1024;
+
 /** The file operations the sink needs (`Deno.FsFile` fits; fault tests inject failures). */
 export interface SinkFile {
   write(p: Uint8Array): Promise<number>;
@@ -28,7 +31,15 @@ export interface FileSinkOptions {
   readonly maxQueuedBytes: number;
   /** Called once when the sink fails (storage error or queue over its limit). */
   readonly onError: (error: Error) => void;
+  /**
+   * Longest a {@linkcode FileSink.backlog} wait may take before the sink fails as too slow, in
+   * ms (default {@linkcode MAX_BACKLOG_WAIT_MS}).
+   */
+  readonly maxBacklogWaitMs?: number;
 }
+
+/** Default longest wait for the disk to catch up: 5 s. */
+export const MAX_BACKLOG_WAIT_MS = 5_000;
 
 /** Where the onMetaData numbers to patch are, and the header's track flags. */
 export interface FileSinkEnd {
@@ -101,6 +112,10 @@ export class FileSink {
   #draining: Promise<void> | null = null;
   #error: Error | null = null;
   #finished: Promise<FileSinkResult> | null = null;
+  /** The caught-up wait in progress: resolves once the queue is down to `bytes`. */
+  #catchUp:
+    | { bytes: number; done: PromiseWithResolvers<void>; timer: ReturnType<typeof setTimeout> }
+    | null = null;
 
   /** Wraps an open file; see {@linkcode openFileSink}. */
   constructor(file: SinkFile, options: FileSinkOptions) {
@@ -162,6 +177,33 @@ export class FileSink {
     }
   }
 
+  /**
+   * Null while at most half of `maxQueuedBytes` waits for the disk. Past that, a promise that
+   * resolves once a quarter or less waits (what is batched is queued at once), or once the sink
+   * failed or finished: the writer holds its input until then, so a source faster than the disk
+   * is slowed to it instead of losing the rest of the recording. A disk that does not get there
+   * within `maxBacklogWaitMs` fails the sink ({@linkcode SinkLimitError}), which resolves it.
+   */
+  backlog(): Promise<void> | null {
+    if (this.#error !== null || this.#finished !== null) return null;
+    const max = this.#o.maxQueuedBytes;
+    if (this.#catchUp === null && this.queuedBytes <= max / 2) return null;
+    this.#seal();
+    if (this.#catchUp === null) {
+      const waitMs = this.#o.maxBacklogWaitMs ?? MAX_BACKLOG_WAIT_MS;
+      const timer = setTimeout(() => {
+        this.#fail(
+          new SinkLimitError(
+            `Recording fell behind the disk: ${this.queuedBytes} bytes still waiting after ${waitMs} ms`,
+          ),
+        );
+      }, waitMs);
+      this.#catchUp = { bytes: Math.floor(max / 4), done: Promise.withResolvers(), timer };
+      this.#caughtUp();
+    }
+    return this.#catchUp?.done.promise ?? null;
+  }
+
   /** Queues what is batched and an fdatasync after it (one pending sync at most). */
   sync(): void {
     if (this.#error !== null || this.#finished !== null) return;
@@ -182,6 +224,7 @@ export class FileSink {
     if (this.#finished === null) {
       this.#seal();
       this.#finished = this.#finish(end);
+      this.#caughtUp();
     }
     return this.#finished;
   }
@@ -236,12 +279,13 @@ export class FileSink {
   async #drain(): Promise<void> {
     try {
       while (this.#ops.length > 0 && this.#error === null) {
-        const op = this.#ops.shift()!;
-        if (op.kind === "sync") {
+        const next = this.#ops.shift()!;
+        if (next.kind === "sync") {
           this.#syncQueued = false;
           await this.#file.syncData();
           continue;
         }
+        const op = this.#joinQueued(next);
         let done = 0;
         try {
           while (done < op.bytes.length) {
@@ -255,12 +299,50 @@ export class FileSink {
         }
         this.#wholeEnd = op.tagEnd;
         this.#wholeTimeMs = Math.max(this.#wholeTimeMs, op.timeMs);
+        this.#caughtUp();
       }
     } catch (e) {
       this.#fail(e instanceof Error ? e : new Error(String(e)));
     } finally {
       this.#draining = null;
+      this.#caughtUp();
     }
+  }
+
+  /**
+   * `first` and the batches queued right behind it, up to {@linkcode MAX_WRITE_BYTES}, as one
+   * write: a sink that fell behind catches up in fewer, larger writes.
+   */
+  #joinQueued(first: Op & { kind: "data" }): Op & { kind: "data" } {
+    let count = 1;
+    let total = first.bytes.length;
+    let last = first;
+    for (; count <= this.#ops.length; count++) {
+      const op = this.#ops[count - 1]!;
+      if (op.kind !== "data" || total + op.bytes.length > MAX_WRITE_BYTES) break;
+      total += op.bytes.length;
+      last = op;
+    }
+    if (count === 1) return first;
+    const joined = this.#ops.splice(0, count - 1) as (Op & { kind: "data" })[];
+    const bytes = new Uint8Array(total);
+    bytes.set(first.bytes);
+    let at = first.bytes.length;
+    for (const op of joined) {
+      bytes.set(op.bytes, at);
+      at += op.bytes.length;
+    }
+    return { kind: "data", bytes, tagEnd: last.tagEnd, timeMs: last.timeMs };
+  }
+
+  /** Ends the caught-up wait when the queue is down to its level, or the sink failed or finishes. */
+  #caughtUp(): void {
+    const c = this.#catchUp;
+    const waiting = this.#error === null && this.#finished === null;
+    if (c === null || (waiting && this.queuedBytes > c.bytes)) return;
+    this.#catchUp = null;
+    clearTimeout(c.timer);
+    c.done.resolve();
   }
 
   #fail(error: Error): void {
@@ -270,6 +352,7 @@ export class FileSink {
     this.#queued = 0;
     this.#batch = null;
     this.#used = 0;
+    this.#caughtUp();
     this.#o.onError(error);
   }
 }

@@ -286,6 +286,13 @@ async function runConnection(
         outbox.send(control(MessageType.Acknowledgement, encodeU32Message(acks.received)));
       }
       parser.drain(onMessage);
+      // A recording behind its disk holds this publisher's reads (TCP slows it) until caught up.
+      const backlog = flow.recordingBacklog();
+      if (backlog !== null) {
+        watchdog.holding(true);
+        await backlog;
+        watchdog.holding(false);
+      }
       // Merged reads: not after an acknowledgement (a client may wait for it before it sends on).
       if (!acked && !closed && pacer?.shouldWait(n, offered) === true) await pacer.wait();
     }
