@@ -13,7 +13,7 @@ import { FLV_HEADER_SIZE, FLV_PREVIOUS_TAG_SIZE, FLV_TAG_HEADER_SIZE } from "./f
 /** Batch size: writes are packed into buffers of this size before they are queued. */
 export const FILE_BATCH_BYTES = 64 * 1024;
 
-/** Largest write: batches queued behind each other are joined up to this size. */
+/** Batch size while the disk is behind (writes queued behind the one running). */
 export const MAX_WRITE_BYTES = 1024 * 1024;
 
 /** The file operations the sink needs (`Deno.FsFile` fits; fault tests inject failures). */
@@ -101,6 +101,8 @@ export class FileSink {
   #o: FileSinkOptions;
   #batch: Uint8Array | null = null;
   #used = 0;
+  /** Fill at which the batch is queued: {@linkcode FILE_BATCH_BYTES}, or more while behind. */
+  #sealAt = 0;
   #batchTimeMs = 0;
   #ops: Op[] = [];
   #queued = 0;
@@ -158,14 +160,18 @@ export class FileSink {
     for (const p of parts) total += p.length;
     const timeMs = tagTime(parts[0]);
     if (this.#batch !== null && this.#used + total > this.#batch.length) this.#seal();
-    if (this.#batch === null) this.#batch = new Uint8Array(Math.max(FILE_BATCH_BYTES, total));
+    if (this.#batch === null) {
+      // Behind the disk (writes waiting behind the one running): gather larger writes.
+      this.#sealAt = this.#ops.length > 0 ? MAX_WRITE_BYTES : FILE_BATCH_BYTES;
+      this.#batch = new Uint8Array(Math.max(this.#sealAt, total));
+    }
     for (const p of parts) {
       this.#batch.set(p, this.#used);
       this.#used += p.length;
     }
     this.#accepted += total;
     if (timeMs >= 0) this.#batchTimeMs = Math.max(this.#batchTimeMs, timeMs);
-    if (this.#used >= FILE_BATCH_BYTES) this.#seal();
+    if (this.#used >= this.#sealAt) this.#seal();
     if (this.#queued + this.#used > this.#o.maxQueuedBytes) {
       this.#fail(
         new SinkLimitError(
@@ -258,13 +264,19 @@ export class FileSink {
   }
 
   #seal(): void {
-    if (this.#batch === null || this.#used === 0) return;
+    if (this.#queueBatch()) this.#kick();
+  }
+
+  /** Queues what is batched as one write; false when nothing was. */
+  #queueBatch(): boolean {
+    if (this.#batch === null || this.#used === 0) return false;
     const bytes = this.#batch.subarray(0, this.#used);
     this.#ops.push({ kind: "data", bytes, tagEnd: this.#accepted, timeMs: this.#batchTimeMs });
     this.#queued += bytes.length;
     this.#batch = null;
     this.#used = 0;
-    this.#kick();
+    this.#sealAt = 0;
+    return true;
   }
 
   #kick(): void {
@@ -278,14 +290,16 @@ export class FileSink {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#ops.length > 0 && this.#error === null) {
-        const next = this.#ops.shift()!;
-        if (next.kind === "sync") {
+      for (;;) {
+        // A large batch gathered while the disk was behind goes out as soon as it is idle.
+        if (this.#ops.length === 0 && this.#sealAt > FILE_BATCH_BYTES) this.#queueBatch();
+        if (this.#ops.length === 0 || this.#error !== null) break;
+        const op = this.#ops.shift()!;
+        if (op.kind === "sync") {
           this.#syncQueued = false;
           await this.#file.syncData();
           continue;
         }
-        const op = this.#joinQueued(next);
         let done = 0;
         try {
           while (done < op.bytes.length) {
@@ -309,32 +323,6 @@ export class FileSink {
     }
   }
 
-  /**
-   * `first` and the batches queued right behind it, up to {@linkcode MAX_WRITE_BYTES}, as one
-   * write: a sink that fell behind catches up in fewer, larger writes.
-   */
-  #joinQueued(first: Op & { kind: "data" }): Op & { kind: "data" } {
-    let count = 1;
-    let total = first.bytes.length;
-    let last = first;
-    for (; count <= this.#ops.length; count++) {
-      const op = this.#ops[count - 1]!;
-      if (op.kind !== "data" || total + op.bytes.length > MAX_WRITE_BYTES) break;
-      total += op.bytes.length;
-      last = op;
-    }
-    if (count === 1) return first;
-    const joined = this.#ops.splice(0, count - 1) as (Op & { kind: "data" })[];
-    const bytes = new Uint8Array(total);
-    bytes.set(first.bytes);
-    let at = first.bytes.length;
-    for (const op of joined) {
-      bytes.set(op.bytes, at);
-      at += op.bytes.length;
-    }
-    return { kind: "data", bytes, tagEnd: last.tagEnd, timeMs: last.timeMs };
-  }
-
   /** Ends the caught-up wait when the queue is down to its level, or the sink failed or finishes. */
   #caughtUp(): void {
     const c = this.#catchUp;
@@ -352,6 +340,7 @@ export class FileSink {
     this.#queued = 0;
     this.#batch = null;
     this.#used = 0;
+    this.#sealAt = 0;
     this.#caughtUp();
     this.#o.onError(error);
   }
