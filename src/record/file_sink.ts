@@ -13,7 +13,7 @@ import { FLV_HEADER_SIZE, FLV_PREVIOUS_TAG_SIZE, FLV_TAG_HEADER_SIZE } from "./f
 /** Batch size: writes are packed into buffers of this size before they are queued. */
 export const FILE_BATCH_BYTES = 64 * 1024;
 
-/** Batch size while the disk is behind (writes queued behind the one running). */
+/** Batch size while the disk is behind (at least this much waiting for it). */
 export const MAX_WRITE_BYTES = 1024 * 1024;
 
 /** The file operations the sink needs (`Deno.FsFile` fits; fault tests inject failures). */
@@ -101,7 +101,7 @@ export class FileSink {
   #o: FileSinkOptions;
   #batch: Uint8Array | null = null;
   #used = 0;
-  /** Fill at which the batch is queued: {@linkcode FILE_BATCH_BYTES}, or more while behind. */
+  /** Fill at which the batch is queued: {@linkcode FILE_BATCH_BYTES}, or larger while behind. */
   #sealAt = 0;
   #batchTimeMs = 0;
   #ops: Op[] = [];
@@ -161,8 +161,8 @@ export class FileSink {
     const timeMs = tagTime(parts[0]);
     if (this.#batch !== null && this.#used + total > this.#batch.length) this.#seal();
     if (this.#batch === null) {
-      // Behind the disk (writes waiting behind the one running): gather larger writes.
-      this.#sealAt = this.#ops.length > 0 ? MAX_WRITE_BYTES : FILE_BATCH_BYTES;
+      // Behind the disk (a write's worth waiting): gather larger writes.
+      this.#sealAt = this.#queued >= MAX_WRITE_BYTES ? MAX_WRITE_BYTES : FILE_BATCH_BYTES;
       this.#batch = new Uint8Array(Math.max(this.#sealAt, total));
     }
     for (const p of parts) {
