@@ -160,10 +160,13 @@ async function runConnection(
   const limits = deps.limits ?? DEFAULT_CONNECTION_LIMITS;
   let reason: string | null = null;
   let closed = false;
+  /** Resolves when the connection is closed: a held read loop need not wait for the disk. */
+  const closing = Promise.withResolvers<void>();
   const close = (why: string) => {
     reason ??= why;
     if (closed) return;
     closed = true;
+    closing.resolve();
     try {
       conn.close();
     } catch { /* already closed */ }
@@ -290,7 +293,7 @@ async function runConnection(
       const backlog = flow.recordingBacklog();
       if (backlog !== null) {
         watchdog.holding(true);
-        await backlog;
+        await Promise.race([backlog, closing.promise]);
         watchdog.holding(false);
       }
       // Merged reads: not after an acknowledgement (a client may wait for it before it sends on).
