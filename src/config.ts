@@ -60,7 +60,10 @@ export interface Config {
   readonly apiToken: string | null;
   /** What a publish does when its recording cannot start or fails: go on unrecorded, or close. */
   readonly onRecordError: "continue" | "refuse";
-  /** Most bytes one recording may have waiting for the disk before it fails as too slow. */
+  /**
+   * Most bytes one recording may have waiting for the disk: past half, its publisher's reads wait
+   * for the disk to catch up; a disk that does not within 5 s fails the recording as too slow.
+   */
   readonly recordQueueBytes: number;
   /** Most bytes waiting for the `--pipe` reader before the pipe is cut off. */
   readonly pipeQueueBytes: number;
@@ -514,7 +517,8 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     flag: "record-queue-bytes",
     arg: "<bytes>",
     check: integer(64 * 1024, 1024 * 1024 * 1024),
-    help: "Most bytes one recording may have waiting for the disk before it fails",
+    help:
+      "Most bytes one recording may have waiting for the disk; past half, its publisher's reads wait",
   }),
   spec({
     key: "pipeQueueBytes",

@@ -13,6 +13,9 @@ import { FLV_HEADER_SIZE, FLV_PREVIOUS_TAG_SIZE, FLV_TAG_HEADER_SIZE } from "./f
 /** Batch size: writes are packed into buffers of this size before they are queued. */
 export const FILE_BATCH_BYTES = 64 * 1024;
 
+/** Batch size while the disk is behind (at least this much waiting for it). */
+export const MAX_WRITE_BYTES = 1024 * 1024;
+
 /** The file operations the sink needs (`Deno.FsFile` fits; fault tests inject failures). */
 export interface SinkFile {
   write(p: Uint8Array): Promise<number>;
@@ -28,7 +31,15 @@ export interface FileSinkOptions {
   readonly maxQueuedBytes: number;
   /** Called once when the sink fails (storage error or queue over its limit). */
   readonly onError: (error: Error) => void;
+  /**
+   * Longest a {@linkcode FileSink.backlog} wait may take before the sink fails as too slow, in
+   * ms (default {@linkcode MAX_BACKLOG_WAIT_MS}).
+   */
+  readonly maxBacklogWaitMs?: number;
 }
+
+/** Default longest wait for the disk to catch up: 5 s. */
+export const MAX_BACKLOG_WAIT_MS = 5_000;
 
 /** Where the onMetaData numbers to patch are, and the header's track flags. */
 export interface FileSinkEnd {
@@ -90,6 +101,8 @@ export class FileSink {
   #o: FileSinkOptions;
   #batch: Uint8Array | null = null;
   #used = 0;
+  /** Fill at which the batch is queued: {@linkcode FILE_BATCH_BYTES}, or larger while behind. */
+  #sealAt = 0;
   #batchTimeMs = 0;
   #ops: Op[] = [];
   #queued = 0;
@@ -101,6 +114,10 @@ export class FileSink {
   #draining: Promise<void> | null = null;
   #error: Error | null = null;
   #finished: Promise<FileSinkResult> | null = null;
+  /** The caught-up wait in progress: resolves once the queue is down to `bytes`. */
+  #catchUp:
+    | { bytes: number; done: PromiseWithResolvers<void>; timer: ReturnType<typeof setTimeout> }
+    | null = null;
 
   /** Wraps an open file; see {@linkcode openFileSink}. */
   constructor(file: SinkFile, options: FileSinkOptions) {
@@ -143,14 +160,18 @@ export class FileSink {
     for (const p of parts) total += p.length;
     const timeMs = tagTime(parts[0]);
     if (this.#batch !== null && this.#used + total > this.#batch.length) this.#seal();
-    if (this.#batch === null) this.#batch = new Uint8Array(Math.max(FILE_BATCH_BYTES, total));
+    if (this.#batch === null) {
+      // Behind the disk (a write's worth waiting): gather larger writes.
+      this.#sealAt = this.#queued >= MAX_WRITE_BYTES ? MAX_WRITE_BYTES : FILE_BATCH_BYTES;
+      this.#batch = new Uint8Array(Math.max(this.#sealAt, total));
+    }
     for (const p of parts) {
       this.#batch.set(p, this.#used);
       this.#used += p.length;
     }
     this.#accepted += total;
     if (timeMs >= 0) this.#batchTimeMs = Math.max(this.#batchTimeMs, timeMs);
-    if (this.#used >= FILE_BATCH_BYTES) this.#seal();
+    if (this.#used >= this.#sealAt) this.#seal();
     if (this.#queued + this.#used > this.#o.maxQueuedBytes) {
       this.#fail(
         new SinkLimitError(
@@ -160,6 +181,33 @@ export class FileSink {
         ),
       );
     }
+  }
+
+  /**
+   * Null while at most half of `maxQueuedBytes` waits for the disk. Past that, a promise that
+   * resolves once a quarter or less waits (what is batched is queued at once), or once the sink
+   * failed or finished: the writer holds its input until then, so a source faster than the disk
+   * is slowed to it instead of losing the rest of the recording. A disk that does not get there
+   * within `maxBacklogWaitMs` fails the sink ({@linkcode SinkLimitError}), which resolves it.
+   */
+  backlog(): Promise<void> | null {
+    if (this.#error !== null || this.#finished !== null) return null;
+    const max = this.#o.maxQueuedBytes;
+    if (this.#catchUp === null && this.queuedBytes <= max / 2) return null;
+    this.#seal();
+    if (this.#catchUp === null) {
+      const waitMs = this.#o.maxBacklogWaitMs ?? MAX_BACKLOG_WAIT_MS;
+      const timer = setTimeout(() => {
+        this.#fail(
+          new SinkLimitError(
+            `Recording fell behind the disk: ${this.queuedBytes} bytes still waiting after ${waitMs} ms`,
+          ),
+        );
+      }, waitMs);
+      this.#catchUp = { bytes: Math.floor(max / 4), done: Promise.withResolvers(), timer };
+      this.#caughtUp();
+    }
+    return this.#catchUp?.done.promise ?? null;
   }
 
   /** Queues what is batched and an fdatasync after it (one pending sync at most). */
@@ -182,6 +230,7 @@ export class FileSink {
     if (this.#finished === null) {
       this.#seal();
       this.#finished = this.#finish(end);
+      this.#caughtUp();
     }
     return this.#finished;
   }
@@ -215,13 +264,19 @@ export class FileSink {
   }
 
   #seal(): void {
-    if (this.#batch === null || this.#used === 0) return;
+    if (this.#queueBatch()) this.#kick();
+  }
+
+  /** Queues what is batched as one write; false when nothing was. */
+  #queueBatch(): boolean {
+    if (this.#batch === null || this.#used === 0) return false;
     const bytes = this.#batch.subarray(0, this.#used);
     this.#ops.push({ kind: "data", bytes, tagEnd: this.#accepted, timeMs: this.#batchTimeMs });
     this.#queued += bytes.length;
     this.#batch = null;
     this.#used = 0;
-    this.#kick();
+    this.#sealAt = 0;
+    return true;
   }
 
   #kick(): void {
@@ -235,7 +290,10 @@ export class FileSink {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#ops.length > 0 && this.#error === null) {
+      for (;;) {
+        // A large batch gathered while the disk was behind goes out as soon as it is idle.
+        if (this.#ops.length === 0 && this.#sealAt > FILE_BATCH_BYTES) this.#queueBatch();
+        if (this.#ops.length === 0 || this.#error !== null) break;
         const op = this.#ops.shift()!;
         if (op.kind === "sync") {
           this.#syncQueued = false;
@@ -255,12 +313,24 @@ export class FileSink {
         }
         this.#wholeEnd = op.tagEnd;
         this.#wholeTimeMs = Math.max(this.#wholeTimeMs, op.timeMs);
+        this.#caughtUp();
       }
     } catch (e) {
       this.#fail(e instanceof Error ? e : new Error(String(e)));
     } finally {
       this.#draining = null;
+      this.#caughtUp();
     }
+  }
+
+  /** Ends the caught-up wait when the queue is down to its level, or the sink failed or finishes. */
+  #caughtUp(): void {
+    const c = this.#catchUp;
+    const waiting = this.#error === null && this.#finished === null;
+    if (c === null || (waiting && this.queuedBytes > c.bytes)) return;
+    this.#catchUp = null;
+    clearTimeout(c.timer);
+    c.done.resolve();
   }
 
   #fail(error: Error): void {
@@ -270,6 +340,8 @@ export class FileSink {
     this.#queued = 0;
     this.#batch = null;
     this.#used = 0;
+    this.#sealAt = 0;
+    this.#caughtUp();
     this.#o.onError(error);
   }
 }

@@ -101,6 +101,14 @@ export class Recording {
     return this.#sink?.queuedBytes ?? 0;
   }
 
+  /**
+   * Null while the file keeps up; while it is behind, a promise that resolves once it has caught
+   * up (or failed): the publisher's reads wait for it ({@linkcode FileSink.backlog}).
+   */
+  backlog(): Promise<void> | null {
+    return this.#writing() ? this.#sink?.backlog() ?? null : null;
+  }
+
   /** Writes the client's onMetaData (only the first one lands). */
   writeMetadata(meta: AmfObject | AmfEcmaArray): void {
     if (this.#writing()) this.#file?.writeMetadata(meta);

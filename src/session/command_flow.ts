@@ -148,6 +148,11 @@ export class CommandFlow {
     this.#publish.media(rec, body);
   }
 
+  /** Null while the recordings keep up with the disk; else resolves once they caught up. */
+  recordingBacklog(): Promise<unknown> | null {
+    return this.#publish.recordingBacklog();
+  }
+
   /** Makes every recording durable so far (called about once a second). */
   sync(): void {
     this.#publish.sync();

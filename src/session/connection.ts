@@ -167,10 +167,13 @@ async function runConnection(
   const limits = deps.limits ?? DEFAULT_CONNECTION_LIMITS;
   let reason: string | null = null;
   let closed = false;
+  /** Resolves when the connection is closed: a held read loop need not wait for the disk. */
+  const closing = Promise.withResolvers<void>();
   const close = (why: string) => {
     reason ??= why;
     if (closed) return;
     closed = true;
+    closing.resolve();
     try {
       conn.close();
     } catch { /* already closed */ }
@@ -296,6 +299,13 @@ async function runConnection(
         outbox.send(control(MessageType.Acknowledgement, encodeU32Message(acks.received)));
       }
       parser.drain(onMessage);
+      // A recording behind its disk holds this publisher's reads (TCP slows it) until caught up.
+      const backlog = flow.recordingBacklog();
+      if (backlog !== null) {
+        watchdog.holding(true);
+        await Promise.race([backlog, closing.promise]);
+        watchdog.holding(false);
+      }
       // Merged reads: not after an acknowledgement (a client may wait for it before it sends on).
       if (!acked && !closed && pacer?.shouldWait(n, offered) === true) await pacer.wait();
     }

@@ -156,6 +156,19 @@ export class PublishFlow {
   }
 
   /**
+   * Null while every recording of this connection keeps up with its disk; otherwise a promise
+   * that resolves once they have caught up (or failed): the connection reads no more until then.
+   */
+  recordingBacklog(): Promise<unknown> | null {
+    let waits: Promise<void>[] | null = null;
+    for (const rec of this.#recordings.values()) {
+      const wait = rec.backlog();
+      if (wait !== null) (waits ??= []).push(wait);
+    }
+    return waits === null ? null : Promise.all(waits);
+  }
+
+  /**
    * Makes every recording durable so far and updates each publication's health, logging a
    * change of its status (called about once a second).
    */

@@ -50,6 +50,7 @@ export class Watchdog implements Disposable {
   #handshakeDone: Mark | null = null;
   #published = false;
   #playing = false;
+  #holding = false;
   #expired = false;
   #nextTickAt: number;
   #watching: Disposable;
@@ -90,6 +91,15 @@ export class Watchdog implements Disposable {
     this.#playing = on;
   }
 
+  /**
+   * Notes whether the server holds this connection's reads (a recording catching up with its
+   * disk): the client is not idle meanwhile, and its idle time starts again when reads resume.
+   */
+  holding(on: boolean): void {
+    if (!on && this.#holding) this.read(this.#o.clock.now());
+    this.#holding = on;
+  }
+
   /** Checks every deadline now (the monitor calls this on each tick). */
   check(): void {
     if (this.#expired) return;
@@ -121,7 +131,7 @@ export class Watchdog implements Disposable {
     } else if (!this.#published && this.#elapsed(this.#handshakeDone, now) >= t.publishTimeoutMs) {
       return `Limit publish-timeout: no publish within ${t.publishTimeoutMs} ms of the handshake`;
     }
-    if (this.#playing) return null;
+    if (this.#playing || this.#holding) return null;
     const stalled = this.#o.monitor.stalledMs - this.#lastReadStalledMs;
     if (now - this.#lastReadAt - stalled >= t.idleTimeoutMs) {
       return `Limit idle-timeout: no data for ${t.idleTimeoutMs} ms`;

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { decodeAmf0 } from "../../src/rtmp/amf0.ts";
 import { AmfEcmaArray } from "../../src/rtmp/amf_value.ts";
-import { FILE_BATCH_BYTES, FileSink, type SinkFile } from "../../src/record/file_sink.ts";
+import {
+  FILE_BATCH_BYTES,
+  FileSink,
+  MAX_WRITE_BYTES,
+  type SinkFile,
+} from "../../src/record/file_sink.ts";
 import { decodeFlvTags } from "../../src/record/flv.ts";
 import { FlvWriter } from "../../src/record/flv_writer.ts";
 
@@ -17,6 +22,7 @@ class MemoryFile implements SinkFile {
 
   async write(p: Uint8Array): Promise<number> {
     if (this.stalled) await this.stalled;
+    this.writes.push(p.length);
     const room = this.capacity - this.pos;
     if (room <= 0) throw new Error("No space left on device (os error 28)");
     const n = Math.min(room, p.length);
@@ -29,6 +35,9 @@ class MemoryFile implements SinkFile {
     this.pos += n;
     return n;
   }
+
+  /** Sizes of the writes made, in order. */
+  writes: number[] = [];
 
   seek(offset: number, whence: Deno.SeekMode): Promise<number> {
     this.pos = whence === Deno.SeekMode.Start ? offset : this.data.length + offset;
@@ -137,4 +146,110 @@ Deno.test("FileSink reports an empty result when not even the header reached the
   const result = await sink.finish(writer.end());
   assert.equal(errors.length, 1);
   assert.deepEqual(result, { bytes: 0, durationMs: 0, salvaged: true, empty: true });
+});
+
+Deno.test("FileSink.backlog() holds its writer past half its limit until a quarter is left", async () => {
+  const file = new MemoryFile();
+  const stall = Promise.withResolvers<void>();
+  file.stalled = stall.promise;
+  const limit = 1024 * 1024;
+  const sink = new FileSink(file, { maxQueuedBytes: limit, onError: (e) => assert.fail(e) });
+  const writer = record(sink, 100, 4000);
+  assert.ok(sink.queuedBytes < limit / 2);
+  assert.equal(sink.backlog(), null, "under half: no wait");
+  let i = 100;
+  while (sink.queuedBytes <= limit / 2) {
+    writer.writeVideo(i++ * 40, new Uint8Array(4000).fill(0x27, 0, 1));
+  }
+  const wait = sink.backlog();
+  assert.ok(wait !== null, "past half: a wait");
+  assert.equal(sink.backlog(), wait, "one wait at a time");
+  let caughtUp = false;
+  void wait.then(() => caughtUp = true);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(caughtUp, false, "the disk took nothing yet");
+  file.stalled = null;
+  stall.resolve();
+  await wait;
+  assert.ok(sink.queuedBytes <= limit / 4, `${sink.queuedBytes} bytes still queued`);
+  assert.equal(sink.error, null);
+  assert.equal(sink.backlog(), null);
+  const result = await sink.finish(writer.end());
+  const { tags, end } = decodeFlvTags(file.data);
+  assert.equal(end, file.data.length);
+  assert.equal(tags.length, i + 1, "every tag written");
+  assert.equal(result.bytes, file.data.length);
+});
+
+Deno.test("FileSink.backlog() fails the sink when the disk does not catch up in time", async () => {
+  const file = new MemoryFile();
+  const stall = Promise.withResolvers<void>();
+  file.stalled = stall.promise;
+  const errors: Error[] = [];
+  const sink = new FileSink(file, {
+    maxQueuedBytes: 256 * 1024,
+    maxBacklogWaitMs: 30,
+    onError: (e) => errors.push(e),
+  });
+  const writer = record(sink, 40, 4000);
+  const wait = sink.backlog();
+  assert.ok(wait !== null);
+  await wait;
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]!.name, "SinkLimitError");
+  assert.match(errors[0]!.message, /fell behind the disk: \d+ bytes still waiting after 30 ms/);
+  assert.equal(sink.backlog(), null, "a failed sink holds nobody");
+  stall.resolve();
+  const result = await sink.finish(writer.end());
+  assert.equal(result.salvaged, true);
+  assert.equal(decodeFlvTags(file.data).end, file.data.length);
+});
+
+Deno.test("FileSink.finish() ends a backlog wait and still writes everything", async () => {
+  const file = new MemoryFile();
+  const stall = Promise.withResolvers<void>();
+  file.stalled = stall.promise;
+  const sink = new FileSink(file, {
+    maxQueuedBytes: 256 * 1024,
+    maxBacklogWaitMs: 60_000,
+    onError: (e) => assert.fail(e),
+  });
+  const writer = record(sink, 40, 4000);
+  const wait = sink.backlog();
+  assert.ok(wait !== null);
+  const finished = sink.finish(writer.end());
+  await wait;
+  file.stalled = null;
+  stall.resolve();
+  const result = await finished;
+  assert.equal(result.salvaged, false);
+  assert.equal(decodeFlvTags(file.data).tags.length, 41);
+});
+
+Deno.test("FileSink gathers writes of up to 1 MiB while its disk is behind, and 64 KiB ones when not", async () => {
+  const file = new MemoryFile();
+  const stall = Promise.withResolvers<void>();
+  file.stalled = stall.promise;
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: (e) => assert.fail(e) });
+  const writer = record(sink, 1000, 4000);
+  file.stalled = null;
+  stall.resolve();
+  const result = await sink.finish(writer.end());
+  assert.equal(result.bytes, file.data.length);
+  assert.equal(decodeFlvTags(file.data).tags.length, 1001);
+  const data = file.writes.filter((n) => n > 8); // not the patches of finish()
+  assert.ok(Math.max(...data) <= MAX_WRITE_BYTES);
+  // The first MiB waits in 64 KiB batches; from then on they are 1 MiB.
+  assert.ok(data.length <= 20, `${data.length} writes: ${data}`);
+  assert.ok(data.filter((n) => n > MAX_WRITE_BYTES / 2).length >= 2, `${data}`);
+  const idle = new MemoryFile();
+  const calm = new FileSink(idle, { maxQueuedBytes: 1 << 24, onError: (e) => assert.fail(e) });
+  const w = record(calm, 0, 0);
+  for (let i = 0; i < 100; i++) {
+    w.writeVideo(i * 40, new Uint8Array(4000).fill(0x27, 0, 1));
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  await calm.finish(w.end());
+  assert.ok(Math.max(...idle.writes) <= FILE_BATCH_BYTES, `${idle.writes}`);
+  assert.equal(decodeFlvTags(idle.data).tags.length, 101);
 });

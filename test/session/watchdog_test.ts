@@ -184,3 +184,23 @@ Deno.test("Watchdog does not idle-drop a player that sends nothing, and counts i
   dog.check();
   assert.match(expired[0]!, /^Limit idle-timeout/);
 });
+
+Deno.test("Watchdog does not idle-drop a publisher whose reads the server holds, and counts idle again after", () => {
+  const clock = new FakeClock(0);
+  const { dog, expired } = watch(clock);
+  using _ = dog;
+  dog.handshakeDone();
+  dog.published();
+  clock.advance(1_000);
+  dog.holding(true);
+  clock.advance(4_000);
+  dog.check();
+  assert.deepEqual(expired, [], "no idle-timeout while its reads are held");
+  dog.holding(false);
+  clock.advance(1_499);
+  dog.check();
+  assert.deepEqual(expired, [], "idle counts from the end of the hold");
+  clock.advance(1);
+  dog.check();
+  assert.match(expired[0]!, /^Limit idle-timeout/);
+});
