@@ -2,11 +2,15 @@
  * The WASM chunk parser: the AssemblyScript core in `assembly/`, one instance per
  * connection, socket reads landing straight in the instance's linear memory. Memory starts
  * at the static regions and one arena page; the core grows it only for a message that does
- * not fit, so a thousand quiet sessions do not each hold `maxPartialBytes` of memory.
+ * not fit, so a thousand quiet sessions do not each hold `maxPartialBytes` of memory. Messages
+ * over 4 KiB that span chunks are not reassembled in the instance: the core hands out their
+ * chunks as pieces, copied here into buffers from a pool shared by the factory's parsers (as
+ * the JS parser does), so an instance's pages do not grow to its largest key frame.
  * @module
  */
 
 import { ChunkError } from "../errors.ts";
+import { BodyPool } from "./body_pool.ts";
 import { chunkError } from "./chunk_errors.ts";
 import {
   type ChunkParser,
@@ -33,6 +37,8 @@ interface CoreExports {
   MIN_FREE: WebAssembly.Global;
   SMALL_TAIL: WebAssembly.Global;
   OUT: WebAssembly.Global;
+  PIECE: WebAssembly.Global;
+  SPILLED: WebAssembly.Global;
   MORE: WebAssembly.Global;
   FAILED: WebAssembly.Global;
   configure(maxMessage: number, maxStreams: number, maxPartial: number): number;
@@ -63,6 +69,7 @@ export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promi
   const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
   const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   const pools = new Map<string, Core[]>();
+  const bodies = new BodyPool();
   return (limits = {}) => {
     const full = { ...DEFAULT_PARSER_LIMITS, ...limits };
     const key = `${full.maxMessageSize}/${full.maxChunkStreams}/${full.maxPartialBytes}`;
@@ -70,7 +77,7 @@ export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promi
     if (pool === undefined) pools.set(key, pool = []);
     const idle = pool;
     const core = idle.pop() ?? new Core(module, full);
-    return new WasmParser(core, (c) => {
+    return new WasmParser(core, bodies, (c) => {
       // A core that grew for a large message keeps that memory: let it go instead.
       if (idle.length < MAX_IDLE && c.memory.buffer.byteLength <= POOLED_BYTES) idle.push(c);
     });
@@ -91,6 +98,8 @@ class Core {
   readonly out: number;
   readonly more: number;
   readonly failedFlag: number;
+  readonly piece: number;
+  readonly spilled: number;
   /** Memory as u32s, to read records (OUT is 16-byte aligned, records are 24 bytes). */
   u32: Uint32Array;
 
@@ -123,6 +132,8 @@ class Core {
     this.out = this.exports.OUT.value;
     this.more = this.exports.MORE.value;
     this.failedFlag = this.exports.FAILED.value;
+    this.piece = this.exports.PIECE.value;
+    this.spilled = this.exports.SPILLED.value;
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
   }
@@ -146,14 +157,24 @@ class Core {
   }
 }
 
+/** A spilled message being reassembled from its pieces. */
+interface Spill {
+  readonly csid: number;
+  body: Uint8Array;
+}
+
 class WasmParser implements ChunkParser {
   readonly kind = "wasm";
   #c: Core;
+  #bodies: BodyPool;
+  /** Spilled messages in progress (made when the first is; few at once). */
+  #spills: Spill[] | null = null;
   #release: ((core: Core) => void) | null;
   #failed: Error | null = null;
 
-  constructor(core: Core, release: (core: Core) => void) {
+  constructor(core: Core, bodies: BodyPool, release: (core: Core) => void) {
     this.#c = core;
+    this.#bodies = bodies;
     this.#release = release;
   }
 
@@ -208,22 +229,77 @@ class WasmParser implements ChunkParser {
       const count = r & (c.failedFlag - 1);
       let o = c.out >>> 2;
       for (let i = 0; i < count; i++, o += RECORD_WORDS) {
+        const type = u32[o]!;
         const ptr = u32[o + 4]!;
         const length = u32[o + 5]!;
-        onMessage({
-          type: u32[o]!,
-          csid: u32[o + 1]!,
+        if (type === c.piece) {
+          this.#piece(u32[o + 1]!, u32[o + 2]!, u32[o + 3]!, u8.subarray(ptr, ptr + length));
+          continue;
+        }
+        const csid = u32[o + 1]!;
+        const rec = {
+          type: type & 0xff,
+          csid,
           streamId: u32[o + 2]!,
           timestamp: u32[o + 3]!,
           length,
-        }, u8.subarray(ptr, ptr + length));
+        };
+        if ((type & c.spilled) === 0) {
+          onMessage(rec, u8.subarray(ptr, ptr + length));
+          if (type === 2 && length >= 4) this.#aborted(u8, ptr);
+          continue;
+        }
+        const spill = this.#take(csid);
+        onMessage(rec, spill.body.subarray(0, length));
+        // The body was valid only during the call: its buffer goes back to the shared pool.
+        this.#bodies.give(spill.body);
       }
       // After FAILED the next parse() returns the error; after MORE it goes on.
       if ((r & (more | c.failedFlag)) === 0) return;
     }
   }
 
+  /** Copies a piece of a spilled message at `offset` of its body, growing it as JS does. */
+  #piece(csid: number, offset: number, length: number, bytes: Uint8Array): void {
+    const spills = this.#spills ??= [];
+    let spill = spills.find((s) => s.csid === csid);
+    if (spill === undefined) spills.push(spill = { csid, body: EMPTY });
+    const need = offset + bytes.length;
+    if (need > spill.body.length) {
+      const grown = this.#bodies.take(Math.min(length, Math.max(need, spill.body.length * 2)));
+      grown.set(spill.body.subarray(0, offset));
+      if (spill.body !== EMPTY) this.#bodies.give(spill.body);
+      spill.body = grown;
+    }
+    spill.body.set(bytes, offset);
+  }
+
+  /** Takes the spill of `csid` off the list (it completed). */
+  #take(csid: number): Spill {
+    const spills = this.#spills!;
+    const i = spills.findIndex((s) => s.csid === csid);
+    const spill = spills[i]!;
+    spills.splice(i, 1);
+    return spill;
+  }
+
+  /** An Abort whose body is at `ptr`: the core dropped that chunk stream's message, so do we. */
+  #aborted(u8: Uint8Array, ptr: number): void {
+    const spills = this.#spills;
+    if (spills === null || spills.length === 0) return;
+    const csid = ((u8[ptr]! << 24) | (u8[ptr + 1]! << 16) | (u8[ptr + 2]! << 8) | u8[ptr + 3]!) >>>
+      0;
+    const i = spills.findIndex((s) => s.csid === csid);
+    if (i < 0) return;
+    if (spills[i]!.body !== EMPTY) this.#bodies.give(spills[i]!.body);
+    spills.splice(i, 1);
+  }
+
   [Symbol.dispose](): void {
+    for (const spill of this.#spills ?? []) {
+      if (spill.body !== EMPTY) this.#bodies.give(spill.body);
+    }
+    this.#spills = null;
     const release = this.#release;
     if (release === null) return;
     this.#release = null;
@@ -234,3 +310,5 @@ class WasmParser implements ChunkParser {
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
