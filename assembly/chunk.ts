@@ -18,7 +18,7 @@
 //
 // Records: type | csid | streamId | timestamp | body pointer | length. A message over SPILL_MIN
 // bytes that spans chunks is not reassembled here (its pages would stay resident in every
-// instance): each of its chunks is handed out as a PIECE record (type PIECE, csid, offset in
+// instance): each run of its chunks is handed out as a PIECE record (type PIECE, csid, offset in
 // the message, declared length, pointer into the ring, bytes), and its completion as a record
 // whose type has SPILLED set and whose body pointer is 0. The host copies the pieces into a
 // buffer of its own (shared by all instances) before the ring is written again.
@@ -331,27 +331,47 @@ function finish(s: usize): void {
 }
 
 /**
- * Hands out the chunk at `p` (at most `avail` bytes) of the spilled message in slot `s` as a
- * PIECE record, and the message as a SPILLED record when it completes. Returns false when the
- * records have no room for both (nothing consumed).
+ * Hands out the chunk at ring offset `p` of the spilled message in slot `s` as a PIECE record,
+ * and the message as a SPILLED record when it completes. While the next chunk of the same
+ * message follows at once (one-byte header), its payload is moved back over that header, so a
+ * run of chunks is one piece: the host's per-piece cost does not grow as chunks get small.
+ * Returns false when the records have no room for both (nothing consumed).
  */
-function spillPiece(s: usize, p: u32, avail: u32): bool {
+function spillPiece(s: usize, p: u32): bool {
   if (outCount + 2 > OUT_CAP) return false;
   const len = load<u32>(s + S_LEN);
-  const recv = load<u32>(s + S_RECV);
-  const n = min(chunkLeft, avail);
+  const start = load<u32>(s + S_RECV);
+  const csid = load<u32>(s + S_CSID);
+  const next = csid < 64 && load<u32>(s + S_EXT) == 0 ? 0xc0 | csid : 0x100;
+  const end = writeAt;
+  let recv = start;
+  let pos = p;
+  let dst = p;
+  let left = chunkLeft;
+  for (;;) {
+    const n = min(left, end - pos);
+    // Backwards within consumed bytes of this message: nothing handed out points there.
+    if (dst != pos) copy(RING + dst, RING + pos, n);
+    recv += n;
+    pos += n;
+    dst += n;
+    left -= n;
+    if (left > 0 || recv == len || pos >= end || <u32> load<u8>(RING + pos) != next) break;
+    pos++;
+    left = min(chunkSize, len - recv);
+  }
   const r = OUT + outCount * RECORD_SIZE;
   store<u32>(r, PIECE);
-  store<u32>(r, load<u32>(s + S_CSID), 4);
-  store<u32>(r, recv, 8);
+  store<u32>(r, csid, 4);
+  store<u32>(r, start, 8);
   store<u32>(r, len, 12);
   store<u32>(r, <u32> (RING + p), 16);
-  store<u32>(r, n, 20);
+  store<u32>(r, dst - p, 20);
   outCount++;
-  seek(p + n);
-  chunkLeft -= n;
-  store<u32>(s + S_RECV, recv + n);
-  if (recv + n == len) {
+  seek(pos);
+  chunkLeft = left;
+  store<u32>(s + S_RECV, recv);
+  if (recv == len) {
     finish(s);
     store<i32>(s + S_RECV, -1);
     emit(s, 0);
@@ -368,7 +388,7 @@ function run(): i32 {
       if (avail == 0) return <i32> outCount;
       const s = cur;
       if (load<u32>(s + S_BODY) == SPILLING) {
-        if (!spillPiece(s, p, avail) || outCount == OUT_CAP) return <i32> outCount | MORE;
+        if (!spillPiece(s, p) || outCount == OUT_CAP) return <i32> outCount | MORE;
         continue;
       }
       const len = load<u32>(s + S_LEN);
