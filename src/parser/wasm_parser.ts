@@ -157,18 +157,15 @@ class Core {
   }
 }
 
-/** A spilled message being reassembled from its pieces. */
-interface Spill {
-  readonly csid: number;
-  body: Uint8Array;
-}
+/** A spilled message's body is taken at once up to this length, then grown as it arrives. */
+const UPFRONT_BYTES = 1024 * 1024;
 
 class WasmParser implements ChunkParser {
   readonly kind = "wasm";
   #c: Core;
   #bodies: BodyPool;
-  /** Spilled messages in progress (made when the first is; few at once). */
-  #spills: Spill[] | null = null;
+  /** Bodies of the spilled messages in progress by chunk stream (made when the first is). */
+  #spills: Map<number, Uint8Array> | null = null;
   #release: ((core: Core) => void) | null;
   #failed: Error | null = null;
 
@@ -249,56 +246,57 @@ class WasmParser implements ChunkParser {
           if (type === 2 && length >= 4) this.#aborted(u8, ptr);
           continue;
         }
-        const spill = this.#take(csid);
-        onMessage(rec, spill.body.subarray(0, length));
+        const body = this.#take(csid);
+        onMessage(rec, body.subarray(0, length));
         // The body was valid only during the call: its buffer goes back to the shared pool.
-        this.#bodies.give(spill.body);
+        this.#bodies.give(body);
       }
       // After FAILED the next parse() returns the error; after MORE it goes on.
       if ((r & (more | c.failedFlag)) === 0) return;
     }
   }
 
-  /** Copies a piece of a spilled message at `offset` of its body, growing it as JS does. */
+  /**
+   * Copies a piece of a spilled message to `offset` of its body. The body is taken at the
+   * declared length up to {@linkcode UPFRONT_BYTES} (the core already counted that length
+   * against `maxPartialBytes`), and grown with what arrives beyond.
+   */
   #piece(csid: number, offset: number, length: number, bytes: Uint8Array): void {
-    const spills = this.#spills ??= [];
-    let spill = spills.find((s) => s.csid === csid);
-    if (spill === undefined) spills.push(spill = { csid, body: EMPTY });
+    const spills = this.#spills ??= new Map();
+    let body = spills.get(csid) ?? EMPTY;
     const need = offset + bytes.length;
-    if (need > spill.body.length) {
-      const grown = this.#bodies.take(Math.min(length, Math.max(need, spill.body.length * 2)));
-      grown.set(spill.body.subarray(0, offset));
-      if (spill.body !== EMPTY) this.#bodies.give(spill.body);
-      spill.body = grown;
+    if (need > body.length) {
+      const size = Math.min(length, Math.max(need, body.length * 2, UPFRONT_BYTES));
+      const grown = this.#bodies.take(size);
+      if (offset > 0) grown.set(body.subarray(0, offset));
+      if (body !== EMPTY) this.#bodies.give(body);
+      spills.set(csid, body = grown);
     }
-    spill.body.set(bytes, offset);
+    body.set(bytes, offset);
   }
 
-  /** Takes the spill of `csid` off the list (it completed). */
-  #take(csid: number): Spill {
+  /** Takes the body of `csid`'s spilled message off the list (it completed). */
+  #take(csid: number): Uint8Array {
     const spills = this.#spills!;
-    const i = spills.findIndex((s) => s.csid === csid);
-    const spill = spills[i]!;
-    spills.splice(i, 1);
-    return spill;
+    const body = spills.get(csid)!;
+    spills.delete(csid);
+    return body;
   }
 
   /** An Abort whose body is at `ptr`: the core dropped that chunk stream's message, so do we. */
   #aborted(u8: Uint8Array, ptr: number): void {
     const spills = this.#spills;
-    if (spills === null || spills.length === 0) return;
+    if (spills === null || spills.size === 0) return;
     const csid = ((u8[ptr]! << 24) | (u8[ptr + 1]! << 16) | (u8[ptr + 2]! << 8) | u8[ptr + 3]!) >>>
       0;
-    const i = spills.findIndex((s) => s.csid === csid);
-    if (i < 0) return;
-    if (spills[i]!.body !== EMPTY) this.#bodies.give(spills[i]!.body);
-    spills.splice(i, 1);
+    const body = spills.get(csid);
+    if (body === undefined) return;
+    this.#bodies.give(body);
+    spills.delete(csid);
   }
 
   [Symbol.dispose](): void {
-    for (const spill of this.#spills ?? []) {
-      if (spill.body !== EMPTY) this.#bodies.give(spill.body);
-    }
+    for (const body of this.#spills?.values() ?? []) this.#bodies.give(body);
     this.#spills = null;
     const release = this.#release;
     if (release === null) return;
