@@ -3,7 +3,7 @@
  * connection, socket reads landing straight in the instance's linear memory. Memory starts
  * at the static regions and one arena page; the core grows it only for a message that does
  * not fit, so a thousand quiet sessions do not each hold `maxPartialBytes` of memory. Messages
- * over 4 KiB that span chunks are not reassembled in the instance: the core hands out their
+ * over 16 KiB that span chunks are not reassembled in the instance: the core hands out their
  * chunks as pieces, copied here into buffers from a pool shared by the factory's parsers (as
  * the JS parser does), so an instance's pages do not grow to its largest key frame.
  * @module
@@ -127,6 +127,9 @@ class Core {
       // Both parsers must size reads alike (read_window.ts): a core built from other sources.
       throw new Error("The WASM core's ring does not match src/parser/read_window.ts: rebuild it");
     }
+    if (ex.PIECE.value !== PIECE_OR_SPILLED || ex.SPILLED.value <= PIECE_OR_SPILLED) {
+      throw new Error("The WASM core's record types do not match src/parser/wasm_parser.ts");
+    }
     this.ring = ex.RING.value;
     this.ringEnd = this.ring + ex.RING_SIZE.value;
     this.out = this.exports.OUT.value;
@@ -157,6 +160,10 @@ class Core {
   }
 }
 
+/** Record types below this are messages as they came (wire types are one byte). */
+const PIECE_OR_SPILLED = 0x100;
+/** Abort Message's type. */
+const ABORT = 2;
 /** A spilled message's body is taken at once up to this length, then grown as it arrives. */
 const UPFRONT_BYTES = 1024 * 1024;
 
@@ -229,27 +236,30 @@ class WasmParser implements ChunkParser {
         const type = u32[o]!;
         const ptr = u32[o + 4]!;
         const length = u32[o + 5]!;
-        if (type === c.piece) {
+        if (type < PIECE_OR_SPILLED) {
+          onMessage({
+            type,
+            csid: u32[o + 1]!,
+            streamId: u32[o + 2]!,
+            timestamp: u32[o + 3]!,
+            length,
+          }, u8.subarray(ptr, ptr + length));
+          if (type === ABORT && length >= 4) this.#aborted(u8, ptr);
+        } else if (type === c.piece) {
           this.#piece(u32[o + 1]!, u32[o + 2]!, u32[o + 3]!, u8.subarray(ptr, ptr + length));
-          continue;
+        } else {
+          const csid = u32[o + 1]!;
+          const body = this.#take(csid);
+          onMessage({
+            type: type & 0xff,
+            csid,
+            streamId: u32[o + 2]!,
+            timestamp: u32[o + 3]!,
+            length,
+          }, body.subarray(0, length));
+          // The body was valid only during the call: its buffer goes back to the shared pool.
+          this.#bodies.give(body);
         }
-        const csid = u32[o + 1]!;
-        const rec = {
-          type: type & 0xff,
-          csid,
-          streamId: u32[o + 2]!,
-          timestamp: u32[o + 3]!,
-          length,
-        };
-        if ((type & c.spilled) === 0) {
-          onMessage(rec, u8.subarray(ptr, ptr + length));
-          if (type === 2 && length >= 4) this.#aborted(u8, ptr);
-          continue;
-        }
-        const body = this.#take(csid);
-        onMessage(rec, body.subarray(0, length));
-        // The body was valid only during the call: its buffer goes back to the shared pool.
-        this.#bodies.give(body);
       }
       // After FAILED the next parse() returns the error; after MORE it goes on.
       if ((r & (more | c.failedFlag)) === 0) return;
