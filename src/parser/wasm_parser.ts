@@ -32,15 +32,8 @@ const RECORD_WORDS = 6;
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  RING: WebAssembly.Global;
-  RING_SIZE: WebAssembly.Global;
-  MIN_FREE: WebAssembly.Global;
-  SMALL_TAIL: WebAssembly.Global;
-  OUT: WebAssembly.Global;
-  PIECE: WebAssembly.Global;
-  SPILLED: WebAssembly.Global;
-  MORE: WebAssembly.Global;
-  FAILED: WebAssembly.Global;
+  /** The layout's constants, by {@linkcode Layout} index. */
+  layout(i: number): number;
   configure(maxMessage: number, maxStreams: number, maxPartial: number): number;
   prepareWrite(): number;
   commitWrite(n: number): number;
@@ -50,6 +43,19 @@ interface CoreExports {
   resetChunks(): void;
   resetRing(): void;
 }
+
+/** Indices of `layout(i)`'s constants (assembly/index.ts). */
+const Layout = {
+  RING: 0,
+  RING_SIZE: 1,
+  MIN_FREE: 2,
+  SMALL_TAIL: 3,
+  OUT: 4,
+  MORE: 5,
+  FAILED: 6,
+  PIECE: 7,
+  SPILLED: 8,
+} as const;
 
 /** Makes parsers from one compiled module. */
 export type ParserFactory = (limits?: Partial<ParserLimits>) => ChunkParser;
@@ -119,24 +125,24 @@ class Core {
       limits.maxPartialBytes,
     );
     if (rc < 0) throw chunkError(-rc, []);
-    const ex = this.exports;
+    const at = (i: number) => this.exports.layout(i) >>> 0;
     if (
-      ex.RING_SIZE.value !== INPUT_WINDOW || ex.MIN_FREE.value !== MIN_FREE ||
-      ex.SMALL_TAIL.value !== SMALL_TAIL
+      at(Layout.RING_SIZE) !== INPUT_WINDOW || at(Layout.MIN_FREE) !== MIN_FREE ||
+      at(Layout.SMALL_TAIL) !== SMALL_TAIL
     ) {
       // Both parsers must size reads alike (read_window.ts): a core built from other sources.
       throw new Error("The WASM core's ring does not match src/parser/read_window.ts: rebuild it");
     }
-    if (ex.PIECE.value !== PIECE_OR_SPILLED || ex.SPILLED.value <= PIECE_OR_SPILLED) {
+    if (at(Layout.PIECE) !== PIECE_OR_SPILLED || at(Layout.SPILLED) <= PIECE_OR_SPILLED) {
       throw new Error("The WASM core's record types do not match src/parser/wasm_parser.ts");
     }
-    this.ring = ex.RING.value;
-    this.ringEnd = this.ring + ex.RING_SIZE.value;
-    this.out = this.exports.OUT.value;
-    this.more = this.exports.MORE.value;
-    this.failedFlag = this.exports.FAILED.value;
-    this.piece = this.exports.PIECE.value;
-    this.spilled = this.exports.SPILLED.value;
+    this.ring = at(Layout.RING);
+    this.ringEnd = this.ring + at(Layout.RING_SIZE);
+    this.out = at(Layout.OUT);
+    this.more = at(Layout.MORE);
+    this.failedFlag = at(Layout.FAILED);
+    this.piece = at(Layout.PIECE);
+    this.spilled = at(Layout.SPILLED);
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
   }
