@@ -70,6 +70,11 @@ const ARENA_SOFT: u32 = 8 << 10;
  * 1460-byte reads of 720p at 128-byte chunks a quarter slower.
  */
 const SPILL_MIN: u32 = 16384;
+/**
+ * Nor below this chunk size: when chunk streams interleave, every chunk is a piece of its own,
+ * and at 128-byte chunks the host's call per piece cost a sixth of the parser's throughput.
+ */
+const SPILL_CHUNK_MIN: u32 = 1024;
 /** A slot's body offset while its message is spilled. */
 const SPILLING: u32 = 0xffffffff;
 /** Record type of a piece of a spilled message. */
@@ -516,7 +521,8 @@ function run(): i32 {
     if (!inProgress) {
       if (length > maxMessage) return fail(E_MESSAGE_TOO_LONG, length, csid, maxMessage, 0);
       const whole = length <= chunkSize && length <= rest;
-      const spill = !whole && length > SPILL_MIN && type != 1 && type != 2;
+      const spill = !whole && length > SPILL_MIN && chunkSize >= SPILL_CHUNK_MIN && type != 1 &&
+        type != 2;
       if (!whole) {
         if (partialBytes + length > maxPartial) {
           return fail(E_PARTIAL_LIMIT, length, csid, partialBytes + length, maxPartial);
