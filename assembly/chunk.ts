@@ -1,17 +1,27 @@
 // The RTMP chunk layer: headers, per-csid history, reassembly into message records.
 //
-// Linear memory (static regions from memory.data, then the arena up to the end):
+// Linear memory (static regions from memory.data, then the arena up to the end). The parts a
+// session uses (low csids, its first slots, the first records) share one page; the rest of each
+// region is touched only by connections that need it:
 //
-//   CSID_MAP  65600 x u8     slot number + 1 for each chunk stream id, 0 = not seen yet
+//   CSID_LOW  64 x u8        slot number + 1 for chunk stream ids 0..63 (one-byte headers),
+//                            0 = not seen yet
+//   OUT       96 x 24 B      records, six u32 LE each (see "Records" below)
 //   SLOTS     255 x 48 B     one per chunk stream: header history and reassembly state
-//   OUT       1024 x 24 B    records of complete messages, six u32 LE each:
-//                            type | csid | streamId | timestamp | body pointer | length
+//   CSID_MAP  65600 x u8     as CSID_LOW, for chunk stream ids from 64
 //   RING      64 KiB         socket input (ring.ts)
-//   ARENA     __heap_base .. memory end: bodies of messages spanning chunks, bump allocated,
-//             grown (memory.grow) only when compacting cannot make room, up to maxPartial,
-//             reclaimed when a batch ends with no message in progress (a batch ends early once
-//             ARENA_SOFT bytes are used), else compacted once the dead bytes exceed SLACK and
-//             what compacting moves
+//   ARENA     __heap_base .. memory end: bodies of messages up to SPILL_MIN bytes (and control
+//             messages) spanning chunks, bump allocated, grown (memory.grow) only when
+//             compacting cannot make room, up to maxPartial, reclaimed when a batch ends with no
+//             message in progress (a batch ends early once ARENA_SOFT bytes are used), else
+//             compacted once the dead bytes exceed SLACK and what compacting moves
+//
+// Records: type | csid | streamId | timestamp | body pointer | length. A message over SPILL_MIN
+// bytes that spans chunks is not reassembled here (its pages would stay resident in every
+// instance): each run of its chunks is handed out as a PIECE record (type PIECE, csid, offset in
+// the message, declared length, pointer into the ring, bytes), and its completion as a record
+// whose type has SPILLED set and whose body pointer is 0. The host copies the pieces into a
+// buffer of its own (shared by all instances) before the ring is written again.
 //
 // A slot (48 B):
 //   0 csid  4 streamId  8 timestamp  12 length  16 type  20 tsField  24 extended
@@ -21,13 +31,22 @@
 // early (records full, or the arena needs compacting) or FAILED when an error came after
 // those records, or a negative error code. The error's numbers are read with errorArg(i). Nothing traps on bad input and nothing is allocated.
 
+import {
+  CSID_LOW,
+  CSID_MAP,
+  MAX_CSID,
+  MAX_SLOTS,
+  OUT,
+  OUT_CAP,
+  RECORD_SIZE,
+  SLOT_SIZE,
+  SLOTS,
+} from "./layout";
 import { readAt, RING, seek, writeAt } from "./ring";
 
-const MAX_CSID: u32 = 65599;
-const MAX_SLOTS: u32 = 255;
-const SLOT_SIZE: u32 = 48;
-const OUT_CAP: u32 = 1024;
-const RECORD_SIZE: u32 = 24;
+/** Start of the records of the last parse(). */
+export { OUT };
+
 const EXTENDED: u32 = 0xffffff;
 /**
  * Dead arena bytes (bodies of finished messages below the top) tolerated before parse()
@@ -43,15 +62,36 @@ const SLACK: u32 = 16 << 10;
  * pages as the read is long.
  */
 const ARENA_SOFT: u32 = 8 << 10;
+/**
+ * Messages spanning chunks above this length (other than Set Chunk Size and Abort, whose bodies
+ * the core reads) are spilled to the host piece by piece instead of reassembled in the arena:
+ * key frames, which would keep that many arena pages resident in every instance. Smaller ones
+ * stay here: each piece costs the host a call and a copy (about 0.1 us), which at 4 KiB made
+ * 1460-byte reads of 720p at 128-byte chunks a quarter slower.
+ */
+const SPILL_MIN: u32 = 16384;
+/**
+ * Nor below this chunk size: when chunk streams interleave, every chunk is a piece of its own,
+ * and at 128-byte chunks the host's call per piece cost a sixth of the parser's throughput.
+ */
+const SPILL_CHUNK_MIN: u32 = 1024;
+/** A slot's body offset while its message is spilled. */
+const SPILLING: u32 = 0xffffffff;
+/** Record type of a piece of a spilled message. */
+export const PIECE: u32 = 0x100;
+/** Set in a record's type when the message was spilled (its body is the host's). */
+export const SPILLED: u32 = 0x200;
 /** Set in parse()'s result when it stopped before the input was exhausted. */
 export const MORE: i32 = 0x40000000;
 /** Set in parse()'s result when an error follows the records it returns. */
 export const FAILED: i32 = 0x20000000;
 
-const CSID_MAP: usize = memory.data(MAX_CSID + 1, 16);
-const SLOTS: usize = memory.data(MAX_SLOTS * SLOT_SIZE, 16);
-/** Start of the records of the last parse(). */
-export const OUT: usize = memory.data(OUT_CAP * RECORD_SIZE, 16);
+
+/** Where the slot number of chunk stream `csid` is kept. */
+@inline
+function csidEntry(csid: u32): usize {
+  return (csid < 64 ? CSID_LOW : CSID_MAP) + csid;
+}
 
 // Slot fields.
 const S_CSID: usize = 0;
@@ -89,8 +129,12 @@ let chunkSize: u32 = 128;
 let slotCount: u32 = 0;
 let cur: usize = 0;
 let chunkLeft: u32 = 0;
+/** Declared bytes of the messages in progress (the maxPartial limit counts these). */
 let partialBytes: u32 = 0;
 let partialCount: u32 = 0;
+/** The same, of those in progress in the arena (not spilled). */
+let arenaBytes: u32 = 0;
+let arenaCount: u32 = 0;
 let outCount: u32 = 0;
 let failed: i32 = 0;
 let e0: u32 = 0;
@@ -160,7 +204,7 @@ function growArena(need: u64): bool {
 /** Forgets every chunk stream and message in progress. */
 export function resetChunks(): void {
   for (let i: u32 = 0; i < slotCount; i++) {
-    store<u8>(CSID_MAP + load<u32>(SLOTS + i * SLOT_SIZE + S_CSID), 0);
+    store<u8>(csidEntry(load<u32>(SLOTS + i * SLOT_SIZE + S_CSID)), 0);
   }
   slotCount = 0;
   chunkSize = 128;
@@ -168,6 +212,8 @@ export function resetChunks(): void {
   chunkLeft = 0;
   partialBytes = 0;
   partialCount = 0;
+  arenaBytes = 0;
+  arenaCount = 0;
   outCount = 0;
   arenaTop = 0;
   needCompact = false;
@@ -188,9 +234,9 @@ export function errorArg(i: u32): u32 {
 export function parse(): i32 {
   if (failed != 0) return failed;
   outCount = 0;
-  if (partialCount == 0) {
+  if (arenaCount == 0) {
     arenaTop = 0;
-  } else if (needCompact || (arenaTop - partialBytes > SLACK && arenaTop - partialBytes > received())) {
+  } else if (needCompact || (arenaTop - arenaBytes > SLACK && arenaTop - arenaBytes > received())) {
     // Also compact when the dead bytes outgrow both the slack and what would move, so the pages
     // a session touches follow its messages in flight, not its whole history.
     compact();
@@ -203,12 +249,13 @@ export function parse(): i32 {
   return outCount > 0 ? <i32> outCount | FAILED : r;
 }
 
-/** Bytes received so far of the messages in progress: what compact() would move. */
+/** Bytes received so far of the messages in progress in the arena: what compact() would move. */
 function received(): u32 {
   let n: u32 = 0;
   for (let i: u32 = 0; i < slotCount; i++) {
-    const r = load<i32>(SLOTS + i * SLOT_SIZE + S_RECV);
-    if (r > 0) n += <u32> r;
+    const s = SLOTS + i * SLOT_SIZE;
+    const r = load<i32>(s + S_RECV);
+    if (r > 0 && load<u32>(s + S_BODY) != SPILLING) n += <u32> r;
   }
   return n;
 }
@@ -217,13 +264,14 @@ function received(): u32 {
 function compact(): void {
   let dst: u32 = 0;
   let floor: u32 = 0;
-  for (let k: u32 = 0; k < partialCount; k++) {
+  for (let k: u32 = 0; k < arenaCount; k++) {
     let best: usize = 0;
     let bestOff: u32 = 0xffffffff;
     for (let i: u32 = 0; i < slotCount; i++) {
       const s = SLOTS + i * SLOT_SIZE;
       if (load<i32>(s + S_RECV) < 0) continue;
       const off = load<u32>(s + S_BODY);
+      if (off == SPILLING) continue;
       if (off >= floor && off < bestOff) {
         best = s;
         bestOff = off;
@@ -264,18 +312,80 @@ function control(s: usize, body: usize): i32 {
     if (len < 4) return fail(E_SHORT_ABORT, len, 0, 0, 0);
     const csid = be32(body);
     if (csid <= MAX_CSID) {
-      const n = <u32> load<u8>(CSID_MAP + csid);
+      const n = <u32> load<u8>(csidEntry(csid));
       if (n != 0) {
         const t = SLOTS + (n - 1) * SLOT_SIZE;
         if (load<i32>(t + S_RECV) >= 0) {
-          partialBytes -= load<u32>(t + S_LEN);
-          partialCount--;
+          // A spilled message's pieces are the host's to drop (it reads this Abort too).
+          finish(t);
           store<i32>(t + S_RECV, -1);
         }
       }
     }
   }
   return 0;
+}
+
+/** Takes the message in progress in slot `s` off the partial counts. */
+@inline
+function finish(s: usize): void {
+  const len = load<u32>(s + S_LEN);
+  partialBytes -= len;
+  partialCount--;
+  if (load<u32>(s + S_BODY) != SPILLING) {
+    arenaBytes -= len;
+    arenaCount--;
+  }
+}
+
+/**
+ * Hands out the chunk at ring offset `p` of the spilled message in slot `s` as a PIECE record,
+ * and the message as a SPILLED record when it completes. While the next chunk of the same
+ * message follows at once (one-byte header), its payload is moved back over that header, so a
+ * run of chunks is one piece: the host's per-piece cost does not grow as chunks get small.
+ * Returns false when the records have no room for both (nothing consumed).
+ */
+function spillPiece(s: usize, p: u32): bool {
+  if (outCount + 2 > OUT_CAP) return false;
+  const len = load<u32>(s + S_LEN);
+  const start = load<u32>(s + S_RECV);
+  const csid = load<u32>(s + S_CSID);
+  const next = csid < 64 && load<u32>(s + S_EXT) == 0 ? 0xc0 | csid : 0x100;
+  const end = writeAt;
+  let recv = start;
+  let pos = p;
+  let dst = p;
+  let left = chunkLeft;
+  for (;;) {
+    const n = min(left, end - pos);
+    // Backwards within consumed bytes of this message: nothing handed out points there.
+    if (dst != pos) copy(RING + dst, RING + pos, n);
+    recv += n;
+    pos += n;
+    dst += n;
+    left -= n;
+    if (left > 0 || recv == len || pos >= end || <u32> load<u8>(RING + pos) != next) break;
+    pos++;
+    left = min(chunkSize, len - recv);
+  }
+  const r = OUT + outCount * RECORD_SIZE;
+  store<u32>(r, PIECE);
+  store<u32>(r, csid, 4);
+  store<u32>(r, start, 8);
+  store<u32>(r, len, 12);
+  store<u32>(r, <u32> (RING + p), 16);
+  store<u32>(r, dst - p, 20);
+  outCount++;
+  seek(pos);
+  chunkLeft = left;
+  store<u32>(s + S_RECV, recv);
+  if (recv == len) {
+    finish(s);
+    store<i32>(s + S_RECV, -1);
+    emit(s, 0);
+    store<u32>(OUT + (outCount - 1) * RECORD_SIZE, load<u32>(s + S_TYPE) | SPILLED);
+  }
+  return true;
 }
 
 function run(): i32 {
@@ -285,6 +395,10 @@ function run(): i32 {
     if (chunkLeft > 0) {
       if (avail == 0) return <i32> outCount;
       const s = cur;
+      if (load<u32>(s + S_BODY) == SPILLING) {
+        if (!spillPiece(s, p) || outCount == OUT_CAP) return <i32> outCount | MORE;
+        continue;
+      }
       const len = load<u32>(s + S_LEN);
       const body = arenaBase + load<u32>(s + S_BODY);
       const end = writeAt;
@@ -310,13 +424,12 @@ function run(): i32 {
       seek(pos);
       chunkLeft = left;
       if (recv == len) {
-        partialBytes -= len;
-        partialCount--;
+        finish(s);
         store<i32>(s + S_RECV, -1);
         const c = control(s, body);
         if (c < 0) return c;
         emit(s, body);
-        if (outCount == OUT_CAP || (arenaTop > ARENA_SOFT && partialCount == 0)) {
+        if (outCount == OUT_CAP || (arenaTop > ARENA_SOFT && arenaCount == 0)) {
           return <i32> outCount | MORE;
         }
       }
@@ -337,7 +450,7 @@ function run(): i32 {
       csid = (<u32> load<u8>(h, 1) | (<u32> load<u8>(h, 2) << 8)) + 64;
       hlen = 3;
     }
-    let n = <u32> load<u8>(CSID_MAP + csid);
+    let n = <u32> load<u8>(csidEntry(csid));
     if (fmt == 3 && n != 0) {
       // Fast path: the next chunk of a message in progress (most chunks at small sizes).
       const s = SLOTS + (n - 1) * SLOT_SIZE;
@@ -365,7 +478,7 @@ function run(): i32 {
       store<i32>(t + S_RECV, -1);
       slotCount++;
       n = slotCount;
-      store<u8>(CSID_MAP + csid, <u8> n);
+      store<u8>(csidEntry(csid), <u8> n);
     }
     const s = SLOTS + (n - 1) * SLOT_SIZE;
     let q = h + hlen;
@@ -408,12 +521,14 @@ function run(): i32 {
     if (!inProgress) {
       if (length > maxMessage) return fail(E_MESSAGE_TOO_LONG, length, csid, maxMessage, 0);
       const whole = length <= chunkSize && length <= rest;
+      const spill = !whole && length > SPILL_MIN && chunkSize >= SPILL_CHUNK_MIN && type != 1 &&
+        type != 2;
       if (!whole) {
         if (partialBytes + length > maxPartial) {
           return fail(E_PARTIAL_LIMIT, length, csid, partialBytes + length, maxPartial);
         }
-        if (<u64> arenaTop + length > arenaSize) {
-          if (arenaTop > partialBytes) {
+        if (!spill && <u64> arenaTop + length > arenaSize) {
+          if (arenaTop > arenaBytes) {
             // Leave the header unread; the next parse() compacts first, which leaves exactly the
             // partial bytes in flight, and comes back here with no dead bytes.
             needCompact = true;
@@ -438,11 +553,17 @@ function run(): i32 {
         if (outCount == OUT_CAP) return <i32> outCount | MORE;
         continue;
       }
-      store<u32>(s + S_BODY, arenaTop);
       store<i32>(s + S_RECV, 0);
-      arenaTop += length;
       partialBytes += length;
       partialCount++;
+      if (spill) {
+        store<u32>(s + S_BODY, SPILLING);
+      } else {
+        store<u32>(s + S_BODY, arenaTop);
+        arenaTop += length;
+        arenaBytes += length;
+        arenaCount++;
+      }
     }
     seek(<u32> (q - RING));
     cur = s;

@@ -9,8 +9,10 @@
 // before every read, so reads land at the front and the pages past the largest read are
 // never touched (a thousand quiet sessions then cost a few KiB of ring each, not 64).
 
-/** Bytes in the ring. */
-export const RING_SIZE: u32 = 64 * 1024;
+import { RING, RING_SIZE } from "./layout";
+
+export { RING, RING_SIZE };
+
 /**
  * Below this much free space at the end, the ring wraps before the next read. This test and
  * the next are the JS parser's too (src/parser/read_window.ts, checked when the core loads).
@@ -18,9 +20,6 @@ export const RING_SIZE: u32 = 64 * 1024;
 export const MIN_FREE: u32 = 16 * 1024;
 /** Unparsed bytes that always move to the front before a read (a header is at most 18). */
 export const SMALL_TAIL: u32 = 64;
-
-/** Start of the ring in linear memory. */
-export const RING: usize = memory.data(RING_SIZE, 16);
 
 /** Offset of the first unparsed byte. */
 export let readAt: u32 = 0;

@@ -21,7 +21,12 @@ import { jsParserFactory } from "../src/parser/js_parser.ts";
 import { loadWasmParser } from "../src/parser/wasm_parser.ts";
 import { startServer } from "../src/server.ts";
 import { ensureSmallFlv } from "./e2e_many.ts";
-import { type MemoryClasses, memoryClasses, perSession } from "./session_memory_classes.ts";
+import {
+  mallocFreeReader,
+  type MemoryClasses,
+  memoryClasses,
+  perSession,
+} from "./session_memory_classes.ts";
 import { type HeapRow, summarizeHeap } from "./heap_summary.ts";
 import v8 from "node:v8";
 
@@ -161,7 +166,7 @@ function kib(bytes: number): string {
 /** The results as a Markdown table, KiB per session ("other": RSS not in the other classes). */
 export function formatResults(results: readonly MemoryResult[]): string {
   const rows = [
-    "| parser | GOP cache | publishing | GOP cache / stream | heap used (total) | external | WASM | other | RSS |",
+    "| parser | GOP cache | publishing | GOP cache / stream | heap used (total) | external | WASM | other (malloc free) | RSS |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
@@ -171,7 +176,7 @@ export function formatResults(results: readonly MemoryResult[]): string {
     rows.push(
       `| ${r.parser} | ${r.gop} | ${r.publishing}/${r.publishers} | ${gop.toFixed(0)} | ` +
         `${kib(p.heapUsed)} (${kib(p.heapTotal)}) | ${kib(p.external)} | ${kib(p.wasm)} | ` +
-        `${kib(other)} | ${kib(p.rss)} |`,
+        `${kib(other)} (${kib(p.mallocFree)}) | ${kib(p.rss)} |`,
     );
   }
   return rows.join("\n");
@@ -206,8 +211,9 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
     log: getLogger(["rtmp-edge"]),
     makeParser,
   });
+  const mallocFree = mallocFreeReader();
   try {
-    const idle = await settled();
+    const idle = await settled(mallocFree);
     const newSpaceIdle = newSpaceSize();
     const load = new Deno.Command(Deno.execPath(), {
       args: [
@@ -235,7 +241,7 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
         await sleep(500);
       }
       await sleep(o.settle * 1000);
-      const loaded = await settled();
+      const loaded = await settled(mallocFree);
       const newSpace = { idle: newSpaceIdle, loaded: newSpaceSize() };
       publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
       const streams = await streamsOf(server.httpPort);
@@ -304,13 +310,17 @@ function newSpaceSize(): number {
 }
 
 /** Memory after full garbage collections (the child runs with `--expose-gc`). */
-async function settled(): Promise<MemoryClasses> {
+async function settled(mallocFree: () => number): Promise<MemoryClasses> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
     gc?.();
     await sleep(100);
   }
-  return memoryClasses(Deno.memoryUsage(), await Deno.readTextFile("/proc/self/smaps"));
+  return memoryClasses(
+    Deno.memoryUsage(),
+    await Deno.readTextFile("/proc/self/smaps"),
+    mallocFree(),
+  );
 }
 
 function sleep(ms: number): Promise<void> {

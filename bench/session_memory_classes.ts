@@ -13,6 +13,11 @@ export interface MemoryClasses {
   readonly external: number;
   /** Resident pages of WebAssembly memories (from smaps). */
   readonly wasm: number;
+  /**
+   * Bytes glibc's malloc holds free (freed, not given back to the system; `mallinfo2()`'s
+   * `fordblks`, 0 where it cannot be asked): part of "other".
+   */
+  readonly mallocFree: number;
 }
 
 const PAGE = 65536;
@@ -64,15 +69,43 @@ export function wasmResidentBytes(smaps: string): number {
   return total;
 }
 
-/** The classes from `Deno.memoryUsage()` and `/proc/self/smaps` text. */
-export function memoryClasses(usage: Deno.MemoryUsage, smaps: string): MemoryClasses {
+/** The classes from `Deno.memoryUsage()`, `/proc/self/smaps` text and malloc's free bytes. */
+export function memoryClasses(
+  usage: Deno.MemoryUsage,
+  smaps: string,
+  mallocFree = 0,
+): MemoryClasses {
   return {
     rss: usage.rss,
     heapUsed: usage.heapUsed,
     heapTotal: usage.heapTotal,
     external: usage.external,
     wasm: wasmResidentBytes(smaps),
+    mallocFree,
   };
+}
+
+/**
+ * Returns a function giving the bytes glibc's malloc holds free over all its arenas
+ * (`mallinfo2()`, by FFI), or one giving 0 where libc cannot be opened (not glibc, no FFI).
+ */
+export function mallocFreeReader(): () => number {
+  try {
+    const lib = Deno.dlopen(
+      "libc.so.6",
+      {
+        mallinfo2: { parameters: [], result: { struct: Array(10).fill("usize") } },
+      } as const,
+    );
+    return () => {
+      const r = lib.symbols.mallinfo2() as Uint8Array<ArrayBuffer>;
+      // struct mallinfo2: arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks,
+      // fordblks, keepcost (all size_t).
+      return Number(new BigUint64Array(r.buffer, r.byteOffset, 10)[8]);
+    };
+  } catch {
+    return () => 0;
+  }
 }
 
 /**
@@ -83,8 +116,8 @@ export function memoryClasses(usage: Deno.MemoryUsage, smaps: string): MemoryCla
  * import assert from "node:assert/strict";
  * import { perSession } from "./session_memory_classes.ts";
  *
- * const zero = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, wasm: 0 };
- * const loaded = { rss: 100, heapUsed: 40, heapTotal: 60, external: 20, wasm: 10 };
+ * const zero = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, wasm: 0, mallocFree: 0 };
+ * const loaded = { rss: 100, heapUsed: 40, heapTotal: 60, external: 20, wasm: 10, mallocFree: 5 };
  * assert.equal(perSession(zero, loaded, 10).rss, 10);
  * ```
  */
@@ -95,5 +128,6 @@ export function perSession(idle: MemoryClasses, loaded: MemoryClasses, n: number
     heapTotal: (loaded.heapTotal - idle.heapTotal) / n,
     external: (loaded.external - idle.external) / n,
     wasm: (loaded.wasm - idle.wasm) / n,
+    mallocFree: (loaded.mallocFree - idle.mallocFree) / n,
   };
 }

@@ -112,6 +112,9 @@ async function compile(target: string): Promise<number> {
   const cmd = new Deno.Command(Deno.execPath(), {
     args: [...args, "--config", "asconfig.json", "--target", target],
     stdin: "null",
+    // asc's errors (type errors in assembly/) must reach the terminal: output() pipes by default.
+    stdout: "inherit",
+    stderr: "inherit",
   });
   return (await cmd.output()).code;
 }

@@ -2,11 +2,15 @@
  * The WASM chunk parser: the AssemblyScript core in `assembly/`, one instance per
  * connection, socket reads landing straight in the instance's linear memory. Memory starts
  * at the static regions and one arena page; the core grows it only for a message that does
- * not fit, so a thousand quiet sessions do not each hold `maxPartialBytes` of memory.
+ * not fit, so a thousand quiet sessions do not each hold `maxPartialBytes` of memory. Messages
+ * over 16 KiB that span chunks are not reassembled in the instance: the core hands out their
+ * chunks as pieces, copied here into buffers from a pool shared by the factory's parsers (as
+ * the JS parser does), so an instance's pages do not grow to its largest key frame.
  * @module
  */
 
 import { ChunkError } from "../errors.ts";
+import { BodyPool } from "./body_pool.ts";
 import { chunkError } from "./chunk_errors.ts";
 import {
   type ChunkParser,
@@ -28,13 +32,8 @@ const RECORD_WORDS = 6;
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  RING: WebAssembly.Global;
-  RING_SIZE: WebAssembly.Global;
-  MIN_FREE: WebAssembly.Global;
-  SMALL_TAIL: WebAssembly.Global;
-  OUT: WebAssembly.Global;
-  MORE: WebAssembly.Global;
-  FAILED: WebAssembly.Global;
+  /** The layout's constants, by {@linkcode Layout} index. */
+  layout(i: number): number;
   configure(maxMessage: number, maxStreams: number, maxPartial: number): number;
   prepareWrite(): number;
   commitWrite(n: number): number;
@@ -44,6 +43,19 @@ interface CoreExports {
   resetChunks(): void;
   resetRing(): void;
 }
+
+/** Indices of `layout(i)`'s constants (assembly/index.ts). */
+const Layout = {
+  RING: 0,
+  RING_SIZE: 1,
+  MIN_FREE: 2,
+  SMALL_TAIL: 3,
+  OUT: 4,
+  MORE: 5,
+  FAILED: 6,
+  PIECE: 7,
+  SPILLED: 8,
+} as const;
 
 /** Makes parsers from one compiled module. */
 export type ParserFactory = (limits?: Partial<ParserLimits>) => ChunkParser;
@@ -63,6 +75,7 @@ export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promi
   const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
   const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   const pools = new Map<string, Core[]>();
+  const bodies = new BodyPool();
   return (limits = {}) => {
     const full = { ...DEFAULT_PARSER_LIMITS, ...limits };
     const key = `${full.maxMessageSize}/${full.maxChunkStreams}/${full.maxPartialBytes}`;
@@ -70,7 +83,7 @@ export async function loadWasmParser(source: URL | Uint8Array = WASM_URL): Promi
     if (pool === undefined) pools.set(key, pool = []);
     const idle = pool;
     const core = idle.pop() ?? new Core(module, full);
-    return new WasmParser(core, (c) => {
+    return new WasmParser(core, bodies, (c) => {
       // A core that grew for a large message keeps that memory: let it go instead.
       if (idle.length < MAX_IDLE && c.memory.buffer.byteLength <= POOLED_BYTES) idle.push(c);
     });
@@ -91,6 +104,8 @@ class Core {
   readonly out: number;
   readonly more: number;
   readonly failedFlag: number;
+  readonly piece: number;
+  readonly spilled: number;
   /** Memory as u32s, to read records (OUT is 16-byte aligned, records are 24 bytes). */
   u32: Uint32Array;
 
@@ -110,19 +125,24 @@ class Core {
       limits.maxPartialBytes,
     );
     if (rc < 0) throw chunkError(-rc, []);
-    const ex = this.exports;
+    const at = (i: number) => this.exports.layout(i) >>> 0;
     if (
-      ex.RING_SIZE.value !== INPUT_WINDOW || ex.MIN_FREE.value !== MIN_FREE ||
-      ex.SMALL_TAIL.value !== SMALL_TAIL
+      at(Layout.RING_SIZE) !== INPUT_WINDOW || at(Layout.MIN_FREE) !== MIN_FREE ||
+      at(Layout.SMALL_TAIL) !== SMALL_TAIL
     ) {
       // Both parsers must size reads alike (read_window.ts): a core built from other sources.
       throw new Error("The WASM core's ring does not match src/parser/read_window.ts: rebuild it");
     }
-    this.ring = ex.RING.value;
-    this.ringEnd = this.ring + ex.RING_SIZE.value;
-    this.out = this.exports.OUT.value;
-    this.more = this.exports.MORE.value;
-    this.failedFlag = this.exports.FAILED.value;
+    if (at(Layout.PIECE) !== PIECE_OR_SPILLED || at(Layout.SPILLED) <= PIECE_OR_SPILLED) {
+      throw new Error("The WASM core's record types do not match src/parser/wasm_parser.ts");
+    }
+    this.ring = at(Layout.RING);
+    this.ringEnd = this.ring + at(Layout.RING_SIZE);
+    this.out = at(Layout.OUT);
+    this.more = at(Layout.MORE);
+    this.failedFlag = at(Layout.FAILED);
+    this.piece = at(Layout.PIECE);
+    this.spilled = at(Layout.SPILLED);
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
   }
@@ -146,14 +166,25 @@ class Core {
   }
 }
 
+/** Record types below this are messages as they came (wire types are one byte). */
+const PIECE_OR_SPILLED = 0x100;
+/** Abort Message's type. */
+const ABORT = 2;
+/** A spilled message's body is taken at once up to this length, then grown as it arrives. */
+const UPFRONT_BYTES = 1024 * 1024;
+
 class WasmParser implements ChunkParser {
   readonly kind = "wasm";
   #c: Core;
+  #bodies: BodyPool;
+  /** Bodies of the spilled messages in progress by chunk stream (made when the first is). */
+  #spills: Map<number, Uint8Array> | null = null;
   #release: ((core: Core) => void) | null;
   #failed: Error | null = null;
 
-  constructor(core: Core, release: (core: Core) => void) {
+  constructor(core: Core, bodies: BodyPool, release: (core: Core) => void) {
     this.#c = core;
+    this.#bodies = bodies;
     this.#release = release;
   }
 
@@ -208,22 +239,81 @@ class WasmParser implements ChunkParser {
       const count = r & (c.failedFlag - 1);
       let o = c.out >>> 2;
       for (let i = 0; i < count; i++, o += RECORD_WORDS) {
+        const type = u32[o]!;
         const ptr = u32[o + 4]!;
         const length = u32[o + 5]!;
-        onMessage({
-          type: u32[o]!,
-          csid: u32[o + 1]!,
-          streamId: u32[o + 2]!,
-          timestamp: u32[o + 3]!,
-          length,
-        }, u8.subarray(ptr, ptr + length));
+        if (type < PIECE_OR_SPILLED) {
+          onMessage({
+            type,
+            csid: u32[o + 1]!,
+            streamId: u32[o + 2]!,
+            timestamp: u32[o + 3]!,
+            length,
+          }, u8.subarray(ptr, ptr + length));
+          if (type === ABORT && length >= 4) this.#aborted(u8, ptr);
+        } else if (type === c.piece) {
+          this.#piece(u32[o + 1]!, u32[o + 2]!, u32[o + 3]!, u8.subarray(ptr, ptr + length));
+        } else {
+          const csid = u32[o + 1]!;
+          const body = this.#take(csid);
+          onMessage({
+            type: type & 0xff,
+            csid,
+            streamId: u32[o + 2]!,
+            timestamp: u32[o + 3]!,
+            length,
+          }, body.subarray(0, length));
+          // The body was valid only during the call: its buffer goes back to the shared pool.
+          this.#bodies.give(body);
+        }
       }
       // After FAILED the next parse() returns the error; after MORE it goes on.
       if ((r & (more | c.failedFlag)) === 0) return;
     }
   }
 
+  /**
+   * Copies a piece of a spilled message to `offset` of its body. The body is taken at the
+   * declared length up to {@linkcode UPFRONT_BYTES} (the core already counted that length
+   * against `maxPartialBytes`), and grown with what arrives beyond.
+   */
+  #piece(csid: number, offset: number, length: number, bytes: Uint8Array): void {
+    const spills = this.#spills ??= new Map();
+    let body = spills.get(csid) ?? EMPTY;
+    const need = offset + bytes.length;
+    if (need > body.length) {
+      const size = Math.min(length, Math.max(need, body.length * 2, UPFRONT_BYTES));
+      const grown = this.#bodies.take(size);
+      if (offset > 0) grown.set(body.subarray(0, offset));
+      if (body !== EMPTY) this.#bodies.give(body);
+      spills.set(csid, body = grown);
+    }
+    body.set(bytes, offset);
+  }
+
+  /** Takes the body of `csid`'s spilled message off the list (it completed). */
+  #take(csid: number): Uint8Array {
+    const spills = this.#spills!;
+    const body = spills.get(csid)!;
+    spills.delete(csid);
+    return body;
+  }
+
+  /** An Abort whose body is at `ptr`: the core dropped that chunk stream's message, so do we. */
+  #aborted(u8: Uint8Array, ptr: number): void {
+    const spills = this.#spills;
+    if (spills === null || spills.size === 0) return;
+    const csid = ((u8[ptr]! << 24) | (u8[ptr + 1]! << 16) | (u8[ptr + 2]! << 8) | u8[ptr + 3]!) >>>
+      0;
+    const body = spills.get(csid);
+    if (body === undefined) return;
+    this.#bodies.give(body);
+    spills.delete(csid);
+  }
+
   [Symbol.dispose](): void {
+    for (const body of this.#spills?.values() ?? []) this.#bodies.give(body);
+    this.#spills = null;
     const release = this.#release;
     if (release === null) return;
     this.#release = null;
@@ -234,3 +324,5 @@ class WasmParser implements ChunkParser {
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
