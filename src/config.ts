@@ -202,7 +202,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   maxPlayers: 2000,
   playerQueueBytes: 2 * 1024 * 1024,
   playerMaxLagMs: 10_000,
-  readMergeMs: 50,
+  readMergeMs: 100,
   httpFlvPort: 8081,
   takeoverAfterMs: 2_000,
   push: [],

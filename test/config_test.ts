@@ -269,7 +269,7 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     maxPlayers: 2000,
     playerQueueBytes: 2 * 1024 * 1024,
     playerMaxLagMs: 10_000,
-    readMergeMs: 50,
+    readMergeMs: 100,
     httpFlvPort: 8081,
     takeoverAfterMs: 2_000,
     push: [],
