@@ -48,15 +48,16 @@ export class NumberRing {
 
   /** The oldest number held (NaN when empty). */
   oldest(): number {
-    if (this.#size === 0) return NaN;
-    const i = (this.#next - this.#size + this.#values.length) % this.#values.length;
-    return this.#values[i]!;
+    const values = this.#values;
+    if (this.#size < values.length) return this.#size === 0 ? NaN : values[0]!;
+    return values[this.#next]!;
   }
 
   /** The newest number held (NaN when empty). */
   newest(): number {
     if (this.#size === 0) return NaN;
-    return this.#values[(this.#next - 1 + this.#values.length) % this.#values.length]!;
+    const values = this.#values;
+    return values[this.#next === 0 ? values.length - 1 : this.#next - 1]!;
   }
 
   /** Mean and standard deviation of what it holds (NaN when empty). */

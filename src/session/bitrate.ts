@@ -44,6 +44,9 @@ export class BitrateMeter {
   /** The second (ms / 1000, floored) each bucket holds; -Infinity when empty. */
   readonly #seconds: Float64Array;
   readonly #bytes: Float64Array;
+  /** The bucket being filled and the wall time (ms) its second ends. */
+  #index = 0;
+  #endsAt = -Infinity;
 
   /** Creates a meter whose age starts now. */
   constructor(opts: BitrateMeterOptions) {
@@ -62,13 +65,20 @@ export class BitrateMeter {
 
   /** Counts `n` bytes as received at `now` (default: the clock's now). */
   add(n: number, now: number = this.#clock.now()): void {
+    if (now >= this.#endsAt || now < this.#endsAt - 1000) this.#turn(now);
+    this.#bytes[this.#index]! += n;
+  }
+
+  /** Moves to the bucket of `now`'s second, emptying it when it held an older second. */
+  #turn(now: number): void {
     const second = Math.floor(now / 1000);
     const i = bucketIndex(second, this.#seconds.length);
     if (this.#seconds[i] !== second) {
       this.#seconds[i] = second;
       this.#bytes[i] = 0;
     }
-    this.#bytes[i]! += n;
+    this.#index = i;
+    this.#endsAt = (second + 1) * 1000;
   }
 
   /** The rate over the window ending at `now` (default: the clock's now), in whole kbit/s. */

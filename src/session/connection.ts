@@ -37,6 +37,7 @@ import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
+import { ReadClock } from "./read_clock.ts";
 import { ReadPacer } from "./read_pacer.ts";
 import type { ReadTicker } from "./read_ticker.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
@@ -248,12 +249,14 @@ async function runConnection(
   const pacer = deps.readTicker === undefined || mergeMs <= 0
     ? null
     : new ReadPacer({ ticker: deps.readTicker, waitMs: mergeMs });
+  // The publish path takes each read's time for the messages in it (one clock call per read).
+  const readClock = new ReadClock(clock);
   flow = new CommandFlow({
     session,
     outbox,
     hub: deps.hub,
     recordings: deps.recordings,
-    clock,
+    clock: readClock,
     log,
     onPublished: () => watchdog.published(),
     onRecordError: limits.onRecordError ?? "continue",
@@ -298,7 +301,12 @@ async function runConnection(
         acked = true;
         outbox.send(control(MessageType.Acknowledgement, encodeU32Message(acks.received)));
       }
-      parser.drain(onMessage);
+      readClock.hold(now);
+      try {
+        parser.drain(onMessage);
+      } finally {
+        readClock.release();
+      }
       // A recording behind its disk holds this publisher's reads (TCP slows it) until caught up.
       const backlog = flow.recordingBacklog();
       if (backlog !== null) {

@@ -49,7 +49,7 @@ export class LoopMonitor implements Disposable {
   #clock: Clock;
   #periodMs: number;
   #manual: boolean;
-  #watchers = new Set<() => void>();
+  #watchers = new Set<(now: number) => void>();
   #timer: ReturnType<typeof setInterval> | null = null;
   #lastTickAt = 0;
   #stalledMs = 0;
@@ -85,9 +85,9 @@ export class LoopMonitor implements Disposable {
     return this.#healthy;
   }
 
-  /** Calls `fn` on every tick until the returned handle is disposed. */
-  watch(fn: () => void): Disposable {
-    const watcher = () => fn();
+  /** Calls `fn` with the tick's time on every tick until the returned handle is disposed. */
+  watch(fn: (now: number) => void): Disposable {
+    const watcher = (now: number) => fn(now);
     if (this.#watchers.size === 0) this.#start();
     this.#watchers.add(watcher);
     return {
@@ -106,7 +106,7 @@ export class LoopMonitor implements Disposable {
     this.#healthy = late <= this.#periodMs / 2;
     for (const w of this.#watchers) {
       try {
-        w();
+        w(now);
       } catch (error) {
         this.#onError?.(error); // the other watchers still run; a timer must not throw
       }

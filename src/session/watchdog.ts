@@ -62,7 +62,7 @@ export class Watchdog implements Disposable {
     this.#lastReadAt = this.#started.at;
     this.#lastReadStalledMs = this.#started.stalledMs;
     this.#nextTickAt = this.#started.at + WATCHDOG_TICK_MS;
-    this.#watching = options.monitor.watch(() => this.check());
+    this.#watching = options.monitor.watch((now) => this.check(now));
   }
 
   /** Notes that bytes arrived. */
@@ -100,10 +100,9 @@ export class Watchdog implements Disposable {
     this.#holding = on;
   }
 
-  /** Checks every deadline now (the monitor calls this on each tick). */
-  check(): void {
+  /** Checks every deadline at `now` (the monitor calls this on each tick, with the tick's time). */
+  check(now: number = this.#o.clock.now()): void {
     if (this.#expired) return;
-    const now = this.#o.clock.now();
     const reason = this.#due(now);
     if (reason !== null && this.#o.monitor.healthy) {
       this.#expired = true;
