@@ -33,7 +33,7 @@ import { type ConnectionDeps, type RtmpConn, serveConnection } from "./session/c
 import { ProxyProtocolError } from "./errors.ts";
 import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
-import { ReadTicker } from "./session/read_ticker.ts";
+import { PaceTicker } from "./session/pace_ticker.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { GopBudget } from "./stream/gop_budget.ts";
 import { StreamHub } from "./stream/hub.ts";
@@ -256,7 +256,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
   });
   // Merged reads: connections that wait before reading again share this ticker's timer.
-  const readTicker = new ReadTicker();
+  const paceTicker = new PaceTicker();
   const gopBudget = new GopBudget(config.gopCacheTotalBytes);
   const hub = new StreamHub({ gopCacheBytes: config.gopCacheBytes, gopBudget });
   const metrics = new ServerMetrics({
@@ -303,7 +303,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
-    readTicker,
+    paceTicker,
     onLive: (stream, session, extra) =>
       relays.attach(stream, session.info.relays, extra.push, live.rulesFor(stream.app).push),
     slots,
@@ -514,7 +514,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       await Promise.all([relays.settled(), recordings.settled(), cluster?.close()]);
       metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
-      readTicker[Symbol.dispose]();
+      paceTicker[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
       // After the recordings: their recording_done events are sent (for up to 2 s).
       await Promise.all([hooks.close(), ...[...webhooks.values()].map((w) => w.close())]);

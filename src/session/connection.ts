@@ -39,7 +39,7 @@ import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
 import { ReadClock } from "./read_clock.ts";
 import { ReadPacer } from "./read_pacer.ts";
-import type { ReadTicker } from "./read_ticker.ts";
+import type { PaceTicker } from "./pace_ticker.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
 
 /** The socket a connection needs (`Deno.Conn` fits; tests pass an in-memory pair). */
@@ -70,13 +70,13 @@ export interface ConnectionLimits extends Timeouts {
   readonly playerMaxLagMs?: number;
   /**
    * Longest wait before the next read of a publisher nobody watches live, after a read that
-   * did not fill the buffer, in ms (merged reads; needs {@linkcode ConnectionDeps.readTicker};
+   * did not fill the buffer, in ms (merged reads; needs {@linkcode ConnectionDeps.paceTicker};
    * default 0: off).
    */
   readonly readMergeMs?: number;
   /**
    * Longest wait of a player's media write for more to join it, in ms (merged writes; needs
-   * {@linkcode ConnectionDeps.readTicker}; default 0: off).
+   * {@linkcode ConnectionDeps.paceTicker}; default 0: off).
    */
   readonly playMergeMs?: number;
   /** Players a stream needs before its RTMP players' writes merge (default 1). */
@@ -113,7 +113,7 @@ export interface ConnectionDeps {
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
   /** The server's shared ticker for merged reads; without it, reads never wait. */
-  readonly readTicker?: ReadTicker;
+  readonly paceTicker?: PaceTicker;
   /** Player slots, shared with HTTP-FLV players; without them, this connection may not play. */
   readonly slots?: PlayerSlots;
   /** Media chunked once per format for every RTMP player (one per server). */
@@ -186,7 +186,7 @@ async function runConnection(
     maxQueuedBytes: limits.maxOutgoingBytes,
     onError: (e) => close(e instanceof RtmpError ? e.message : `Write failed: ${e.message}`),
     ...(deps.joins === undefined ? {} : { joins: deps.joins }),
-    ...(deps.readTicker === undefined ? {} : { ticker: deps.readTicker }),
+    ...(deps.paceTicker === undefined ? {} : { ticker: deps.paceTicker }),
   });
   let session: SessionHandle;
   try {
@@ -246,9 +246,9 @@ async function runConnection(
     },
   });
   const mergeMs = limits.readMergeMs ?? 0;
-  const pacer = deps.readTicker === undefined || mergeMs <= 0
+  const pacer = deps.paceTicker === undefined || mergeMs <= 0
     ? null
-    : new ReadPacer({ ticker: deps.readTicker, waitMs: mergeMs });
+    : new ReadPacer({ ticker: deps.paceTicker, waitMs: mergeMs });
   // The publish path takes each read's time for the messages in it (one clock call per read).
   const readClock = new ReadClock(clock);
   flow = new CommandFlow({

@@ -8,7 +8,7 @@ import { RtmpError } from "../errors.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
 import { concatBytes, type JoinMemo } from "../bytes.ts";
-import type { ReadTicker, TickTarget } from "./read_ticker.ts";
+import type { PaceTicker, TickTarget } from "./pace_ticker.ts";
 
 /** The part of a socket the outbox needs (`Deno.Conn` fits). */
 export interface Writable {
@@ -30,7 +30,7 @@ export interface OutboxOptions {
    * The server's shared ticker, for writes that may wait for more to join them (merged
    * writes, see {@linkcode Outbox.sendRaw}); without it every write starts at once.
    */
-  ticker?: ReadTicker;
+  ticker?: PaceTicker;
 }
 
 /** Queues messages for one peer and writes them in order, one write at a time. */
@@ -44,7 +44,7 @@ export class Outbox implements TickTarget {
   #failed = false;
   #onError: (error: Error) => void;
   #join: (parts: readonly Uint8Array[]) => Uint8Array;
-  #ticker: ReadTicker | null;
+  #ticker: PaceTicker | null;
   /** The ticker slot the queued bytes wait for (merged writes), or -1. */
   #heldFor = -1;
   #writes = 0;

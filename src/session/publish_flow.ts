@@ -372,7 +372,7 @@ export class PublishFlow {
       now: () => this.#o.clock.now(),
       codecs: session.info,
       onConsumersChanged: (st) => {
-        session.info.players = st.count("rtmp-player") + st.count("http-flv-player");
+        session.info.players = st.players;
         this.#updateReadsMayWait();
       },
       onConsumerError: (c, e) =>

@@ -1,7 +1,7 @@
 /**
  * Merged reads for a publisher nobody watches live: after two small reads in a row (neither
  * filled the space offered, both under {@linkcode SMALL_READ_BYTES}), the connection waits for
- * a slot of the server's {@linkcode ReadTicker} before it reads again, so the next read takes
+ * a slot of the server's {@linkcode PaceTicker} before it reads again, so the next read takes
  * what accumulated in the kernel meanwhile (fewer, larger reads; SRS calls this "merged
  * read"). It applies only while the connection publishes and none of its streams feeds a
  * player or relay; when one attaches, a wait in progress ends at once and reads follow each
@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ReadTicker } from "./read_ticker.ts";
+import type { PaceTicker } from "./pace_ticker.ts";
 
 /**
  * A read below this many bytes is small. A wait follows only a small read after another small
@@ -22,7 +22,7 @@ export const SMALL_READ_BYTES = 16 * 1024;
 /** Options for {@linkcode ReadPacer}. */
 export interface ReadPacerOptions {
   /** The server's shared ticker. */
-  readonly ticker: ReadTicker;
+  readonly ticker: PaceTicker;
   /** Longest wait after a small read, in ms (`--read-merge-ms`). */
   readonly waitMs: number;
 }
@@ -34,9 +34,9 @@ export interface ReadPacerOptions {
  * ```ts
  * import assert from "node:assert/strict";
  * import { ReadPacer } from "./read_pacer.ts";
- * import { ReadTicker } from "./read_ticker.ts";
+ * import { PaceTicker } from "./pace_ticker.ts";
  *
- * using ticker = new ReadTicker({ periodMs: 10, manual: true });
+ * using ticker = new PaceTicker({ periodMs: 10, manual: true });
  * const pacer = new ReadPacer({ ticker, waitMs: 30 });
  * assert.equal(pacer.shouldWait(2400, 65536), false); // not publishing yet
  * pacer.allow(true);
@@ -46,7 +46,7 @@ export interface ReadPacerOptions {
  * ```
  */
 export class ReadPacer {
-  #ticker: ReadTicker;
+  #ticker: PaceTicker;
   #waitMs: number;
   #allowed = false;
   /** The slot of the last wait (past slots release as a no-op). */

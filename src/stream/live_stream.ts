@@ -111,8 +111,7 @@ export class LiveStream {
 
   /** Whether a player or a relay is attached (a recording alone does not need the GOP). */
   #watched(): boolean {
-    for (const c of this.#consumers.values()) if (c.kind !== "recording") return true;
-    return false;
+    return this.#consumers.size > this.#counts.recording;
   }
 
   /** How many consumers of `kind` are attached. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { JoinMemo } from "../../src/bytes.ts";
 import { Outbox } from "../../src/session/outbox.ts";
-import { ReadTicker } from "../../src/session/read_ticker.ts";
+import { PaceTicker } from "../../src/session/pace_ticker.ts";
 
 /** A socket stand-in that keeps each write and takes at most `max` bytes of it. */
 class FakeConn {
@@ -32,7 +32,7 @@ Deno.test("Outbox writes at once without a hold, in order, the rest of a partial
 });
 
 Deno.test("Outbox holds a media write for the ticker's slot and writes what joined it in one write", async () => {
-  using ticker = new ReadTicker({ periodMs: 10, manual: true });
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
   const conn = new FakeConn();
   const out = new Outbox(conn, { onError: () => assert.fail("no error"), ticker });
   out.sendRaw(bytes(1), 20);
@@ -49,7 +49,7 @@ Deno.test("Outbox holds a media write for the ticker's slot and writes what join
 });
 
 Deno.test("Outbox: bytes sent without a hold end the wait and go out with what waited, in order", async () => {
-  using ticker = new ReadTicker({ periodMs: 10, manual: true });
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
   const conn = new FakeConn();
   const out = new Outbox(conn, { onError: () => assert.fail("no error"), ticker });
   out.sendRaw(bytes(1), 20);
@@ -74,7 +74,7 @@ Deno.test("Outbox without a ticker ignores the hold", async () => {
 });
 
 Deno.test("outboxes held for one slot write the very same joined buffer", async () => {
-  using ticker = new ReadTicker({ periodMs: 10, manual: true });
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
   const joins = new JoinMemo();
   const a = new FakeConn();
   const b = new FakeConn();
@@ -91,7 +91,7 @@ Deno.test("outboxes held for one slot write the very same joined buffer", async 
 });
 
 Deno.test("Outbox over its limit fails once and drops what was queued; a disposed ticker ends holds", async () => {
-  const ticker = new ReadTicker({ periodMs: 10, manual: true });
+  const ticker = new PaceTicker({ periodMs: 10, manual: true });
   const errors: string[] = [];
   const conn = new FakeConn();
   const out = new Outbox(conn, {

@@ -14,7 +14,7 @@ import {
 } from "../../src/session/connection.ts";
 import { LoopMonitor } from "../../src/session/loop_monitor.ts";
 import { ReadPacer } from "../../src/session/read_pacer.ts";
-import { ReadTicker } from "../../src/session/read_ticker.ts";
+import { PaceTicker } from "../../src/session/pace_ticker.ts";
 import { SessionRegistry } from "../../src/session/registry.ts";
 import type { ConsumerKind, StreamConsumer } from "../../src/stream/consumer.ts";
 import { StreamHub } from "../../src/stream/hub.ts";
@@ -25,8 +25,8 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 50; i++) await Promise.resolve();
 }
 
-Deno.test("ReadTicker: a slot ends on the last tick within its wait, shared by waits ending there", async () => {
-  using ticker = new ReadTicker({ periodMs: 10, manual: true });
+Deno.test("PaceTicker: a slot ends on the last tick within its wait, shared by waits ending there", async () => {
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
   const ended: string[] = [];
   const a = ticker.slotFor(30);
   const b = ticker.slotFor(39);
@@ -46,8 +46,8 @@ Deno.test("ReadTicker: a slot ends on the last tick within its wait, shared by w
   await ticker.done(a); // a past slot resolves at once
 });
 
-Deno.test("ReadTicker: release() ends one slot early; dispose ends all and later waits at once", async () => {
-  const ticker = new ReadTicker({ periodMs: 10, manual: true });
+Deno.test("PaceTicker: release() ends one slot early; dispose ends all and later waits at once", async () => {
+  const ticker = new PaceTicker({ periodMs: 10, manual: true });
   const ended: number[] = [];
   const near = ticker.slotFor(10);
   const far = ticker.slotFor(50);
@@ -64,8 +64,8 @@ Deno.test("ReadTicker: release() ends one slot early; dispose ends all and later
   assert.equal(ticker.pending, 0);
 });
 
-Deno.test("ReadTicker: its timer runs only while a slot is taken", async () => {
-  using ticker = new ReadTicker({ periodMs: 5 });
+Deno.test("PaceTicker: its timer runs only while a slot is taken", async () => {
+  using ticker = new PaceTicker({ periodMs: 5 });
   const t0 = performance.now();
   await ticker.done(ticker.slotFor(20));
   const waited = performance.now() - t0;
@@ -75,7 +75,7 @@ Deno.test("ReadTicker: its timer runs only while a slot is taken", async () => {
 });
 
 Deno.test("ReadPacer: waits only when allowed and the read did not fill the space", async () => {
-  using ticker = new ReadTicker({ periodMs: 10, manual: true });
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
   const pacer = new ReadPacer({ ticker, waitMs: 20 });
   assert.equal(pacer.shouldWait(100, 65536), false);
   pacer.allow(true);
@@ -174,7 +174,7 @@ function cmd(w: ChunkWriter, streamId: number, name: string, tid: number, args: 
 }
 
 /** A connection that has published live/x, paced (30 ms) by a manual ticker of 10 ms. */
-async function publishing(ticker: ReadTicker, monitor: LoopMonitor, clock: FakeClock) {
+async function publishing(ticker: PaceTicker, monitor: LoopMonitor, clock: FakeClock) {
   const hub = new StreamHub({ gopCacheBytes: 0 });
   const conn = new PushConn();
   const served = serveConnection(conn, "127.0.0.1:1", {
@@ -185,7 +185,7 @@ async function publishing(ticker: ReadTicker, monitor: LoopMonitor, clock: FakeC
     clock,
     log: getLogger(["pacer-test"]),
     loopMonitor: monitor,
-    readTicker: ticker,
+    paceTicker: ticker,
     limits: { ...DEFAULT_CONNECTION_LIMITS, readMergeMs: 30 },
   });
   const w = new ChunkWriter();
@@ -215,7 +215,7 @@ async function publishing(ticker: ReadTicker, monitor: LoopMonitor, clock: FakeC
 
 Deno.test("a publisher nobody plays reads after a tick; a player attaching ends the wait at once", async () => {
   const clock = new FakeClock(0);
-  using ticker = new ReadTicker({ periodMs: 10, manual: true });
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
   using monitor = new LoopMonitor({ clock, manual: true });
   const { hub, conn, served, frame } = await publishing(ticker, monitor, clock);
   // A small read after the publish: the next read waits for the ticker.
@@ -277,7 +277,7 @@ Deno.test("a publisher nobody plays reads after a tick; a player attaching ends 
 
 Deno.test("a read that brought an acknowledgement's worth is followed by a read at once", async () => {
   const clock = new FakeClock(0);
-  using ticker = new ReadTicker({ periodMs: 10, manual: true });
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
   using monitor = new LoopMonitor({ clock, manual: true });
   const { conn, served, w, frame } = await publishing(ticker, monitor, clock);
   const windowAck = w.encode({

@@ -7,21 +7,21 @@
  * @module
  */
 
-/** Told when a slot it waits for ends (see {@linkcode ReadTicker.call}). */
+/** Told when a slot it waits for ends (see {@linkcode PaceTicker.call}). */
 export interface TickTarget {
   ticked(slot: number): void;
 }
 
-/** Options for {@linkcode ReadTicker}. */
-export interface ReadTickerOptions {
+/** Options for {@linkcode PaceTicker}. */
+export interface PaceTickerOptions {
   /** Tick period in ms (default 10). */
   readonly periodMs?: number;
-  /** No timer: the owner calls {@linkcode ReadTicker.tick} (tests). */
+  /** No timer: the owner calls {@linkcode PaceTicker.tick} (tests). */
   readonly manual?: boolean;
 }
 
 /** Default tick period. */
-export const READ_TICKER_PERIOD_MS = 10;
+export const PACE_TICKER_PERIOD_MS = 10;
 
 /**
  * Slots of shared waits, released tick by tick.
@@ -29,9 +29,9 @@ export const READ_TICKER_PERIOD_MS = 10;
  * @example Two waits share the tick they end on
  * ```ts
  * import assert from "node:assert/strict";
- * import { ReadTicker } from "./read_ticker.ts";
+ * import { PaceTicker } from "./pace_ticker.ts";
  *
- * using ticker = new ReadTicker({ periodMs: 10, manual: true });
+ * using ticker = new PaceTicker({ periodMs: 10, manual: true });
  * const slot = ticker.slotFor(20);
  * assert.equal(ticker.slotFor(25), slot);
  * let done = false;
@@ -44,7 +44,7 @@ export const READ_TICKER_PERIOD_MS = 10;
  * assert.equal(done, true);
  * ```
  */
-export class ReadTicker implements Disposable {
+export class PaceTicker implements Disposable {
   #periodMs: number;
   #manual: boolean;
   #ticks = 0;
@@ -54,8 +54,8 @@ export class ReadTicker implements Disposable {
   #disposed = false;
 
   /** Makes a ticker; its timer starts with the first slot taken. */
-  constructor(options: ReadTickerOptions = {}) {
-    this.#periodMs = options.periodMs ?? READ_TICKER_PERIOD_MS;
+  constructor(options: PaceTickerOptions = {}) {
+    this.#periodMs = options.periodMs ?? PACE_TICKER_PERIOD_MS;
     this.#manual = options.manual ?? false;
     if (!(this.#periodMs > 0)) {
       throw new RangeError(`Read ticker period must be positive: got ${this.#periodMs} ms`);
