@@ -96,9 +96,11 @@ export class RtmpPlayer implements StreamConsumer {
       return;
     }
     const bytes = this.#o.chunks.chunks(msg, this.#format(msg.kind));
-    out.sendRaw(bytes, this.#o.holdMs?.() ?? 0);
+    // Up to the first key frame (the join: metadata, headers, the key frame) nothing waits.
+    out.sendRaw(bytes, this.#keyframeSent ? this.#o.holdMs?.() ?? 0 : 0);
     this.#enqueued += bytes.length;
-    if (msg.kind === "video" && msg.keyframe) this.#keyframeSent = true;
+    // A sequence header is flagged as a key frame in FLV but decodes to no picture.
+    if (msg.kind === "video" && msg.keyframe && !msg.config) this.#keyframeSent = true;
     if (!msg.config && msg.kind !== "data") {
       this.#lag.push(this.#enqueued, msg.timestamp);
       this.#o.stats.framesSent++;

@@ -68,7 +68,7 @@ export class RelayQueue {
     this.clear();
     this.#waitKey = false;
     for (const m of start) if (m.kind === "video") this.#hasVideo = true;
-    if (this.#hasVideo && !start.some((m) => m.kind === "video" && m.keyframe)) {
+    if (this.#hasVideo && !start.some((m) => m.kind === "video" && m.keyframe && !m.config)) {
       this.#waitKey = true;
     }
     for (const m of start) this.#add(m);

@@ -72,6 +72,27 @@ Deno.test("players' media writes merge only while their stream has --play-merge-
   assert.equal(a.out.holds.at(-1), 0, "below the threshold again");
 });
 
+Deno.test("a player joining a merging stream gets its start at once: nothing waits up to its first key frame", async () => {
+  const hub = new StreamHub();
+  const limits = { playMergeMs: 20, playMergePlayers: 2 };
+  const a = fixture({ hub, id: "a", limits });
+  const stream = liveStream(hub);
+  a.play("x");
+  await tick();
+  const b = fixture({ hub, id: "b", limits, slots: a.slots });
+  b.play("x");
+  await tick();
+  const c = fixture({ hub, id: "c", limits, slots: a.slots });
+  c.play("x");
+  await tick();
+  // c's start: onMetaData, the two sequence headers, the GOP's key frame, then the rest of it.
+  const start = c.out.holds.slice(-6);
+  assert.deepEqual(start.slice(0, 4), [0, 0, 0, 0], "metadata, headers and key frame at once");
+  assert.deepEqual(start.slice(4), [20, 20], "the rest of the GOP merges");
+  stream.publish(msg("video", 133));
+  assert.equal(c.out.holds.at(-1), 20);
+});
+
 Deno.test("a player joining without a GOP waits for a key frame before any video", async () => {
   const f = fixture();
   const stream = f.hub.claim({
@@ -90,6 +111,26 @@ Deno.test("a player joining without a GOP waits for a key frame before any video
   stream.publish(msg("video", 30));
   const media = f.out.lines().filter((l) => l.startsWith("9/") || l.startsWith("8/"));
   assert.deepEqual(media, ["8/6/1 @12 10", "9/7/1 @20 10", "9/7/1 @30 10"]);
+});
+
+Deno.test("a sequence header (flagged key frame in FLV) does not count as the first key frame", async () => {
+  const f = fixture();
+  const stream = f.hub.claim({
+    key: "live/x",
+    app: "live",
+    name: "x",
+    publisherId: "p",
+    startedAt: "",
+    codecs: { video: { codec: "h264" }, audio: { codec: null } },
+  })!;
+  stream.publish(msg("video", 0, { config: true, keyframe: true }));
+  f.play("x");
+  await tick();
+  stream.publish(msg("video", 10));
+  stream.publish(msg("video", 20, { keyframe: true }));
+  stream.publish(msg("video", 30));
+  const media = f.out.lines().filter((l) => l.startsWith("9/"));
+  assert.deepEqual(media, ["9/7/1 @0 10", "9/7/1 @20 10", "9/7/1 @30 10"]);
 });
 
 Deno.test("play before publish waits for the publisher, then starts", async () => {

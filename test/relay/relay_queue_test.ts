@@ -34,6 +34,15 @@ Deno.test("RelayQueue that overflows drops its frames and skips to the next key 
   assert.equal(q.skipEpisodes, 1);
 });
 
+Deno.test("RelayQueue waits for a key frame when the start is only a sequence header flagged as one", () => {
+  const q = new RelayQueue(1000);
+  q.reset([msg("video", 0, { config: true, keyframe: true })]);
+  assert.ok(q.skipping, "FLV flags AVC/HEVC sequence headers as key frames; they are no picture");
+  assert.equal(q.push(msg("video", 33)), "skipped");
+  assert.equal(q.push(msg("video", 66, { keyframe: true })), "queued");
+  assert.deepEqual(drain(q), ["v0", "v66"]);
+});
+
 Deno.test("RelayQueue waits for a key frame when the start has video but no key frame", () => {
   const q = new RelayQueue(1000);
   q.reset([msg("video", 0, { config: true })]);
