@@ -37,10 +37,6 @@ export interface PlayLimits {
   readonly playerQueueBytes: number;
   /** A player skipping for longer than this is dropped, in ms. */
   readonly playerMaxLagMs: number;
-  /** Longest wait of a media write for more to join it, in ms (merged writes; 0: off). */
-  readonly playMergeMs?: number;
-  /** Players a stream needs (RTMP and HTTP-FLV) before its RTMP players' writes merge. */
-  readonly playMergePlayers?: number;
 }
 
 /** The part of a session a play updates (a `SessionHandle` fits). */
@@ -327,7 +323,7 @@ export class PlayFlow {
       multitrack,
       maxQueuedBytes: o.limits.playerQueueBytes,
       maxLagMs: o.limits.playerMaxLagMs,
-      holdMs: holdFor(stream, o.limits),
+      inRead: () => stream.inRead,
       clock: o.clock,
       stats,
       onSkipStart: (queued) =>
@@ -379,11 +375,4 @@ export class PlayFlow {
     this.#o.onPlaying?.(this.#plays.size > 0);
     if (this.#plays.size === 0) this.#o.session.update({ state: "connected" });
   }
-}
-
-/** A player's merged-write wait: the limit's while its stream has enough players, else 0. */
-function holdFor(stream: LiveStream, limits: PlayLimits): () => number {
-  const ms = limits.playMergeMs ?? 0;
-  const players = limits.playMergePlayers ?? 0;
-  return () => stream.players >= players ? ms : 0;
 }

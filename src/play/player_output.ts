@@ -15,8 +15,10 @@ export interface PlayerOutput {
   /** Chunks and queues a message with the connection's header history (control, status). */
   send(msg: OutgoingMessage): void;
   /**
-   * Queues bytes already chunked (shared media chunks); their write may wait up to `holdMs`
-   * for more media to join it (merged writes; 0 or none: at once).
+   * Queues bytes already chunked (shared media chunks); with `hold`, their write waits for
+   * {@linkcode PlayerOutput.release} so the rest of the publisher's read joins it.
    */
-  sendRaw(bytes: Uint8Array, holdMs?: number): void;
+  sendRaw(bytes: Uint8Array, hold?: boolean): void;
+  /** Writes what waits for a release; a no-op when nothing does. */
+  release(): void;
 }

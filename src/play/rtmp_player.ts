@@ -26,10 +26,10 @@ export interface RtmpPlayerOptions extends PlayerGateOptions {
   /** The live figures (the session's `player` object), updated in place. */
   readonly stats: PlayerStats;
   /**
-   * How long a media write may wait for more media to join it now, in ms (merged writes;
-   * the play flow asks the stream's fan-out); none: writes start at once.
+   * Whether the stream's publisher is inside a read, so that {@linkcode RtmpPlayer.flush}
+   * follows: media then waits to go out in one write with the rest of the read. None: no.
    */
-  readonly holdMs?: () => number;
+  readonly inRead?: () => boolean;
   /** The player fell behind for too long: the caller detaches it and ends the connection. */
   readonly onDrop: (reason: string) => void;
   /** The stream ended (the publisher left). */
@@ -96,8 +96,8 @@ export class RtmpPlayer implements StreamConsumer {
       return;
     }
     const bytes = this.#o.chunks.chunks(msg, this.#format(msg.kind));
-    // Up to the first key frame (the join: metadata, headers, the key frame) nothing waits.
-    out.sendRaw(bytes, this.#keyframeSent ? this.#o.holdMs?.() ?? 0 : 0);
+    // Inside the publisher's read the bytes wait for flush(): one write per read.
+    out.sendRaw(bytes, this.#o.inRead?.() === true);
     this.#enqueued += bytes.length;
     // A sequence header is flagged as a key frame in FLV but decodes to no picture.
     if (msg.kind === "video" && msg.keyframe && !msg.config) this.#keyframeSent = true;
@@ -106,6 +106,11 @@ export class RtmpPlayer implements StreamConsumer {
       this.#o.stats.framesSent++;
     }
     // The byte, queue and lag figures are brought up to date by refresh() (about once a second).
+  }
+
+  /** The publisher's read is done: what it queued goes out in one write. */
+  flush(): void {
+    this.#o.output.release();
   }
 
   /** The stream ended; called once by the stream. */

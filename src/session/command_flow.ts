@@ -148,6 +148,11 @@ export class CommandFlow {
     this.#publish.media(rec, body);
   }
 
+  /** The connection's read is done: see {@linkcode PublishFlow.readDone}. */
+  readDone(): void {
+    this.#publish.readDone();
+  }
+
   /** Null while the recordings keep up with the disk; else resolves once they caught up. */
   recordingBacklog(): Promise<unknown> | null {
     return this.#publish.recordingBacklog();

@@ -75,11 +75,12 @@ export interface ConnectionLimits extends Timeouts {
    */
   readonly readMergeMs?: number;
   /**
-   * Longest wait of a player's media write for more to join it, in ms (merged writes; needs
-   * {@linkcode ConnectionDeps.paceTicker}; default 0: off).
+   * Longest wait before the next read of a publisher whose streams have at least
+   * {@linkcode ConnectionLimits.playMergePlayers} players, in ms (merged reads: each read goes
+   * to every player in one write; needs {@linkcode ConnectionDeps.paceTicker}; default 0: off).
    */
   readonly playMergeMs?: number;
-  /** Players a stream needs before its RTMP players' writes merge (default 1). */
+  /** Players a stream needs before its publisher's reads wait `playMergeMs` (default 1). */
   readonly playMergePlayers?: number;
 }
 
@@ -186,7 +187,6 @@ async function runConnection(
     maxQueuedBytes: limits.maxOutgoingBytes,
     onError: (e) => close(e instanceof RtmpError ? e.message : `Write failed: ${e.message}`),
     ...(deps.joins === undefined ? {} : { joins: deps.joins }),
-    ...(deps.paceTicker === undefined ? {} : { ticker: deps.paceTicker }),
   });
   let session: SessionHandle;
   try {
@@ -229,8 +229,6 @@ async function runConnection(
       playWaitMs: limits.playWaitMs ?? 5_000,
       playerQueueBytes,
       playerMaxLagMs: limits.playerMaxLagMs ?? 10_000,
-      playMergeMs: limits.playMergeMs ?? 0,
-      playMergePlayers: limits.playMergePlayers ?? 1,
     },
     clock,
     log,
@@ -245,10 +243,15 @@ async function runConnection(
       if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, 2 * playerQueueBytes);
     },
   });
-  const mergeMs = limits.readMergeMs ?? 0;
-  const pacer = deps.paceTicker === undefined || mergeMs <= 0
+  const readWaits = {
+    unwatchedMs: limits.readMergeMs ?? 0,
+    mergeMs: limits.playMergeMs ?? 0,
+    mergePlayers: limits.playMergePlayers ?? 1,
+  };
+  const pacer = deps.paceTicker === undefined ||
+      (readWaits.unwatchedMs <= 0 && readWaits.mergeMs <= 0)
     ? null
-    : new ReadPacer({ ticker: deps.paceTicker, waitMs: mergeMs });
+    : new ReadPacer(deps.paceTicker);
   // The publish path takes each read's time for the messages in it (one clock call per read).
   const readClock = new ReadClock(clock);
   flow = new CommandFlow({
@@ -269,7 +272,7 @@ async function runConnection(
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),
-    ...(pacer === null ? {} : { onReadsMayWait: (may: boolean) => pacer.allow(may) }),
+    ...(pacer === null ? {} : { readWaits, onReadWait: (ms: number) => pacer.setWait(ms) }),
     end: endAfterDrain,
   });
   try {
@@ -306,6 +309,7 @@ async function runConnection(
         parser.drain(onMessage);
       } finally {
         readClock.release();
+        flow.readDone(); // players write what the read brought, one write each
       }
       // A recording behind its disk holds this publisher's reads (TCP slows it) until caught up.
       const backlog = flow.recordingBacklog();

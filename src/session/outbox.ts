@@ -8,7 +8,6 @@ import { RtmpError } from "../errors.ts";
 import { ChunkWriter, type OutgoingMessage } from "../rtmp/chunk_writer.ts";
 import { encodeU32Message, MessageType } from "../rtmp/messages.ts";
 import { concatBytes, type JoinMemo } from "../bytes.ts";
-import type { PaceTicker, TickTarget } from "./pace_ticker.ts";
 
 /** The part of a socket the outbox needs (`Deno.Conn` fits). */
 export interface Writable {
@@ -26,15 +25,10 @@ export interface OutboxOptions {
    * joined buffer instead of a copy each. Without it, each outbox joins its own.
    */
   joins?: JoinMemo;
-  /**
-   * The server's shared ticker, for writes that may wait for more to join them (merged
-   * writes, see {@linkcode Outbox.sendRaw}); without it every write starts at once.
-   */
-  ticker?: PaceTicker;
 }
 
 /** Queues messages for one peer and writes them in order, one write at a time. */
-export class Outbox implements TickTarget {
+export class Outbox {
   #conn: Writable;
   #writer = new ChunkWriter();
   #queue: Uint8Array[] = [];
@@ -44,9 +38,8 @@ export class Outbox implements TickTarget {
   #failed = false;
   #onError: (error: Error) => void;
   #join: (parts: readonly Uint8Array[]) => Uint8Array;
-  #ticker: PaceTicker | null;
-  /** The ticker slot the queued bytes wait for (merged writes), or -1. */
-  #heldFor = -1;
+  /** Whether queued bytes wait for {@linkcode Outbox.release} (one write per publisher read). */
+  #held = false;
   #writes = 0;
 
   /** Creates an outbox writing to `conn`. */
@@ -56,7 +49,6 @@ export class Outbox implements TickTarget {
     this.#onError = options.onError;
     const joins = options.joins;
     this.#join = joins === undefined ? concatBytes : (parts) => joins.join(parts);
-    this.#ticker = options.ticker ?? null;
   }
 
   /** Writes started so far (each one queued batch, or the rest of a partial write). */
@@ -93,12 +85,12 @@ export class Outbox implements TickTarget {
    * Queues bytes as they are (the handshake, or media chunks shared by players). Chunks
    * sent raw must use chunk streams that `send()` does not, with a type-0 first header.
    *
-   * With `holdMs` > 0 and nothing being written, the write waits for the shared ticker's
-   * slot up to `holdMs` away, so whatever is queued meanwhile goes out in the same write
-   * (merged writes: players of one stream wait for the same slot and write one joined
+   * With `hold` and nothing being written, the write waits for {@linkcode Outbox.release},
+   * so whatever is queued meanwhile goes out in the same write (a player takes every message
+   * of its publisher's read, then writes them at once: players of one stream write one joined
    * buffer). Bytes sent without a hold end the wait: they go out at once with what waits.
    */
-  sendRaw(bytes: Uint8Array, holdMs = 0): void {
+  sendRaw(bytes: Uint8Array, hold = false): void {
     if (this.#failed) return;
     this.#queue.push(bytes);
     this.#queued += bytes.length;
@@ -111,21 +103,14 @@ export class Outbox implements TickTarget {
       return;
     }
     if (this.#writing !== null) return; // the write in progress takes these next
-    if (holdMs > 0 && this.#ticker !== null) {
-      if (this.#heldFor < 0) {
-        this.#heldFor = this.#ticker.slotFor(holdMs);
-        this.#ticker.call(this.#heldFor, this);
-      }
-      return;
-    }
-    this.#heldFor = -1;
-    this.#writing = this.#flush();
+    this.#held = hold;
+    if (!hold) this.#writing = this.#flush();
   }
 
-  /** The held slot ended: what waits for it is written (a slot given up is ignored). */
-  ticked(slot: number): void {
-    if (slot !== this.#heldFor) return;
-    this.#heldFor = -1;
+  /** Writes what waits for it (see `hold` in {@linkcode Outbox.sendRaw}); else a no-op. */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
     if (!this.#failed) this.#writing ??= this.#flush();
   }
 
@@ -143,7 +128,7 @@ export class Outbox implements TickTarget {
 
   /** Writes what waits now and resolves when everything queued so far is written (or failed). */
   async drained(): Promise<void> {
-    if (this.#heldFor >= 0) this.ticked(this.#heldFor);
+    this.release();
     while (this.#writing) await this.#writing;
   }
 
@@ -171,7 +156,7 @@ export class Outbox implements TickTarget {
   #fail(error: Error): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#heldFor = -1;
+    this.#held = false;
     this.#queue = [];
     this.#onError(error);
   }

@@ -1,16 +1,10 @@
 /**
- * The server's one ticker for paced reads ({@linkcode ReadPacer}) and merged player writes
- * (`Outbox`): a connection that may wait before its next read or write takes a slot a few
- * ticks ahead and awaits it, so a thousand waiting connections share one timer and one
- * promise (or list of callbacks) per tick instead of a timer each. The timer runs only while
- * a slot is taken.
+ * The server's one ticker for paced reads (`ReadPacer`): a connection that may wait before
+ * its next read takes a slot a few ticks ahead and awaits it, so a thousand waiting
+ * connections share one timer and one promise per tick instead of a timer each. The timer
+ * runs only while slots are taken (and a few ticks after).
  * @module
  */
-
-/** Told when a slot it waits for ends (see {@linkcode PaceTicker.call}). */
-export interface TickTarget {
-  ticked(slot: number): void;
-}
 
 /** Options for {@linkcode PaceTicker}. */
 export interface PaceTickerOptions {
@@ -22,6 +16,9 @@ export interface PaceTickerOptions {
 
 /** Default tick period. */
 export const PACE_TICKER_PERIOD_MS = 10;
+
+/** Ticks without a slot after which the timer stops. */
+export const PACE_TICKER_IDLE_TICKS = 10;
 
 /**
  * Slots of shared waits, released tick by tick.
@@ -49,9 +46,9 @@ export class PaceTicker implements Disposable {
   #manual: boolean;
   #ticks = 0;
   #slots = new Map<number, PromiseWithResolvers<void>>();
-  #calls = new Map<number, TickTarget[]>();
   #timer: ReturnType<typeof setInterval> | null = null;
   #disposed = false;
+  #idleTicks = 0;
 
   /** Makes a ticker; its timer starts with the first slot taken. */
   constructor(options: PaceTickerOptions = {}) {
@@ -69,7 +66,7 @@ export class PaceTicker implements Disposable {
 
   /** Slots taken and not yet released. */
   get pending(): number {
-    return this.#slots.size + this.#calls.size;
+    return this.#slots.size;
   }
 
   /**
@@ -92,25 +89,6 @@ export class PaceTicker implements Disposable {
     return waiting.promise;
   }
 
-  /**
-   * Calls `target.ticked(slot)` when `slot` ends (at once for a slot already past, or once
-   * disposed): a wait without a promise, for callers that may give it up (they ignore the
-   * call then).
-   */
-  call(slot: number, target: TickTarget): void {
-    if (slot <= this.#ticks || this.#disposed) {
-      target.ticked(slot);
-      return;
-    }
-    let targets = this.#calls.get(slot);
-    if (targets === undefined) {
-      targets = [];
-      this.#calls.set(slot, targets);
-      this.#run();
-    }
-    targets.push(target);
-  }
-
   /** Ends `slot` now: every wait for it resolves (a no-op for a slot already past). */
   release(slot: number): void {
     const waiting = this.#slots.get(slot);
@@ -118,27 +96,28 @@ export class PaceTicker implements Disposable {
       this.#slots.delete(slot);
       waiting.resolve();
     }
-    const targets = this.#calls.get(slot);
-    if (targets !== undefined) {
-      this.#calls.delete(slot);
-      for (const t of targets) t.ticked(slot);
-    }
   }
 
-  /** One tick: the slot it ends resolves; the timer stops when no slot is left. */
+  /**
+   * One tick: the slot it ends resolves; the timer stops once no slot has been left for
+   * {@linkcode PACE_TICKER_IDLE_TICKS} ticks (a publisher waiting every few ticks does not
+   * start and stop it each time).
+   */
   tick(): void {
     this.release(++this.#ticks);
-    if (this.pending === 0) this.#stop();
+    if (this.pending > 0) this.#idleTicks = 0;
+    else if (++this.#idleTicks >= PACE_TICKER_IDLE_TICKS) this.#stop();
   }
 
   /** Releases every slot and stops the timer. */
   [Symbol.dispose](): void {
     this.#disposed = true;
-    for (const slot of [...this.#slots.keys(), ...this.#calls.keys()]) this.release(slot);
+    for (const slot of [...this.#slots.keys()]) this.release(slot);
     this.#stop();
   }
 
   #run(): void {
+    this.#idleTicks = 0;
     if (!this.#manual && this.#timer === null) {
       this.#timer = setInterval(() => this.tick(), this.#periodMs);
     }

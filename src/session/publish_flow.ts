@@ -25,6 +25,7 @@ import type { AppPolicies } from "./app_policy.ts";
 import type { Outbox } from "./outbox.ts";
 import { Publication } from "./publication.ts";
 import { PublishHealth } from "./publish_health.ts";
+import { readWaitMs, type ReadWaits } from "./read_pacer.ts";
 import {
   openPublishRecording,
   type RecordErrorPolicy,
@@ -73,11 +74,13 @@ export interface PublishFlowOptions {
    * edges; null allows, a string refuses (the hub's claim is then released).
    */
   readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
+  /** The waits between this connection's reads by who watches its streams (merged reads). */
+  readonly readWaits?: ReadWaits;
   /**
-   * Told whether the connection's reads may wait to be merged (`ReadPacer`): true
-   * while it publishes and none of its streams feeds a player or relay; told again on change.
+   * Told how long the connection may wait between reads, in ms (0: not at all;
+   * {@linkcode readWaitMs} of its publications); told again on every change.
    */
-  readonly onReadsMayWait?: (may: boolean) => void;
+  readonly onReadWait?: (ms: number) => void;
 }
 
 /**
@@ -124,8 +127,8 @@ export class PublishFlow {
   /** Cluster claims not yet answered, cancelled ones included (each holds a name in the hub). */
   #claimsWaiting = 0;
   #closed = false;
-  /** What {@linkcode PublishFlowOptions.onReadsMayWait} was last told. */
-  #readsMayWait = false;
+  /** What {@linkcode PublishFlowOptions.onReadWait} was last told. */
+  #readWaitMs = 0;
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
@@ -153,6 +156,14 @@ export class PublishFlow {
     if (pub === undefined) return;
     if (rec.type === MessageType.Audio) pub.audio(rec.timestamp, body);
     else pub.video(rec.timestamp, body);
+  }
+
+  /**
+   * The connection's read is done: each stream it published to writes what its players held
+   * back from the read (one write per player per read).
+   */
+  readDone(): void {
+    for (const pub of this.#publications.values()) pub.stream.flush();
   }
 
   /**
@@ -373,7 +384,7 @@ export class PublishFlow {
       codecs: session.info,
       onConsumersChanged: (st) => {
         session.info.players = st.players;
-        this.#updateReadsMayWait();
+        this.#updateReadWait();
       },
       onConsumerError: (c, e) =>
         this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
@@ -469,7 +480,7 @@ export class PublishFlow {
     });
     this.#o.onPublished?.();
     this.#o.onLive?.(stream, session, p.push === undefined ? {} : { push: p.push });
-    this.#updateReadsMayWait();
+    this.#updateReadWait();
     this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
       id: session.id,
       key,
@@ -560,19 +571,21 @@ export class PublishFlow {
       });
     }
     if (this.#publications.size === 0) session.update({ state: "connected" });
-    this.#updateReadsMayWait();
+    this.#updateReadWait();
   }
 
-  /** Tells the connection when whether its reads may wait changed. */
-  #updateReadsMayWait(): void {
-    if (this.#o.onReadsMayWait === undefined) return;
-    let may = this.#publications.size > 0;
-    for (const pub of this.#publications.values()) {
-      for (const c of pub.stream.consumers()) if (c.kind !== "recording") may = false;
-    }
-    if (may === this.#readsMayWait) return;
-    this.#readsMayWait = may;
-    this.#o.onReadsMayWait(may);
+  /** Tells the connection when the wait between its reads changed. */
+  #updateReadWait(): void {
+    const { readWaits, onReadWait } = this.#o;
+    if (readWaits === undefined || onReadWait === undefined) return;
+    const streams = [...this.#publications.values()].map(({ stream }) => ({
+      watched: stream.watched,
+      players: stream.players,
+    }));
+    const ms = readWaitMs(readWaits, streams);
+    if (ms === this.#readWaitMs) return;
+    this.#readWaitMs = ms;
+    onReadWait(ms);
   }
 
   #status(streamId: number, info: StatusInfo): void {

@@ -19,6 +19,11 @@ export interface StreamConsumer {
   readonly queuedBytes: number;
   /** Takes one message in stream order; must not block or throw. */
   take(msg: MediaMessage): void;
+  /**
+   * The publisher's read is done (`LiveStream.flush()`): what the consumer held
+   * back from that read goes out now. Must not block or throw.
+   */
+  flush?(): void;
   /** The stream ended (`reason` says why); the consumer finishes and lets go. Called once. */
   end(reason: string): void;
 }

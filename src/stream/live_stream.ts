@@ -76,6 +76,7 @@ export class LiveStream {
   #consumers = new Map<string, StreamConsumer>();
   #counts = noConsumers();
   #ended: string | null = null;
+  #inRead = false;
   #lastMessageAt: number;
 
   /** Opens a stream with no consumers. */
@@ -88,7 +89,7 @@ export class LiveStream {
     this.startedAt = init.startedAt;
     this.#gop = new GopCache(init.gopCacheBytes, {
       ...(init.gopBudget === undefined ? {} : { budget: init.gopBudget }),
-      watched: () => this.#watched(),
+      watched: () => this.watched,
     });
     this.#lastMessageAt = init.now?.() ?? 0;
   }
@@ -110,7 +111,7 @@ export class LiveStream {
   }
 
   /** Whether a player or a relay is attached (a recording alone does not need the GOP). */
-  #watched(): boolean {
+  get watched(): boolean {
     return this.#consumers.size > this.#counts.recording;
   }
 
@@ -131,6 +132,7 @@ export class LiveStream {
    */
   publish(view: MediaMessage): void {
     if (this.#ended !== null) return;
+    this.#inRead = true;
     if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
     const consumed = this.#consumers.size > 0;
     let msg: MediaMessage | null;
@@ -145,6 +147,29 @@ export class LiveStream {
     }
     if (msg === null) return;
     for (const c of this.#consumers.values()) this.#give(c, msg);
+  }
+
+  /** Whether messages were published since the last {@linkcode LiveStream.flush}. */
+  get inRead(): boolean {
+    return this.#inRead;
+  }
+
+  /**
+   * The publisher's read is done: every consumer that held back messages of it (an RTMP
+   * player writes each read's messages in one write) sends them now. The publisher calls it
+   * after each read that published; a no-op when nothing was published since the last one.
+   */
+  flush(): void {
+    if (!this.#inRead) return;
+    this.#inRead = false;
+    for (const c of this.#consumers.values()) {
+      if (c.flush === undefined) continue;
+      try {
+        c.flush();
+      } catch (e) {
+        this.#cutOff(c, e);
+      }
+    }
   }
 
   /**
@@ -246,13 +271,18 @@ export class LiveStream {
       c.take(msg);
       return true;
     } catch (e) {
-      if (this.#remove(c.id)) this.#init.onConsumersChanged?.(this);
-      this.#init.onConsumerError?.(c, e);
-      try {
-        c.end(`Consumer failed: ${e instanceof Error ? e.message : String(e)}`);
-      } catch { /* already reported */ }
+      this.#cutOff(c, e);
       return false;
     }
+  }
+
+  /** Detaches a consumer that threw `e`, reports it and ends it. */
+  #cutOff(c: StreamConsumer, e: unknown): void {
+    if (this.#remove(c.id)) this.#init.onConsumersChanged?.(this);
+    this.#init.onConsumerError?.(c, e);
+    try {
+      c.end(`Consumer failed: ${e instanceof Error ? e.message : String(e)}`);
+    } catch { /* already reported */ }
   }
 }
 

@@ -25,17 +25,21 @@ export class FakeOutput implements PlayerOutput {
   queuedBytes = 0;
   readonly chunkSize = 4096;
   readonly bytes: Uint8Array[] = [];
-  /** The `holdMs` of each `sendRaw()`, in order. */
-  readonly holds: number[] = [];
+  /** The `hold` of each `sendRaw()`, in order; a release adds "release". */
+  readonly holds: (boolean | "release")[] = [];
   #writer = new ChunkWriter({ chunkSize: 4096 });
 
   send(msg: OutgoingMessage): void {
     this.bytes.push(this.#writer.encode(msg));
   }
 
-  sendRaw(bytes: Uint8Array, holdMs = 0): void {
+  sendRaw(bytes: Uint8Array, hold = false): void {
     this.bytes.push(bytes);
-    this.holds.push(holdMs);
+    this.holds.push(hold);
+  }
+
+  release(): void {
+    this.holds.push("release");
   }
 
   /** Every message sent, as `type csid stream: what` lines (commands by name and code). */
@@ -158,6 +162,7 @@ export function liveStream(hub: StreamHub, name = "x"): LiveStream {
     codecs: { video: { codec: "h264" }, audio: { codec: "aac" } },
   })!;
   for (const m of startOf()) stream.publish(m);
+  stream.flush(); // the publisher's read is done
   return stream;
 }
 

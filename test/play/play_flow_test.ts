@@ -50,47 +50,26 @@ Deno.test("two players of one stream share the chunked bytes of every message", 
   assert.equal(chunks.encoded, 7, "each message chunked once: 6 at the start, then 1");
 });
 
-Deno.test("players' media writes merge only while their stream has --play-merge-players", async () => {
+Deno.test("a player holds the media of its publisher's read until the stream's flush, its start never", async () => {
   const hub = new StreamHub();
-  const limits = { playMergeMs: 20, playMergePlayers: 2 };
-  const a = fixture({ hub, id: "a", limits });
+  const a = fixture({ hub, id: "a" });
   const stream = liveStream(hub);
   a.play("x");
   await tick();
+  assert.deepEqual(a.out.holds, [false, false, false, false, false, false], "the start at once");
   stream.publish(msg("audio", 100));
-  assert.equal(a.out.holds.at(-1), 0, "one player: at once");
-  const b = fixture({ hub, id: "b", limits, slots: a.slots });
+  stream.publish(msg("video", 133));
+  assert.equal(stream.inRead, true);
+  assert.deepEqual(a.out.holds.slice(6), [true, true]);
+  stream.flush();
+  assert.equal(stream.inRead, false);
+  assert.deepEqual(a.out.holds.slice(8), ["release"]);
+  stream.flush();
+  assert.equal(a.out.holds.length, 9, "a flush with nothing published releases nothing");
+  const b = fixture({ hub, id: "b", slots: a.slots });
   b.play("x");
   await tick();
-  stream.publish(msg("audio", 120));
-  assert.equal(a.out.holds.at(-1), 20);
-  assert.equal(b.out.holds.at(-1), 20);
-  stream.publish(msg("video", 133));
-  assert.equal(a.out.holds.at(-1), 20, "video waits too");
-  b.flow.close();
-  stream.publish(msg("audio", 140));
-  assert.equal(a.out.holds.at(-1), 0, "below the threshold again");
-});
-
-Deno.test("a player joining a merging stream gets its start at once: nothing waits up to its first key frame", async () => {
-  const hub = new StreamHub();
-  const limits = { playMergeMs: 20, playMergePlayers: 2 };
-  const a = fixture({ hub, id: "a", limits });
-  const stream = liveStream(hub);
-  a.play("x");
-  await tick();
-  const b = fixture({ hub, id: "b", limits, slots: a.slots });
-  b.play("x");
-  await tick();
-  const c = fixture({ hub, id: "c", limits, slots: a.slots });
-  c.play("x");
-  await tick();
-  // c's start: onMetaData, the two sequence headers, the GOP's key frame, then the rest of it.
-  const start = c.out.holds.slice(-6);
-  assert.deepEqual(start.slice(0, 4), [0, 0, 0, 0], "metadata, headers and key frame at once");
-  assert.deepEqual(start.slice(4), [20, 20], "the rest of the GOP merges");
-  stream.publish(msg("video", 133));
-  assert.equal(c.out.holds.at(-1), 20);
+  assert.ok(b.out.holds.every((h) => h === false), "a joining player's start is not held");
 });
 
 Deno.test("a player joining without a GOP waits for a key frame before any video", async () => {

@@ -13,7 +13,7 @@ import {
   serveConnection,
 } from "../../src/session/connection.ts";
 import { LoopMonitor } from "../../src/session/loop_monitor.ts";
-import { ReadPacer } from "../../src/session/read_pacer.ts";
+import { ReadPacer, readWaitMs } from "../../src/session/read_pacer.ts";
 import { PaceTicker } from "../../src/session/pace_ticker.ts";
 import { SessionRegistry } from "../../src/session/registry.ts";
 import type { ConsumerKind, StreamConsumer } from "../../src/stream/consumer.ts";
@@ -74,11 +74,11 @@ Deno.test("PaceTicker: its timer runs only while a slot is taken", async () => {
   // No timer left behind: the test's op sanitizer fails on a leaked interval.
 });
 
-Deno.test("ReadPacer: waits only when allowed and the read did not fill the space", async () => {
+Deno.test("ReadPacer: waits only with a wait set and after reads that did not fill the space", async () => {
   using ticker = new PaceTicker({ periodMs: 10, manual: true });
-  const pacer = new ReadPacer({ ticker, waitMs: 20 });
+  const pacer = new ReadPacer(ticker);
   assert.equal(pacer.shouldWait(100, 65536), false);
-  pacer.allow(true);
+  pacer.setWait(20);
   assert.equal(pacer.shouldWait(100, 65536), true);
   assert.equal(pacer.shouldWait(65536, 65536), false);
   let done = false;
@@ -86,11 +86,26 @@ Deno.test("ReadPacer: waits only when allowed and the read did not fill the spac
   ticker.tick();
   await settle();
   assert.equal(done, false);
-  pacer.allow(false);
+  pacer.setWait(0);
   await settle();
   assert.equal(done, true, "turning pacing off ends the wait at once");
   assert.equal(pacer.waits, 1);
-  assert.throws(() => new ReadPacer({ ticker, waitMs: 0 }), RangeError);
+  assert.throws(() => pacer.setWait(-1), RangeError);
+});
+
+Deno.test("readWaitMs: unwatched streams wait long, well-watched ones short, others not at all", () => {
+  const waits = { unwatchedMs: 100, mergeMs: 20, mergePlayers: 2 };
+  assert.equal(readWaitMs(waits, []), 0);
+  assert.equal(readWaitMs(waits, [{ watched: false, players: 0 }]), 100);
+  assert.equal(readWaitMs(waits, [{ watched: true, players: 0 }]), 0, "a relay alone");
+  assert.equal(readWaitMs(waits, [{ watched: true, players: 1 }]), 0);
+  assert.equal(readWaitMs(waits, [{ watched: true, players: 2 }]), 20);
+  assert.equal(
+    readWaitMs(waits, [{ watched: true, players: 2 }, { watched: true, players: 1 }]),
+    0,
+    "the shortest of the connection's streams",
+  );
+  assert.equal(readWaitMs({ ...waits, mergeMs: 0 }, [{ watched: true, players: 9 }]), 0);
 });
 
 /** A client in memory whose bytes the test pushes; counts the reads the server issues. */
@@ -155,9 +170,14 @@ class PushConn implements RtmpConn {
 class FakeConsumer implements StreamConsumer {
   readonly queuedBytes = 0;
   taken: MediaMessage[] = [];
+  /** How many messages each flush() closed. */
+  flushes: number[] = [];
   constructor(readonly kind: ConsumerKind, readonly id: string) {}
   take(msg: MediaMessage): void {
     this.taken.push(msg);
+  }
+  flush(): void {
+    this.flushes.push(this.taken.length - this.flushes.reduce((a, b) => a + b, 0));
   }
   end(): void {}
 }
@@ -174,7 +194,12 @@ function cmd(w: ChunkWriter, streamId: number, name: string, tid: number, args: 
 }
 
 /** A connection that has published live/x, paced (30 ms) by a manual ticker of 10 ms. */
-async function publishing(ticker: PaceTicker, monitor: LoopMonitor, clock: FakeClock) {
+async function publishing(
+  ticker: PaceTicker,
+  monitor: LoopMonitor,
+  clock: FakeClock,
+  limits: Partial<typeof DEFAULT_CONNECTION_LIMITS> = {},
+) {
   const hub = new StreamHub({ gopCacheBytes: 0 });
   const conn = new PushConn();
   const served = serveConnection(conn, "127.0.0.1:1", {
@@ -186,7 +211,7 @@ async function publishing(ticker: PaceTicker, monitor: LoopMonitor, clock: FakeC
     log: getLogger(["pacer-test"]),
     loopMonitor: monitor,
     paceTicker: ticker,
-    limits: { ...DEFAULT_CONNECTION_LIMITS, readMergeMs: 30 },
+    limits: { ...DEFAULT_CONNECTION_LIMITS, readMergeMs: 30, ...limits },
   });
   const w = new ChunkWriter();
   // Handshake and commands: no read waits before the publish starts.
@@ -270,6 +295,46 @@ Deno.test("a publisher nobody plays reads after a tick; a player attaching ends 
   conn.push(frame(240, 600));
   await settle();
   assert.equal(conn.reading, false, "a second small read in a row waits");
+  conn.push(null);
+  for (let i = 0; i < 5; i++) ticker.tick();
+  await served;
+});
+
+Deno.test("a publisher with --play-merge-players players waits --play-merge-ms between reads; each read is flushed once", async () => {
+  const clock = new FakeClock(0);
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
+  using monitor = new LoopMonitor({ clock, manual: true });
+  const { hub, conn, served, frame } = await publishing(ticker, monitor, clock, {
+    playMergeMs: 20,
+    playMergePlayers: 2,
+  });
+  const stream = hub.get("live/x")!;
+  const a = new FakeConsumer("rtmp-player", "a");
+  stream.attach(a);
+  await settle();
+  conn.push(frame(0, 600));
+  await settle();
+  conn.push(frame(20, 600));
+  await settle();
+  assert.equal(conn.reading, true, "one player: reads follow each other");
+  assert.deepEqual(a.flushes, [1, 1], "one flush per read");
+  const b = new FakeConsumer("rtmp-player", "b");
+  stream.attach(b);
+  conn.push(frame(40, 600));
+  await settle();
+  assert.equal(conn.reading, false, "two players: the reads wait");
+  conn.push(frame(60, 600));
+  conn.push(frame(80, 600));
+  conn.push(frame(100, 600));
+  ticker.tick();
+  await settle();
+  assert.equal(conn.reading, false, "20 ms: two ticks of 10");
+  ticker.tick();
+  await settle();
+  assert.deepEqual(b.flushes, [1, 3], "the read after the wait took the three frames: one flush");
+  stream.detach("b");
+  await settle();
+  assert.equal(conn.reading, true, "below the threshold again: the wait ends at once");
   conn.push(null);
   for (let i = 0; i < 5; i++) ticker.tick();
   await served;
