@@ -94,11 +94,11 @@ export interface Config {
    */
   readonly readMergeMs: number;
   /**
-   * Longest wait between small reads of a publisher whose stream has at least
-   * `playMergePlayers` players, in ms (each read goes to every player in one write); 0: off.
+   * Longest wait of a publisher's read for the next reads to join its players' writes, in ms,
+   * for streams with at least `playMergePlayers` players (merged writes); 0 turns it off.
    */
   readonly playMergeMs: number;
-  /** Players a stream needs (RTMP and HTTP-FLV) before its publisher's reads wait. */
+  /** Players a stream needs (RTMP and HTTP-FLV) before its players' writes merge. */
   readonly playMergePlayers: number;
   /** HTTP-FLV listen port (on `host`); 0 picks a free one. */
   readonly httpFlvPort: number;
@@ -603,14 +603,14 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     flag: "play-merge-ms",
     arg: "<ms>",
     check: integer(0, 1000),
-    help: "Longest wait between reads of a publisher with --play-merge-players players (0: off)",
+    help: "Longest wait of a read's media for the next reads to join its players' writes (0: off)",
   }),
   spec({
     key: "playMergePlayers",
     flag: "play-merge-players",
     arg: "<n>",
     check: integer(1, 1_000_000),
-    help: "Players a stream needs before its publisher's reads wait --play-merge-ms",
+    help: "Players a stream needs before its players' writes merge (--play-merge-ms)",
   }),
   spec({
     key: "httpFlvPort",

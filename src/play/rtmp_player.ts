@@ -26,8 +26,8 @@ export interface RtmpPlayerOptions extends PlayerGateOptions {
   /** The live figures (the session's `player` object), updated in place. */
   readonly stats: PlayerStats;
   /**
-   * Whether the stream's publisher is inside a read, so that {@linkcode RtmpPlayer.flush}
-   * follows: media then waits to go out in one write with the rest of the read. None: no.
+   * Whether the stream has messages not yet flushed, so that {@linkcode RtmpPlayer.flush}
+   * follows: media then waits to go out in one write with the rest. None: never.
    */
   readonly inRead?: () => boolean;
   /** The player fell behind for too long: the caller detaches it and ends the connection. */
@@ -96,8 +96,9 @@ export class RtmpPlayer implements StreamConsumer {
       return;
     }
     const bytes = this.#o.chunks.chunks(msg, this.#format(msg.kind));
-    // Inside the publisher's read the bytes wait for flush(): one write per read.
-    out.sendRaw(bytes, this.#o.inRead?.() === true);
+    // Inside the publisher's read the bytes wait for flush(): one write per read (or per few,
+    // merged). A player's start (up to its first key frame) is never held.
+    out.sendRaw(bytes, this.#keyframeSent && this.#o.inRead?.() === true);
     this.#enqueued += bytes.length;
     // A sequence header is flagged as a key frame in FLV but decodes to no picture.
     if (msg.kind === "video" && msg.keyframe && !msg.config) this.#keyframeSent = true;

@@ -39,6 +39,7 @@ import type { StreamHub } from "../stream/hub.ts";
 import type { LiveStream } from "../stream/live_stream.ts";
 import { ReadClock } from "./read_clock.ts";
 import { ReadPacer } from "./read_pacer.ts";
+import { FlushPacer } from "./flush_pacer.ts";
 import type { PaceTicker } from "./pace_ticker.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
 
@@ -75,12 +76,12 @@ export interface ConnectionLimits extends Timeouts {
    */
   readonly readMergeMs?: number;
   /**
-   * Longest wait before the next read of a publisher whose streams have at least
-   * {@linkcode ConnectionLimits.playMergePlayers} players, in ms (merged reads: each read goes
-   * to every player in one write; needs {@linkcode ConnectionDeps.paceTicker}; default 0: off).
+   * Longest wait of a publisher's read for the next ones to join it in its players' writes, in
+   * ms, once its stream has {@linkcode ConnectionLimits.playMergePlayers} players (merged
+   * writes, `FlushPacer`; needs {@linkcode ConnectionDeps.paceTicker}; default 0: off).
    */
   readonly playMergeMs?: number;
-  /** Players a stream needs before its publisher's reads wait `playMergeMs` (default 1). */
+  /** Players a stream needs before its players' writes merge (default 1). */
   readonly playMergePlayers?: number;
 }
 
@@ -243,15 +244,16 @@ async function runConnection(
       if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, 2 * playerQueueBytes);
     },
   });
-  const readWaits = {
-    unwatchedMs: limits.readMergeMs ?? 0,
-    mergeMs: limits.playMergeMs ?? 0,
-    mergePlayers: limits.playMergePlayers ?? 1,
-  };
-  const pacer = deps.paceTicker === undefined ||
-      (readWaits.unwatchedMs <= 0 && readWaits.mergeMs <= 0)
+  const mergeMs = limits.readMergeMs ?? 0;
+  const pacer = deps.paceTicker === undefined || mergeMs <= 0
     ? null
-    : new ReadPacer(deps.paceTicker);
+    : new ReadPacer({ ticker: deps.paceTicker, waitMs: mergeMs });
+  const playMergeMs = limits.playMergeMs ?? 0;
+  const flushes = deps.paceTicker === undefined || playMergeMs <= 0 ? null : new FlushPacer({
+    ticker: deps.paceTicker,
+    mergeMs: playMergeMs,
+    mergePlayers: limits.playMergePlayers ?? 1,
+  });
   // The publish path takes each read's time for the messages in it (one clock call per read).
   const readClock = new ReadClock(clock);
   flow = new CommandFlow({
@@ -272,7 +274,8 @@ async function runConnection(
     takeoverAfterMs: limits.takeoverAfterMs ?? 0,
     dropSession: (id, why) => registry.view().drop(id, why),
     ...(play === undefined ? {} : { play }),
-    ...(pacer === null ? {} : { readWaits, onReadWait: (ms: number) => pacer.setWait(ms) }),
+    ...(pacer === null ? {} : { onReadsMayWait: (may: boolean) => pacer.allow(may) }),
+    ...(flushes === null ? {} : { flushes }),
     end: endAfterDrain,
   });
   try {

@@ -25,7 +25,7 @@ import type { AppPolicies } from "./app_policy.ts";
 import type { Outbox } from "./outbox.ts";
 import { Publication } from "./publication.ts";
 import { PublishHealth } from "./publish_health.ts";
-import { readWaitMs, type ReadWaits } from "./read_pacer.ts";
+import type { FlushPacer } from "./flush_pacer.ts";
 import {
   openPublishRecording,
   type RecordErrorPolicy,
@@ -74,13 +74,13 @@ export interface PublishFlowOptions {
    * edges; null allows, a string refuses (the hub's claim is then released).
    */
   readonly clusterClaim?: (req: { key: string; sessionId: string }) => Promise<string | null>;
-  /** The waits between this connection's reads by who watches its streams (merged reads). */
-  readonly readWaits?: ReadWaits;
   /**
-   * Told how long the connection may wait between reads, in ms (0: not at all;
-   * {@linkcode readWaitMs} of its publications); told again on every change.
+   * Told whether the connection's reads may wait to be merged (`ReadPacer`): true
+   * while it publishes and none of its streams feeds a player or relay; told again on change.
    */
-  readonly onReadWait?: (ms: number) => void;
+  readonly onReadsMayWait?: (may: boolean) => void;
+  /** When each read's messages reach the players (merged writes); none: at the read's end. */
+  readonly flushes?: FlushPacer;
 }
 
 /**
@@ -127,8 +127,8 @@ export class PublishFlow {
   /** Cluster claims not yet answered, cancelled ones included (each holds a name in the hub). */
   #claimsWaiting = 0;
   #closed = false;
-  /** What {@linkcode PublishFlowOptions.onReadWait} was last told. */
-  #readWaitMs = 0;
+  /** What {@linkcode PublishFlowOptions.onReadsMayWait} was last told. */
+  #readsMayWait = false;
 
   /** Creates the flow for one connection. */
   constructor(options: PublishFlowOptions) {
@@ -159,11 +159,16 @@ export class PublishFlow {
   }
 
   /**
-   * The connection's read is done: each stream it published to writes what its players held
-   * back from the read (one write per player per read).
+   * The connection's read is done: each stream it published to hands its players what they
+   * held back from the read, now or merged with the next reads ({@linkcode FlushPacer}).
    */
   readDone(): void {
-    for (const pub of this.#publications.values()) pub.stream.flush();
+    const flushes = this.#o.flushes;
+    for (const { stream } of this.#publications.values()) {
+      if (!stream.inRead) continue;
+      if (flushes === undefined) stream.flush();
+      else flushes.readDone(stream);
+    }
   }
 
   /**
@@ -384,7 +389,7 @@ export class PublishFlow {
       codecs: session.info,
       onConsumersChanged: (st) => {
         session.info.players = st.players;
-        this.#updateReadWait();
+        this.#updateReadsMayWait();
       },
       onConsumerError: (c, e) =>
         this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
@@ -480,7 +485,7 @@ export class PublishFlow {
     });
     this.#o.onPublished?.();
     this.#o.onLive?.(stream, session, p.push === undefined ? {} : { push: p.push });
-    this.#updateReadWait();
+    this.#updateReadsMayWait();
     this.#o.log.info("Session {id} publishing {key}{keyNote} to {path}", {
       id: session.id,
       key,
@@ -571,21 +576,19 @@ export class PublishFlow {
       });
     }
     if (this.#publications.size === 0) session.update({ state: "connected" });
-    this.#updateReadWait();
+    this.#updateReadsMayWait();
   }
 
-  /** Tells the connection when the wait between its reads changed. */
-  #updateReadWait(): void {
-    const { readWaits, onReadWait } = this.#o;
-    if (readWaits === undefined || onReadWait === undefined) return;
-    const streams = [...this.#publications.values()].map(({ stream }) => ({
-      watched: stream.watched,
-      players: stream.players,
-    }));
-    const ms = readWaitMs(readWaits, streams);
-    if (ms === this.#readWaitMs) return;
-    this.#readWaitMs = ms;
-    onReadWait(ms);
+  /** Tells the connection when whether its reads may wait changed. */
+  #updateReadsMayWait(): void {
+    if (this.#o.onReadsMayWait === undefined) return;
+    let may = this.#publications.size > 0;
+    for (const pub of this.#publications.values()) {
+      for (const c of pub.stream.consumers()) if (c.kind !== "recording") may = false;
+    }
+    if (may === this.#readsMayWait) return;
+    this.#readsMayWait = may;
+    this.#o.onReadsMayWait(may);
   }
 
   #status(streamId: number, info: StatusInfo): void {

@@ -155,9 +155,10 @@ export class LiveStream {
   }
 
   /**
-   * The publisher's read is done: every consumer that held back messages of it (an RTMP
-   * player writes each read's messages in one write) sends them now. The publisher calls it
-   * after each read that published; a no-op when nothing was published since the last one.
+   * The publisher's read (or several, merged) is done: every consumer that held back messages
+   * since the last flush (an RTMP player writes them in one write) sends them now. The
+   * publisher calls it after each read that published, or a few ms later (`FlushPacer`); a
+   * no-op when nothing was published since the last one.
    */
   flush(): void {
     if (!this.#inRead) return;

@@ -13,7 +13,7 @@ import {
   serveConnection,
 } from "../../src/session/connection.ts";
 import { LoopMonitor } from "../../src/session/loop_monitor.ts";
-import { ReadPacer, readWaitMs } from "../../src/session/read_pacer.ts";
+import { ReadPacer } from "../../src/session/read_pacer.ts";
 import { PaceTicker } from "../../src/session/pace_ticker.ts";
 import { SessionRegistry } from "../../src/session/registry.ts";
 import type { ConsumerKind, StreamConsumer } from "../../src/stream/consumer.ts";
@@ -74,11 +74,11 @@ Deno.test("PaceTicker: its timer runs only while a slot is taken", async () => {
   // No timer left behind: the test's op sanitizer fails on a leaked interval.
 });
 
-Deno.test("ReadPacer: waits only with a wait set and after reads that did not fill the space", async () => {
+Deno.test("ReadPacer: waits only when allowed and the read did not fill the space", async () => {
   using ticker = new PaceTicker({ periodMs: 10, manual: true });
-  const pacer = new ReadPacer(ticker);
+  const pacer = new ReadPacer({ ticker, waitMs: 20 });
   assert.equal(pacer.shouldWait(100, 65536), false);
-  pacer.setWait(20);
+  pacer.allow(true);
   assert.equal(pacer.shouldWait(100, 65536), true);
   assert.equal(pacer.shouldWait(65536, 65536), false);
   let done = false;
@@ -86,26 +86,11 @@ Deno.test("ReadPacer: waits only with a wait set and after reads that did not fi
   ticker.tick();
   await settle();
   assert.equal(done, false);
-  pacer.setWait(0);
+  pacer.allow(false);
   await settle();
   assert.equal(done, true, "turning pacing off ends the wait at once");
   assert.equal(pacer.waits, 1);
-  assert.throws(() => pacer.setWait(-1), RangeError);
-});
-
-Deno.test("readWaitMs: unwatched streams wait long, well-watched ones short, others not at all", () => {
-  const waits = { unwatchedMs: 100, mergeMs: 20, mergePlayers: 2 };
-  assert.equal(readWaitMs(waits, []), 0);
-  assert.equal(readWaitMs(waits, [{ watched: false, players: 0 }]), 100);
-  assert.equal(readWaitMs(waits, [{ watched: true, players: 0 }]), 0, "a relay alone");
-  assert.equal(readWaitMs(waits, [{ watched: true, players: 1 }]), 0);
-  assert.equal(readWaitMs(waits, [{ watched: true, players: 2 }]), 20);
-  assert.equal(
-    readWaitMs(waits, [{ watched: true, players: 2 }, { watched: true, players: 1 }]),
-    0,
-    "the shortest of the connection's streams",
-  );
-  assert.equal(readWaitMs({ ...waits, mergeMs: 0 }, [{ watched: true, players: 9 }]), 0);
+  assert.throws(() => new ReadPacer({ ticker, waitMs: 0 }), RangeError);
 });
 
 /** A client in memory whose bytes the test pushes; counts the reads the server issues. */
@@ -300,7 +285,7 @@ Deno.test("a publisher nobody plays reads after a tick; a player attaching ends 
   await served;
 });
 
-Deno.test("a publisher with --play-merge-players players waits --play-merge-ms between reads; each read is flushed once", async () => {
+Deno.test("each read is flushed to the players once; with --play-merge-players players, at the --play-merge-ms slot", async () => {
   const clock = new FakeClock(0);
   using ticker = new PaceTicker({ periodMs: 10, manual: true });
   using monitor = new LoopMonitor({ clock, manual: true });
@@ -316,25 +301,26 @@ Deno.test("a publisher with --play-merge-players players waits --play-merge-ms b
   await settle();
   conn.push(frame(20, 600));
   await settle();
-  assert.equal(conn.reading, true, "one player: reads follow each other");
-  assert.deepEqual(a.flushes, [1, 1], "one flush per read");
+  assert.deepEqual(a.flushes, [1, 1], "one player: a flush at the end of each read");
   const b = new FakeConsumer("rtmp-player", "b");
   stream.attach(b);
-  conn.push(frame(40, 600));
-  await settle();
-  assert.equal(conn.reading, false, "two players: the reads wait");
-  conn.push(frame(60, 600));
-  conn.push(frame(80, 600));
-  conn.push(frame(100, 600));
+  for (const ts of [40, 60, 80]) {
+    conn.push(frame(ts, 600));
+    await settle();
+    assert.equal(conn.reading, true, "the publisher's reads are not held");
+  }
+  assert.deepEqual(b.flushes, [], "two players: the flush waits for the slot");
   ticker.tick();
   await settle();
-  assert.equal(conn.reading, false, "20 ms: two ticks of 10");
+  assert.deepEqual(b.flushes, [], "20 ms: two ticks of 10");
   ticker.tick();
   await settle();
-  assert.deepEqual(b.flushes, [1, 3], "the read after the wait took the three frames: one flush");
+  assert.deepEqual(b.flushes, [3], "three reads, one flush");
+  assert.deepEqual(a.flushes, [1, 1, 3]);
   stream.detach("b");
+  conn.push(frame(100, 600));
   await settle();
-  assert.equal(conn.reading, true, "below the threshold again: the wait ends at once");
+  assert.deepEqual(a.flushes, [1, 1, 3, 1], "below the threshold again: at the read's end");
   conn.push(null);
   for (let i = 0; i < 5; i++) ticker.tick();
   await served;
