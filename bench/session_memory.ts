@@ -4,7 +4,9 @@
  * child process that starts the server in-process (recording off), measures it idle, opens N
  * publishers of the low-bitrate clip with the load tool (`tools/load.ts`, its own process),
  * waits until all publish and a settle time has passed, collects garbage and measures again.
- * Figures are (loaded − idle) / N.
+ * Figures are (loaded − idle) / N. With `--marginal` the publishers come in two halves (two
+ * load processes), measured after each: (loaded − half) / (N − N/2) is what one more session
+ * adds, without the server-wide costs that load fills up once (the GOP budget, V8's new space).
  *
  * ```sh
  * deno task bench:memory
@@ -19,13 +21,14 @@ import { systemClock } from "../src/clock.ts";
 import { getLogger } from "@logtape/logtape";
 import { jsParserFactory } from "../src/parser/js_parser.ts";
 import { loadWasmParser } from "../src/parser/wasm_parser.ts";
-import { startServer } from "../src/server.ts";
+import { type RunningServer, startServer } from "../src/server.ts";
 import { ensureSmallFlv } from "./e2e_many.ts";
 import {
   mallocFreeReader,
   type MemoryClasses,
   memoryClasses,
   perSession,
+  wasmResidentSizes,
 } from "./session_memory_classes.ts";
 import { type HeapRow, summarizeHeap } from "./heap_summary.ts";
 import v8 from "node:v8";
@@ -38,6 +41,8 @@ const USAGE = `Usage: deno task bench:memory [options]
   --gop G,G         on, off or both (default on,off): GOP cache at its default bound, or 0
   --settle S        seconds after the last publish started before measuring (default 8)
   --snapshot        also print the heap's largest classes per session (a V8 heap snapshot)
+  --marginal        also measure after the first half of the publishers: what one more adds
+  --v8-flags F      V8 flags for the server's process besides --expose-gc (e.g. --max-semi-space-size=8)
   --json            print the results as JSON`;
 
 /** One configuration's measurement, in bytes per publisher session. */
@@ -57,6 +62,11 @@ export interface MemoryResult {
    * under load, part of "heap total" but not of any session.
    */
   readonly newSpace: { readonly idle: number; readonly loaded: number };
+  /** With --marginal: memory with the first half publishing, and (loaded − half) per session added. */
+  readonly half?: { readonly publishing: number; readonly classes: MemoryClasses };
+  readonly marginal?: MemoryClasses;
+  /** Resident KiB of the WASM memories when loaded: median, 90th percentile, largest. */
+  readonly wasmPerInstance: { readonly median: number; readonly p90: number; readonly max: number };
   /** With --snapshot: the heap's largest classes, loaded, bytes and counts per session. */
   readonly heapTop?: readonly HeapRow[];
 }
@@ -78,6 +88,8 @@ export async function main(args: string[]): Promise<number> {
       flv: { type: "string" },
       json: { type: "boolean", default: false },
       snapshot: { type: "boolean", default: false },
+      marginal: { type: "boolean", default: false },
+      "v8-flags": { type: "string", default: "" },
       help: { type: "boolean", default: false },
     },
   });
@@ -101,6 +113,7 @@ export async function main(args: string[]): Promise<number> {
       settle,
       flv: values.flv ?? "",
       snapshot: values.snapshot,
+      marginal: values.marginal,
     });
     console.log(JSON.stringify(r));
     return 0;
@@ -116,7 +129,7 @@ export async function main(args: string[]): Promise<number> {
         args: [
           "run",
           "-A",
-          "--v8-flags=--expose-gc",
+          `--v8-flags=--expose-gc${values["v8-flags"] === "" ? "" : `,${values["v8-flags"]}`}`,
           "bench/session_memory.ts",
           "--child",
           `--parser=${parser}`,
@@ -125,6 +138,7 @@ export async function main(args: string[]): Promise<number> {
           `--settle=${settle}`,
           `--flv=${flv}`,
           ...(values.snapshot ? ["--snapshot"] : []),
+          ...(values.marginal ? ["--marginal"] : []),
         ],
         cwd: REPO,
         stdout: "piped",
@@ -139,6 +153,12 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   console.log(values.json ? JSON.stringify(results, null, 2) : formatResults(results));
+  if (!values.json && results.some((r) => r.marginal !== undefined)) {
+    console.log(
+      `\nWhat one more session adds, from ${publishers >> 1} to ${publishers} publishers:`,
+    );
+    console.log(formatMarginal(results));
+  }
   if (!values.json) {
     const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
     console.log(
@@ -146,6 +166,13 @@ export async function main(args: string[]): Promise<number> {
         results.map((r) => `${r.parser}/${r.gop} ${mb(r.newSpace.idle)} → ${mb(r.newSpace.loaded)}`)
           .join(", "),
     );
+    const wasm = results.filter((r) => r.parser === "wasm").map((r) => {
+      const w = r.wasmPerInstance;
+      return `GOP ${r.gop} ${w.median} / ${w.p90} / ${w.max}`;
+    });
+    if (wasm.length > 0) {
+      console.log(`WASM memory per instance, median / p90 / max KiB: ${wasm.join(", ")}`);
+    }
   }
   for (const r of values.json ? [] : results) {
     if (r.heapTop === undefined) continue;
@@ -182,6 +209,25 @@ export function formatResults(results: readonly MemoryResult[]): string {
   return rows.join("\n");
 }
 
+/** The marginal figures as a Markdown table, KiB per session added. */
+export function formatMarginal(results: readonly MemoryResult[]): string {
+  const rows = [
+    "| parser | GOP cache | publishing (half → all) | heap used (total) | external | WASM | other (malloc free) | RSS |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    const p = r.marginal;
+    if (p === undefined || r.half === undefined) continue;
+    const other = p.rss - p.heapTotal - p.external - p.wasm;
+    rows.push(
+      `| ${r.parser} | ${r.gop} | ${r.half.publishing} → ${r.publishing} | ` +
+        `${kib(p.heapUsed)} (${kib(p.heapTotal)}) | ${kib(p.external)} | ${kib(p.wasm)} | ` +
+        `${kib(other)} (${kib(p.mallocFree)}) | ${kib(p.rss)} |`,
+    );
+  }
+  return rows.join("\n");
+}
+
 interface MeasureOptions {
   readonly parser: "js" | "wasm";
   readonly gop: "on" | "off";
@@ -189,6 +235,7 @@ interface MeasureOptions {
   readonly settle: number;
   readonly flv: string;
   readonly snapshot: boolean;
+  readonly marginal: boolean;
 }
 
 /** In the child: the server in this process, the load tool in another. */
@@ -215,60 +262,97 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
   try {
     const idle = await settled(mallocFree);
     const newSpaceIdle = newSpaceSize();
-    const load = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "tools/load.ts",
-        `--url=rtmp://127.0.0.1:${server.rtmpPort}/live/mem`,
-        `--flv=${o.flv}`,
-        `--publishers=${o.publishers}`,
-        `--seconds=${o.settle + o.publishers / 20 + 10}`,
-        "--eager",
-        "--connect-parallel=20",
-        "--json",
-      ],
-      cwd: REPO,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const first = o.marginal ? o.publishers >> 1 : o.publishers;
+    const seconds = 2 * (o.settle + o.publishers / 20) + 10;
+    const loads = [startLoad(server.rtmpPort, "mem", first, seconds, o.flv)];
     try {
-      const deadline = Date.now() + 120_000 + o.publishers * 100;
-      let publishing = 0;
-      while (Date.now() < deadline) {
-        publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
-        if (publishing >= o.publishers) break;
-        await sleep(500);
+      let half: MemoryResult["half"];
+      if (o.marginal) {
+        const publishing = await publishingAtLeast(server, first);
+        await sleep(o.settle * 1000);
+        half = { publishing, classes: await settled(mallocFree) };
+        loads.push(startLoad(server.rtmpPort, "more", o.publishers - first, seconds, o.flv));
       }
+      let publishing = await publishingAtLeast(server, o.publishers);
       await sleep(o.settle * 1000);
       const loaded = await settled(mallocFree);
       const newSpace = { idle: newSpaceIdle, loaded: newSpaceSize() };
+      const wasmPerInstance = percentiles(
+        wasmResidentSizes(await Deno.readTextFile("/proc/self/smaps")),
+      );
       publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
       const streams = await streamsOf(server.httpPort);
       const gopCacheBytes = streams.reduce((n, s) => n + s.gopCacheBytes, 0);
       const n = Math.max(1, publishing);
       const heapTop = o.snapshot ? heapRows(n) : undefined;
+      const added = publishing - (half?.publishing ?? 0);
       return {
         ...(heapTop === undefined ? {} : { heapTop }),
+        ...(half === undefined ? {} : {
+          half,
+          marginal: perSession(half.classes, loaded, Math.max(1, added)),
+        }),
         parser: o.parser,
         gop: o.gop,
         publishers: o.publishers,
         publishing,
         gopCacheBytes,
         newSpace,
+        wasmPerInstance,
         idle,
         loaded,
         perSession: perSession(idle, loaded, n),
       };
     } finally {
-      try {
-        load.kill("SIGKILL");
-      } catch { /* already gone */ }
-      await load.status;
+      for (const load of loads) {
+        try {
+          load.kill("SIGKILL");
+        } catch { /* already gone */ }
+        await load.status;
+      }
     }
   } finally {
     await server.close();
   }
+}
+
+/** Starts the load tool: `n` publishers of `flv` to `live/NAME-i`, in its own process. */
+function startLoad(
+  port: number,
+  name: string,
+  n: number,
+  seconds: number,
+  flv: string,
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "tools/load.ts",
+      `--url=rtmp://127.0.0.1:${port}/live/${name}`,
+      `--flv=${flv}`,
+      `--publishers=${n}`,
+      `--seconds=${seconds}`,
+      "--eager",
+      "--connect-parallel=20",
+      "--json",
+    ],
+    cwd: REPO,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+/** Waits (up to a deadline) until `n` sessions publish; returns how many do. */
+async function publishingAtLeast(server: RunningServer, n: number): Promise<number> {
+  const deadline = Date.now() + 120_000 + n * 100;
+  let publishing = 0;
+  while (Date.now() < deadline) {
+    publishing = server.registry.view().list().filter((s) => s.state === "publishing").length;
+    if (publishing >= n) break;
+    await sleep(500);
+  }
+  return publishing;
 }
 
 /** The API's streams (tried three times: a busy server may be slow to answer). */
@@ -302,6 +386,13 @@ function heapRows(sessions: number): HeapRow[] {
   } finally {
     Deno.removeSync(path);
   }
+}
+
+/** Median, 90th percentile and largest of `bytes`, in KiB. */
+function percentiles(bytes: number[]): MemoryResult["wasmPerInstance"] {
+  const kib = bytes.map((b) => b / KB).sort((a, b) => a - b);
+  const at = (q: number) => kib[Math.min(kib.length - 1, Math.floor(q * kib.length))] ?? 0;
+  return { median: at(0.5), p90: at(0.9), max: kib.at(-1) ?? 0 };
 }
 
 /** Bytes V8 has committed for its new space now. */

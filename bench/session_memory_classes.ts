@@ -44,6 +44,11 @@ const MALLOC_ARENA = 64 * 1024 * 1024;
  * ```
  */
 export function wasmResidentBytes(smaps: string): number {
+  return wasmResidentSizes(smaps).reduce((a, b) => a + b, 0);
+}
+
+/** Resident bytes of each WebAssembly memory in `/proc/self/smaps` text (see above). */
+export function wasmResidentSizes(smaps: string): number[] {
   const maps: { start: number; end: number; perms: string; anon: boolean; rss: number }[] = [];
   for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
     const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)[ \t]*([^\n]*)/.exec(block);
@@ -57,16 +62,16 @@ export function wasmResidentBytes(smaps: string): number {
       rss: rss === null ? 0 : Number(rss[1]) * 1024,
     });
   }
-  let total = 0;
+  const sizes: number[] = [];
   for (let i = 0; i + 1 < maps.length; i++) {
     const m = maps[i]!;
     const next = maps[i + 1]!;
     if (m.perms !== "rw-p" || !m.anon || next.perms !== "---p" || next.start !== m.end) continue;
     const reserved = next.end - m.start;
     if (m.start % PAGE !== 0 || reserved % PAGE !== 0 || reserved === MALLOC_ARENA) continue;
-    total += m.rss;
+    sizes.push(m.rss);
   }
-  return total;
+  return sizes;
 }
 
 /** The classes from `Deno.memoryUsage()`, `/proc/self/smaps` text and malloc's free bytes. */

@@ -8,9 +8,12 @@
  * allocates only the part it has offered). Before a read, the unparsed bytes (after a drain, at
  * most one incomplete chunk header) move to the front when they are few or the end is near
  * ({@linkcode movesToFront}, the same test as `prepareWrite()` in `assembly/ring.ts`). A read is
- * then offered at most {@linkcode ReadSizer}'s cap: 8 KiB first, doubled after each read that
- * filled its view, up to the window. A quiet publisher's reads are a few KiB and touch only
- * those; a connection with data waiting gets large reads after a few.
+ * then offered at most {@linkcode ReadSizer}'s cap: 8 KiB first, doubled after a read that
+ * filled its view up to {@linkcode STEADY_READ_BYTES}, and beyond that only after
+ * {@linkcode FULL_READS_TO_GROW} full reads in a row, up to the window. The window's pages a
+ * read touches stay touched (the WASM core cannot give them back), so a key frame's burst or a
+ * short stall, read 16 KiB at a time, leaves a quiet publisher with 16 KiB of them, not 64; a
+ * sustained backlog (a flood, a heavy publisher) still gets 64 KiB reads after a few.
  * @module
  */
 
@@ -18,6 +21,10 @@
 export const INPUT_WINDOW = 64 * 1024;
 /** What the first read is offered. */
 export const FIRST_READ_BYTES = 8 * 1024;
+/** The cap doubles after each full read up to here. */
+export const STEADY_READ_BYTES = 16 * 1024;
+/** Full reads in a row after which the cap doubles beyond {@linkcode STEADY_READ_BYTES}. */
+export const FULL_READS_TO_GROW = 8;
 /** Below this much free space at the end, the unparsed bytes move to the front (ring.ts). */
 export const MIN_FREE = 16 * 1024;
 /** Unparsed bytes that always move to the front before a read (ring.ts). */
@@ -43,7 +50,8 @@ export function movesToFront(readAt: number, writeAt: number): boolean {
 
 /**
  * How much each read is offered: {@linkcode FIRST_READ_BYTES}, doubled after a read that filled
- * its view, up to {@linkcode INPUT_WINDOW}; never more than the window has free.
+ * its view up to {@linkcode STEADY_READ_BYTES}, then after {@linkcode FULL_READS_TO_GROW} full
+ * reads in a row, up to {@linkcode INPUT_WINDOW}; never more than the window has free.
  *
  * @example
  * ```ts
@@ -54,14 +62,19 @@ export function movesToFront(readAt: number, writeAt: number): boolean {
  * assert.equal(sizer.offer(0), 8192);
  * sizer.committed(8192); // a full read: more may be waiting
  * assert.equal(sizer.offer(10), 16384);
- * sizer.committed(3000);
- * assert.equal(sizer.offer(0), 16384);
+ * for (let i = 0; i < 7; i++) sizer.committed(sizer.offer(0)); // a 112 KiB burst
+ * sizer.committed(sizer.offer(0) - 1); // ... and its end
+ * assert.equal(sizer.offer(0), 16384); // 16 KiB still
+ * for (let i = 0; i < 8; i++) sizer.committed(sizer.offer(0)); // a backlog
+ * assert.equal(sizer.offer(0), 32768);
  * assert.equal(sizer.offer(60_000), 65536 - 60_000);
  * ```
  */
 export class ReadSizer {
   #cap = FIRST_READ_BYTES;
   #offered = 0;
+  /** Full reads in a row at the current cap. */
+  #full = 0;
 
   /** The length of the view for a read landing at offset `at` of the window. */
   offer(at: number): number {
@@ -72,6 +85,14 @@ export class ReadSizer {
 
   /** Notes that `n` bytes of the last offer arrived. */
   committed(n: number): void {
-    if (n > 0 && n === this.#offered && this.#cap < INPUT_WINDOW) this.#cap *= 2;
+    if (n === 0 || n !== this.#offered) {
+      this.#full = 0;
+      return;
+    }
+    if (this.#cap >= INPUT_WINDOW) return;
+    if (this.#cap < STEADY_READ_BYTES || ++this.#full >= FULL_READS_TO_GROW) {
+      this.#cap *= 2;
+      this.#full = 0;
+    }
   }
 }

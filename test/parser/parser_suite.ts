@@ -44,20 +44,37 @@ function expectChunkError(
 export function runParserSuite(name: string, make: MakeParser): void {
   const t = (title: string, fn: () => void) => Deno.test(`${name} parser ${title}`, fn);
 
-  t("offers 8 KiB reads first and doubles the offer after each full read, to 64 KiB", () => {
-    using p = make();
-    const offered: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const w = p.writable();
-      offered.push(w.length);
-      // 16-byte chunks (a type-0 header and a 4-byte body on csid 3): nothing stays unparsed.
-      const msg = [0x03, 0, 0, 0, 0, 0, 4, 0x14, 0, 0, 0, 0, 1, 2, 3, 4];
-      for (let o = 0; o + 16 <= w.length; o += 16) w.set(msg, o);
-      p.commit(i === 4 ? 160 : w.length);
-      p.drain(() => {});
-    }
-    assert.deepEqual(offered, [8192, 16384, 32768, 65536, 65536, 65536]);
-  });
+  t(
+    "offers 8 KiB reads first, 16 KiB after a full read, and more only after eight in a row",
+    () => {
+      using p = make();
+      const offered: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const w = p.writable();
+        offered.push(w.length);
+        // 16-byte chunks (a type-0 header and a 4-byte body on csid 3): nothing stays unparsed.
+        const msg = [0x03, 0, 0, 0, 0, 0, 4, 0x14, 0, 0, 0, 0, 1, 2, 3, 4];
+        for (let o = 0; o + 16 <= w.length; o += 16) w.set(msg, o);
+        p.commit(i === 4 ? 160 : w.length);
+        p.drain(() => {});
+      }
+      assert.deepEqual(offered, [8192, 16384, 16384, 16384, 16384, 16384]);
+      // A backlog: after eight full reads in a row (one is above) the offer doubles, to 64 KiB.
+      for (let i = 0; i < 24; i++) {
+        const w = p.writable();
+        offered.push(w.length);
+        const msg = [0x03, 0, 0, 0, 0, 0, 4, 0x14, 0, 0, 0, 0, 1, 2, 3, 4];
+        for (let o = 0; o + 16 <= w.length; o += 16) w.set(msg, o);
+        p.commit(w.length);
+        p.drain(() => {});
+      }
+      assert.deepEqual(offered.slice(6, 6 + 7 + 8 + 8), [
+        ...Array(7).fill(16384),
+        ...Array(8).fill(32768),
+        ...Array(8).fill(65536),
+      ]);
+    },
+  );
 
   t("decodes a golden type-0 header with a one-chunk message", () => {
     // deno-fmt-ignore

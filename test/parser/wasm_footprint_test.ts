@@ -81,6 +81,40 @@ Deno.test("wasm parser touches a few arena pages for full reads of multi-chunk m
   assert.ok(grownKiB <= 64 + 8 + 8 + 16, `touched ${grownKiB} KiB`);
 });
 
+Deno.test("wasm parser touches 16 KiB of its ring for bursts of up to 112 KiB", async () => {
+  const make = await loadWasmParser();
+  using parser = make();
+  const memory = new Uint8Array(parser.writable().buffer);
+  const before = touchedPages(memory);
+  // The 1 Mbit/s clip above, arriving in lumps (a key frame's burst, a stall): each lump is read
+  // at once, in as many reads as the parser offers.
+  const sent: OutgoingMessage[] = [];
+  for (let i = 0; i < 600; i++) {
+    const size = i % 60 === 0 ? 40_000 : 3_000 + (i * 7919) % 2_000;
+    const ts = Math.round(i * 33.3);
+    sent.push({ type: 9, csid: 6, streamId: 1, timestamp: ts, body: fill(size) });
+    sent.push({ type: 8, csid: 4, streamId: 1, timestamp: ts, body: fill(400) });
+  }
+  const stream = chunkStream(sent);
+  let messages = 0;
+  for (let o = 0, k = 0; o < stream.length; k++) {
+    const lump = Math.min(stream.length - o, 2_000 + (k * 2654435761 % 112_000));
+    for (const end = o + lump; o < end;) {
+      const w = parser.writable();
+      const n = Math.min(w.length, end - o);
+      w.set(stream.subarray(o, o + n));
+      parser.commit(n);
+      o += n;
+      parser.drain(() => messages++);
+    }
+  }
+  assert.equal(messages, 1201);
+  const grownKiB = (touchedPages(memory) - before) * 4;
+  // The ring's first 16 KiB, the arena (about 8 KiB and a frame), a page of slots and records.
+  // Reads that doubled to 64 KiB after one full read touched the whole ring (84 KiB here).
+  assert.ok(grownKiB <= 16 + 8 + 8 + 8, `touched ${grownKiB} KiB`);
+});
+
 function fill(n: number): Uint8Array {
   return new Uint8Array(n).fill(0x5a);
 }

@@ -268,12 +268,13 @@ Deno.test("a publisher nobody plays reads after a tick; a player attaching ends 
   for (let i = 0; i < 3; i++) ticker.tick();
   await settle();
   const before = conn.readSizes.length;
-  conn.push(frame(220, 200_000));
+  conn.push(frame(220, 180_000));
   for (let i = 0; i < 5; i++) await settle();
   const sizes = conn.readSizes.slice(before);
   assert.ok(sizes.length >= 3, `several reads without a tick: ${sizes}`);
-  // Full reads: the parser's offer starts at 8 KiB and doubles after each full read.
-  assert.ok(sizes.slice(0, -1).every((n) => n >= 8192), `full reads: ${sizes}`);
+  // Full reads: the parser's offer starts at 8 KiB, doubles to 16 KiB after a full read and
+  // beyond that after eight in a row.
+  assert.deepEqual(sizes.slice(0, -1), [8192, ...Array(8).fill(16384), 32768], `${sizes}`);
   assert.equal(conn.reading, true, "a partial read right after full ones does not wait");
   // The burst's small tail and then another small read: two in a row, so it waits.
   assert.ok(sizes.at(-1)! < 16384, `a small tail: ${sizes}`);
