@@ -7,7 +7,8 @@
  */
 
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
-import { type FileSink, openFileSink } from "./file_sink.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import { FILE_BATCH_BYTES, type FileSink, openFileSink } from "./file_sink.ts";
 import { FlvWriter } from "./flv_writer.ts";
 import { type PipeEnd, PipeSink, type PipeWriter } from "./pipe_sink.ts";
 import { fileExists, isInside, recordingPath } from "./recording_path.ts";
@@ -44,6 +45,8 @@ interface RecordingSetup extends RecordingEvents {
   readonly path: string | null;
   readonly pipe: PipeSink | null;
   readonly maxQueuedBytes: number;
+  /** The server's batch buffers. */
+  readonly pool: BufferPool;
   /** Told of the promise of each close, so shutdown can wait for finalizing. */
   readonly track: (closing: Promise<unknown>) => void;
 }
@@ -68,6 +71,7 @@ export class Recording {
     const flags = { hasAudio: true, hasVideo: true };
     this.#sink = setup.path === null ? null : openFileSink(setup.path + PART_SUFFIX, {
       maxQueuedBytes: setup.maxQueuedBytes,
+      pool: setup.pool,
       onError: (e) => this.#fail(e),
     });
     this.#file = this.#sink === null ? null : new FlvWriter(this.#sink, flags);
@@ -206,6 +210,9 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** Batch buffers the factory keeps while no recording uses them: 128 × 64 KiB = 8 MiB. */
+const POOL_MAX_IDLE = 128;
+
 /** Options for {@linkcode RecordingFactory}. */
 export interface RecordingFactoryOptions {
   /** Record dir, or null for no files. */
@@ -226,6 +233,7 @@ export class RecordingFactory {
   #pipe: PipeWriter | null;
   #o: RecordingFactoryOptions;
   #closing = new Set<Promise<unknown>>();
+  #pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: POOL_MAX_IDLE });
 
   /** Creates a factory. */
   constructor(options: RecordingFactoryOptions) {
@@ -265,6 +273,7 @@ export class RecordingFactory {
       path,
       pipe: null,
       maxQueuedBytes: this.#o.maxQueuedBytes ?? 32 * 1024 * 1024,
+      pool: this.#pool,
       track: (p) => this.#track(p),
       ...opts.events,
     });

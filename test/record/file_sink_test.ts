@@ -7,6 +7,7 @@ import {
   MAX_WRITE_BYTES,
   type SinkFile,
 } from "../../src/record/file_sink.ts";
+import { BufferPool } from "../../src/record/buffer_pool.ts";
 import { decodeFlvTags } from "../../src/record/flv.ts";
 import { FlvWriter } from "../../src/record/flv_writer.ts";
 
@@ -252,4 +253,46 @@ Deno.test("FileSink gathers writes of up to 1 MiB while its disk is behind, and 
   await calm.finish(w.end());
   assert.ok(Math.max(...idle.writes) <= FILE_BATCH_BYTES, `${idle.writes}`);
   assert.equal(decodeFlvTags(idle.data).tags.length, 101);
+});
+
+Deno.test("FileSink fills its pool's buffers and gives each back once the file took it", async () => {
+  const file = new MemoryFile();
+  const seen = new Set<ArrayBufferLike>();
+  const write = file.write.bind(file);
+  file.write = (p) => {
+    if (p.length > 8) seen.add(p.buffer); // not the patches of finish()
+    return write(p);
+  };
+  const pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: 4 });
+  const sink = new FileSink(file, {
+    maxQueuedBytes: 1 << 24,
+    onError: (e) => assert.fail(e),
+    pool,
+  });
+  const w = record(sink, 0, 0);
+  for (let i = 0; i < 200; i++) {
+    w.writeVideo(i * 40, new Uint8Array(3000).fill(i % 30 === 0 ? 0x17 : 0x27, 0, 1));
+    if (i % 10 === 0) await new Promise((r) => setTimeout(r, 0));
+  }
+  const result = await sink.finish(w.end());
+  assert.equal(decodeFlvTags(file.data).tags.length, 201);
+  assert.equal(result.bytes, file.data.length);
+  const batches = file.writes.filter((n) => n > 8).length;
+  assert.ok(batches >= 9, `${batches} batches`);
+  // Every batch (not the patches of finish()) was one of the pool's few buffers.
+  assert.ok(seen.size <= 2, `${seen.size} buffers for ${batches} batches`);
+  assert.ok(pool.idle >= 1);
+});
+
+Deno.test("FileSink that failed gives its batch buffers back", async () => {
+  const pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: 8 });
+  const sink = new FileSink(new MemoryFile(100_000), {
+    maxQueuedBytes: 1 << 24,
+    onError: () => {},
+    pool,
+  });
+  const writer = record(sink, 100, 3000);
+  const result = await sink.finish(writer.end());
+  assert.equal(result.salvaged, true);
+  assert.ok(pool.idle >= 1, `${pool.idle} idle`);
 });
