@@ -125,7 +125,10 @@ export class FileSink {
   #durable = 0;
   #wholeEnd = 0;
   #wholeTimeMs = 0;
-  #syncQueued = false;
+  /** The sync queued and not yet done, or null. */
+  #syncing: PromiseWithResolvers<void> | null = null;
+  /** `#accepted` when the last sync was queued. */
+  #syncedTo = 0;
   #draining: Promise<void> | null = null;
   #error: Error | null = null;
   #finished: Promise<FileSinkResult> | null = null;
@@ -225,15 +228,28 @@ export class FileSink {
     return this.#catchUp?.done.promise ?? null;
   }
 
-  /** Queues what is batched and an fdatasync after it (one pending sync at most). */
-  sync(): void {
+  /** Queues what is batched as a write, so the disk has it soon even at a low bitrate. */
+  flush(): void {
     if (this.#error !== null || this.#finished !== null) return;
     this.#seal();
-    if (!this.#syncQueued) {
-      this.#syncQueued = true;
-      this.#ops.push({ kind: "sync" });
-      this.#kick();
-    }
+  }
+
+  /**
+   * Queues what is batched and an fdatasync after it (one pending sync at most). Resolves once
+   * that sync is done, or at once when nothing was taken since the last one; also when the
+   * sink fails. Never rejects.
+   */
+  sync(): Promise<void> {
+    if (this.#error !== null || this.#finished !== null) return Promise.resolve();
+    this.#seal();
+    if (this.#syncing !== null) return this.#syncing.promise;
+    if (this.#accepted === this.#syncedTo) return Promise.resolve();
+    this.#syncedTo = this.#accepted;
+    const syncing = Promise.withResolvers<void>();
+    this.#syncing = syncing;
+    this.#ops.push({ kind: "sync" });
+    this.#kick();
+    return syncing.promise;
   }
 
   /**
@@ -326,8 +342,13 @@ export class FileSink {
         if (this.#ops.length === 0 || this.#error !== null) break;
         const op = this.#ops.shift()!;
         if (op.kind === "sync") {
-          this.#syncQueued = false;
-          await this.#file.syncData();
+          const done = this.#syncing;
+          this.#syncing = null;
+          try {
+            await this.#file.syncData();
+          } finally {
+            done?.resolve();
+          }
           continue;
         }
         let done = 0;
@@ -371,6 +392,8 @@ export class FileSink {
       if (op.kind === "data" && op.pooled !== null) this.#o.pool?.give(op.pooled);
     }
     this.#ops = [];
+    this.#syncing?.resolve();
+    this.#syncing = null;
     this.#queued = 0;
     if (this.#pooled && this.#batch !== null) this.#o.pool?.give(this.#batch);
     this.#pooled = false;

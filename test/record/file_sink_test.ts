@@ -296,3 +296,35 @@ Deno.test("FileSink that failed gives its batch buffers back", async () => {
   assert.equal(result.salvaged, true);
   assert.ok(pool.idle >= 1, `${pool.idle} idle`);
 });
+
+Deno.test("FileSink.sync() resolves once its fdatasync is done, and at once with nothing new", async () => {
+  const file = new MemoryFile();
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: (e) => assert.fail(e) });
+  const writer = record(sink, 3, 100);
+  const first = sink.sync();
+  assert.equal(sink.sync(), first, "one sync pending at a time");
+  await first;
+  assert.equal(file.syncs, 1);
+  assert.equal(file.data.length, sink.bytesWritten, "the sync came after the writes");
+  await sink.sync();
+  assert.equal(file.syncs, 1, "nothing new: no fdatasync");
+  writer.writeVideo(200, new Uint8Array(10).fill(0x27, 0, 1));
+  sink.flush();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(file.data.length, sink.bytesWritten, "flush() wrote the batch out");
+  assert.equal(file.syncs, 1, "flush() does not sync");
+  await sink.sync();
+  assert.equal(file.syncs, 2);
+  await sink.finish(writer.end());
+});
+
+Deno.test("FileSink.sync() resolves when the sink fails before its turn", async () => {
+  const file = new MemoryFile(50);
+  let failed = 0;
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: () => failed++ });
+  const writer = record(sink, 3, 100);
+  await sink.sync();
+  assert.equal(failed, 1);
+  assert.equal(file.syncs, 0);
+  await sink.finish(writer.end());
+});
