@@ -11,7 +11,7 @@ import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { FILE_BATCH_BYTES, type FileSink, openFileSink } from "./file_sink.ts";
 import { FlvWriter } from "./flv_writer.ts";
-import { MAX_SYNCS_AT_ONCE, SyncScheduler } from "./sync_scheduler.ts";
+import { SyncScheduler } from "./sync_scheduler.ts";
 import { type PipeEnd, PipeSink, type PipeWriter } from "./pipe_sink.ts";
 import { fileExists, isInside, recordingPath } from "./recording_path.ts";
 
@@ -245,7 +245,7 @@ export interface RecordingFactoryOptions {
    * turn ({@linkcode SyncScheduler}).
    */
   readonly syncMs?: number;
-  /** Most syncs running at once (default {@linkcode MAX_SYNCS_AT_ONCE}). */
+  /** Most syncs running at once (default 8, `MAX_SYNCS_AT_ONCE`). */
   readonly syncsAtOnce?: number;
   /** Time for the sync schedule (default the system clock). */
   readonly clock?: Clock;
