@@ -5,7 +5,7 @@
  * 10 / 50 / 100 / 200 publishers in real time at about 4 Mbit/s each (CPU %, RSS, capture %,
  * connect-to-Publish.Start latency). Every recording is checked with ffprobe against the
  * frames sent. Then thousands of small streams (`--many`, default 1000): N publishers of a
- * 640x360 file at about 0.95 Mbit/s (`--kbps`), recording off, the load tool in `--eager`
+ * 640x360 file at about 0.95 Mbit/s (`--kbps`), recording off (on with `--many-record`), the load tool in `--eager`
  * mode; a session closed by a limit or a publisher error fails the run. With `--fanout`, one real-time publisher and N players of its stream (CPU per
  * delivered GB, frames delivered to every player, delivery lag, play → first keyframe). A fresh
  * server per scenario; every process started here is stopped here.
@@ -33,6 +33,9 @@ const USAGE = `Usage: deno task bench:e2e [options]
   --fanout N,N,...     1 publisher and N players each (default none)
   --many N,N,...       low-bitrate publishers, recording off (default 1000; none with --fanout)
   --kbps K             video kbit/s of the --many file (default 850; audio 96)
+  --many-record        --many with recording on: disk MB/s written, and ffprobe checks 20
+                       recordings spread over the publishers (the Node loader also counts the
+                       sequence headers it re-sends each loop, so "exact" stays 0: read capture %)
   --probe N            --many: N connect probe sessions from an idle second process while the
                        publishers stream (default 40; 0: none)
   --seconds S          sending (fan-out: playing) time per step (default 20)
@@ -42,11 +45,15 @@ const USAGE = `Usage: deno task bench:e2e [options]
   --flv FILE           test file (default: a 720p30 ~4 Mbit/s H.264/AAC file made once)
   --out FILE           also write the results as JSON`;
 
+/** Recordings ffprobe checks in a `--many-record` run. */
+const MANY_CAPTURE_SAMPLE = 20;
+
 interface Options {
   readonly steps: readonly number[];
   readonly fanout: readonly number[];
   readonly many: readonly number[];
   readonly kbps: number;
+  readonly manyRecord: boolean;
   readonly probe: number;
   readonly seconds: number;
   readonly floodSeconds: number;
@@ -135,7 +142,7 @@ export async function main(args: string[]): Promise<number> {
         const many = step.kbps !== undefined;
         const sc: Scenario = {
           ...step,
-          start: (dir) => start(dir, step.publishers, !many),
+          start: (dir) => start(dir, step.publishers, !many || opts.manyRecord),
           flv: many ? small : flv,
           tmpRoot,
           ticks,
@@ -143,7 +150,8 @@ export async function main(args: string[]): Promise<number> {
           // process's async writes fall seconds behind at 1000 x 50 writes/s: bench/README.md).
           ...(many
             ? {
-              record: false,
+              record: opts.manyRecord,
+              ...(opts.manyRecord ? { captureSample: MANY_CAPTURE_SAMPLE } : {}),
               loader: "node",
               loadArgs: ["--connect-parallel", "20"],
               probe: opts.probe,
@@ -153,7 +161,9 @@ export async function main(args: string[]): Promise<number> {
         const what = step.players > 0
           ? `fan-out, 1 publisher, ${step.players} players`
           : many
-          ? `${step.publishers} publishers at ${step.kbps! + 96} kbit/s`
+          ? `${step.publishers} publishers at ${step.kbps! + 96} kbit/s${
+            opts.manyRecord ? ", recording" : ""
+          }`
           : `${step.flood ? "flood" : "real time"}, ${step.publishers} publishers`;
         log(`${what}, ${step.seconds} s ...`);
         const r = await runScenario(sc);
@@ -213,6 +223,7 @@ function parseOptions(args: string[]): Options | string {
         fanout: { type: "string", default: "" },
         many: { type: "string" },
         kbps: { type: "string", default: "850" },
+        "many-record": { type: "boolean", default: false },
         probe: { type: "string", default: "40" },
         seconds: { type: "string", default: "20" },
         "flood-seconds": { type: "string" },
@@ -268,6 +279,7 @@ function parseOptions(args: string[]): Options | string {
     fanout,
     many,
     kbps,
+    manyRecord: values["many-record"],
     probe,
     seconds,
     floodSeconds,

@@ -66,8 +66,15 @@ export async function countPackets(path: string): Promise<{ video: number; audio
   }
 }
 
-/** Finds the recordings under `dir` (any depth) and checks them against the load report. */
-export async function checkCapture(dir: string, report: LoadReport): Promise<Capture> {
+/**
+ * Finds the recordings under `dir` (any depth) and checks them against the load report; with
+ * `sample`, only that many publishers' recordings, spread evenly over them.
+ */
+export async function checkCapture(
+  dir: string,
+  report: LoadReport,
+  sample?: number,
+): Promise<Capture> {
   const files = await listFiles(dir);
   const byStream = new Map<string, string[]>();
   const problems: string[] = [];
@@ -79,7 +86,9 @@ export async function checkCapture(dir: string, report: LoadReport): Promise<Cap
     const name = base.replace(/-\d{8}T\d{6}Z\.flv$/, "").replace(/\.flv$/, "");
     byStream.set(name, [...(byStream.get(name) ?? []), f]);
   }
-  const sent = report.publishers.filter((p) => p.connectMs !== null);
+  const connected = report.publishers.filter((p) => p.connectMs !== null);
+  const step = sample === undefined ? 1 : Math.max(1, Math.floor(connected.length / sample));
+  const sent = connected.filter((_, i) => i % step === 0).slice(0, sample ?? connected.length);
   let framesSent = 0;
   let framesRecorded = 0;
   let exact = 0;

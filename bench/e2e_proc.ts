@@ -9,6 +9,8 @@ export interface ProcSample {
   readonly atMs: number;
   readonly cpuSeconds: number;
   readonly rssBytes: number;
+  /** Bytes the process caused to be written to storage (`write_bytes` of /proc/PID/io), or null. */
+  readonly writeBytes: number | null;
 }
 
 /** Clock ticks per second for /proc/PID/stat times (`getconf CLK_TCK`, 100 when unknown). */
@@ -57,17 +59,25 @@ export function statusRssBytes(status: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** Parses `write_bytes` from /proc/PID/io, or null when absent (no permission). */
+export function ioWriteBytes(io: string): number | null {
+  const m = /^write_bytes:\s+(\d+)/m.exec(io);
+  return m ? Number(m[1]) : null;
+}
+
 /** Samples a process; null once it has exited. */
 export async function sampleProc(pid: number, ticks: number): Promise<ProcSample | null> {
   try {
-    const [stat, status] = await Promise.all([
+    const [stat, status, io] = await Promise.all([
       Deno.readTextFile(`/proc/${pid}/stat`),
       Deno.readTextFile(`/proc/${pid}/status`),
+      Deno.readTextFile(`/proc/${pid}/io`).catch(() => ""),
     ]);
     return {
       atMs: performance.now(),
       cpuSeconds: statCpuSeconds(stat, ticks),
       rssBytes: statusRssBytes(status),
+      writeBytes: ioWriteBytes(io),
     };
   } catch {
     return null;

@@ -30,6 +30,8 @@ export interface Scenario {
   readonly loadArgs?: readonly string[];
   /** Which load tool runs it: `deno` (tools/load.ts) or `node` (tools/load_node.mjs). */
   readonly loader?: "deno" | "node";
+  /** Check only this many recordings, spread over the publishers (default all). */
+  readonly captureSample?: number;
   /** Connect probe sessions from an idle second process while the load runs (default 0). */
   readonly probe?: number;
   /** Parent of the temp dirs this run makes (removed by the caller). */
@@ -53,6 +55,8 @@ export interface ScenarioResult {
   readonly probe?: ProbeReport | null;
   /** Server CPU while sending, 100 = one core. */
   readonly cpuPercent: number | null;
+  /** Bytes the server wrote to storage per second while sending, in MB (10^6), or null. */
+  readonly diskMBps?: number | null;
   /**
    * Server CPU seconds from the start of sending to the loader's exit, per 10^9 bytes sent; in
    * fan-out, over the playing window, per 10^9 bytes the players read in it.
@@ -91,7 +95,9 @@ export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
     // Stopping drops clients: first let the server read what the publishers sent before closing.
     await settle(server.pid, idleSockets ?? 0);
     await server.stop();
-    const capture = sc.record === false ? null : await checkCapture(recordDir, m.load);
+    const capture = sc.record === false
+      ? null
+      : await checkCapture(recordDir, m.load, sc.captureSample);
     const cpu = (a: ProcSample | null, b: ProcSample | null) =>
       a && b && b.atMs > a.atMs
         ? (100 * (b.cpuSeconds - a.cpuSeconds)) / ((b.atMs - a.atMs) / 1000)
@@ -112,6 +118,9 @@ export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
       play: m.play,
       probe: m.probe,
       cpuPercent: cpu(m.s0, m.s1),
+      diskMBps: m.s0?.writeBytes != null && m.s1?.writeBytes != null && m.s1.atMs > m.s0.atMs
+        ? (m.s1.writeBytes - m.s0.writeBytes) / 1e6 / ((m.s1.atMs - m.s0.atMs) / 1000)
+        : null,
       cpuSecondsPerGB: spent !== null && gb > 0 ? spent / gb : null,
       loaderCpuPercent: cpu(m.l0, m.l1),
       rssIdleMB: idleMB,

@@ -21,6 +21,7 @@ const STEP_ROWS: readonly Row[] = [
   ["RSS idle → peak MB", (r) => `${num(r.rssIdleMB, 0)} → ${num(r.rssPeakMB, 0)}`],
   ["RSS per session MB", (r) => num(r.rssPerSessionMB, 2)],
   ["capture %", capture],
+  ["disk MB/s written", (r) => num(r.diskMBps, 1)],
   ["real time % (max lag ms)", (r) => `${num(realtime(r), 1)} (${num(r.load?.maxLagMs, 0)})`],
   [
     "connect → Publish.Start median / p99 ms",

@@ -65,6 +65,11 @@ export interface Config {
    * for the disk to catch up; a disk that does not within 5 s fails the recording as too slow.
    */
   readonly recordQueueBytes: number;
+  /**
+   * How often each recording's `.part` file is synced to disk, in ms; 0 syncs only when it is
+   * finished. Many recordings are synced in turn, a few at a time, as fast as the disk allows.
+   */
+  readonly recordSyncMs: number;
   /** Most bytes waiting for the `--pipe` reader before the pipe is cut off. */
   readonly pipeQueueBytes: number;
   /** An HTTP request's headers must arrive within this many ms. */
@@ -202,6 +207,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   apiToken: null,
   onRecordError: "continue",
   recordQueueBytes: 32 * 1024 * 1024,
+  recordSyncMs: 1000,
   pipeQueueBytes: 8 * 1024 * 1024,
   httpHeaderTimeoutMs: 10_000,
   httpMaxPendingRequests: 64,
@@ -519,6 +525,14 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     check: integer(64 * 1024, 1024 * 1024 * 1024),
     help:
       "Most bytes one recording may have waiting for the disk; past half, its publisher's reads wait",
+  }),
+  spec({
+    key: "recordSyncMs",
+    flag: "record-sync-ms",
+    arg: "<ms>",
+    check: integer(0, 3_600_000),
+    help:
+      "How often each recording is synced to disk (0: only when it ends); many are synced in turn",
   }),
   spec({
     key: "pipeQueueBytes",

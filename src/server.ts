@@ -229,6 +229,8 @@ export function startServer(deps: ServerDeps): RunningServer {
     recordDir: config.record ? config.recordDir : null,
     pipe: config.pipe ? deps.pipe ?? null : null,
     maxQueuedBytes: config.recordQueueBytes,
+    syncMs: config.recordSyncMs,
+    clock,
     pipeMaxQueuedBytes: config.pipeQueueBytes,
     onPipeEnd: (end) => {
       if (end.closeError !== null) {
@@ -512,6 +514,7 @@ export function startServer(deps: ServerDeps): RunningServer {
       await Promise.all([...conns]);
       // Recordings finalize while relays unpublish: a slow origin never delays the files.
       await Promise.all([relays.settled(), recordings.settled(), cluster?.close()]);
+      recordings[Symbol.dispose]();
       metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
       paceTicker[Symbol.dispose]();

@@ -7,6 +7,7 @@
  */
 
 import { dirname } from "node:path";
+import type { BufferPool } from "./buffer_pool.ts";
 import { float64 } from "./flv_writer.ts";
 import { FLV_HEADER_SIZE, FLV_PREVIOUS_TAG_SIZE, FLV_TAG_HEADER_SIZE } from "./flv.ts";
 
@@ -36,6 +37,11 @@ export interface FileSinkOptions {
    * ms (default {@linkcode MAX_BACKLOG_WAIT_MS}).
    */
   readonly maxBacklogWaitMs?: number;
+  /**
+   * Where {@linkcode FILE_BATCH_BYTES} batch buffers come from and go back to once written
+   * (shared by the server's recordings); without it each batch is a new buffer.
+   */
+  readonly pool?: BufferPool;
 }
 
 /** Default longest wait for the disk to catch up: 5 s. */
@@ -73,7 +79,14 @@ export class SinkLimitError extends Error {
 }
 
 type Op =
-  | { kind: "data"; bytes: Uint8Array; tagEnd: number; timeMs: number }
+  | {
+    kind: "data";
+    bytes: Uint8Array;
+    tagEnd: number;
+    timeMs: number;
+    /** The pool's buffer under `bytes`, given back once written. */
+    pooled: Uint8Array | null;
+  }
   | { kind: "sync" };
 
 /** Offset of the FLV header's type flags. */
@@ -100,6 +113,8 @@ export class FileSink {
   #file: SinkFile;
   #o: FileSinkOptions;
   #batch: Uint8Array | null = null;
+  /** Whether `#batch` came from the pool. */
+  #pooled = false;
   #used = 0;
   /** Fill at which the batch is queued: {@linkcode FILE_BATCH_BYTES}, or larger while behind. */
   #sealAt = 0;
@@ -110,7 +125,10 @@ export class FileSink {
   #durable = 0;
   #wholeEnd = 0;
   #wholeTimeMs = 0;
-  #syncQueued = false;
+  /** The sync queued and not yet done, or null. */
+  #syncing: PromiseWithResolvers<void> | null = null;
+  /** `#accepted` when the last sync was queued. */
+  #syncedTo = 0;
   #draining: Promise<void> | null = null;
   #error: Error | null = null;
   #finished: Promise<FileSinkResult> | null = null;
@@ -163,7 +181,7 @@ export class FileSink {
     if (this.#batch === null) {
       // Behind the disk (a write's worth waiting): gather larger writes.
       this.#sealAt = this.#queued >= MAX_WRITE_BYTES ? MAX_WRITE_BYTES : FILE_BATCH_BYTES;
-      this.#batch = new Uint8Array(Math.max(this.#sealAt, total));
+      this.#batch = this.#newBatch(total);
     }
     for (const p of parts) {
       this.#batch.set(p, this.#used);
@@ -210,15 +228,28 @@ export class FileSink {
     return this.#catchUp?.done.promise ?? null;
   }
 
-  /** Queues what is batched and an fdatasync after it (one pending sync at most). */
-  sync(): void {
+  /** Queues what is batched as a write, so the disk has it soon even at a low bitrate. */
+  flush(): void {
     if (this.#error !== null || this.#finished !== null) return;
     this.#seal();
-    if (!this.#syncQueued) {
-      this.#syncQueued = true;
-      this.#ops.push({ kind: "sync" });
-      this.#kick();
-    }
+  }
+
+  /**
+   * Queues what is batched and an fdatasync after it (one pending sync at most). Resolves once
+   * that sync is done, or at once when nothing was taken since the last one; also when the
+   * sink fails. Never rejects.
+   */
+  sync(): Promise<void> {
+    if (this.#error !== null || this.#finished !== null) return Promise.resolve();
+    this.#seal();
+    if (this.#syncing !== null) return this.#syncing.promise;
+    if (this.#accepted === this.#syncedTo) return Promise.resolve();
+    this.#syncedTo = this.#accepted;
+    const syncing = Promise.withResolvers<void>();
+    this.#syncing = syncing;
+    this.#ops.push({ kind: "sync" });
+    this.#kick();
+    return syncing.promise;
   }
 
   /**
@@ -263,6 +294,13 @@ export class FileSink {
     await writeAll(this.#file, bytes);
   }
 
+  /** A buffer for the next batch: the pool's when the batch is of its size. */
+  #newBatch(total: number): Uint8Array {
+    const pool = this.#o.pool;
+    this.#pooled = pool !== undefined && pool.size === this.#sealAt && total <= pool.size;
+    return this.#pooled ? pool!.take() : new Uint8Array(Math.max(this.#sealAt, total));
+  }
+
   #seal(): void {
     if (this.#queueBatch()) this.#kick();
   }
@@ -271,9 +309,17 @@ export class FileSink {
   #queueBatch(): boolean {
     if (this.#batch === null || this.#used === 0) return false;
     const bytes = this.#batch.subarray(0, this.#used);
-    this.#ops.push({ kind: "data", bytes, tagEnd: this.#accepted, timeMs: this.#batchTimeMs });
+    const pooled = this.#pooled ? this.#batch : null;
+    this.#ops.push({
+      kind: "data",
+      bytes,
+      tagEnd: this.#accepted,
+      timeMs: this.#batchTimeMs,
+      pooled,
+    });
     this.#queued += bytes.length;
     this.#batch = null;
+    this.#pooled = false;
     this.#used = 0;
     this.#sealAt = 0;
     return true;
@@ -296,8 +342,13 @@ export class FileSink {
         if (this.#ops.length === 0 || this.#error !== null) break;
         const op = this.#ops.shift()!;
         if (op.kind === "sync") {
-          this.#syncQueued = false;
-          await this.#file.syncData();
+          const done = this.#syncing;
+          this.#syncing = null;
+          try {
+            await this.#file.syncData();
+          } finally {
+            done?.resolve();
+          }
           continue;
         }
         let done = 0;
@@ -310,6 +361,7 @@ export class FileSink {
           }
         } finally {
           if (this.#error === null) this.#queued -= op.bytes.length;
+          if (op.pooled !== null) this.#o.pool?.give(op.pooled);
         }
         this.#wholeEnd = op.tagEnd;
         this.#wholeTimeMs = Math.max(this.#wholeTimeMs, op.timeMs);
@@ -336,8 +388,15 @@ export class FileSink {
   #fail(error: Error): void {
     if (this.#error !== null) return;
     this.#error = error;
+    for (const op of this.#ops) {
+      if (op.kind === "data" && op.pooled !== null) this.#o.pool?.give(op.pooled);
+    }
     this.#ops = [];
+    this.#syncing?.resolve();
+    this.#syncing = null;
     this.#queued = 0;
+    if (this.#pooled && this.#batch !== null) this.#o.pool?.give(this.#batch);
+    this.#pooled = false;
     this.#batch = null;
     this.#used = 0;
     this.#sealAt = 0;

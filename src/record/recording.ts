@@ -6,9 +6,12 @@
  * @module
  */
 
+import { type Clock, systemClock } from "../clock.ts";
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
-import { type FileSink, openFileSink } from "./file_sink.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import { FILE_BATCH_BYTES, type FileSink, openFileSink } from "./file_sink.ts";
 import { FlvWriter } from "./flv_writer.ts";
+import { SyncScheduler } from "./sync_scheduler.ts";
 import { type PipeEnd, PipeSink, type PipeWriter } from "./pipe_sink.ts";
 import { fileExists, isInside, recordingPath } from "./recording_path.ts";
 
@@ -44,6 +47,10 @@ interface RecordingSetup extends RecordingEvents {
   readonly path: string | null;
   readonly pipe: PipeSink | null;
   readonly maxQueuedBytes: number;
+  /** The server's batch buffers. */
+  readonly pool: BufferPool;
+  /** The server's sync schedule, or null for no syncs before the file is finished. */
+  readonly syncs: SyncScheduler | null;
   /** Told of the promise of each close, so shutdown can wait for finalizing. */
   readonly track: (closing: Promise<unknown>) => void;
 }
@@ -60,6 +67,7 @@ export class Recording {
   #error: Error | null = null;
   #setup: RecordingSetup;
   #closing: Promise<RecordingResult> | null = null;
+  #scheduled: Disposable | null = null;
 
   /** Use {@linkcode RecordingFactory.open}; throws when the file cannot be created. */
   constructor(setup: RecordingSetup) {
@@ -68,9 +76,12 @@ export class Recording {
     const flags = { hasAudio: true, hasVideo: true };
     this.#sink = setup.path === null ? null : openFileSink(setup.path + PART_SUFFIX, {
       maxQueuedBytes: setup.maxQueuedBytes,
+      pool: setup.pool,
       onError: (e) => this.#fail(e),
     });
     this.#file = this.#sink === null ? null : new FlvWriter(this.#sink, flags);
+    const sink = this.#sink;
+    if (sink !== null) this.#scheduled = setup.syncs?.add({ sync: () => sink.sync() }) ?? null;
     this.attachPipe(setup.pipe);
   }
 
@@ -127,9 +138,12 @@ export class Recording {
     this.#pipe?.writeVideo(timestamp, body);
   }
 
-  /** Queues what is buffered and an fdatasync of the `.part` file. */
+  /**
+   * Queues what is buffered as a write (called about once a second). The fdatasync of the
+   * `.part` file comes from the factory's {@linkcode SyncScheduler}.
+   */
   sync(): void {
-    if (this.#writing()) this.#sink?.sync();
+    if (this.#writing()) this.#sink?.flush();
   }
 
   /**
@@ -152,6 +166,7 @@ export class Recording {
   }
 
   async #finalize(): Promise<RecordingResult> {
+    this.#scheduled?.[Symbol.dispose]();
     const piped = this.#pipe?.end();
     this.#pipeSink?.close();
     if (this.#sink === null || this.#file === null || this.path === null) {
@@ -206,6 +221,12 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** Batch buffers the factory keeps while no recording uses them: 128 × 64 KiB = 8 MiB. */
+const POOL_MAX_IDLE = 128;
+
+/** Default time between two syncs of a recording's file: about once a second. */
+export const DEFAULT_SYNC_MS = 1000;
+
 /** Options for {@linkcode RecordingFactory}. */
 export interface RecordingFactoryOptions {
   /** Record dir, or null for no files. */
@@ -218,20 +239,46 @@ export interface RecordingFactoryOptions {
   readonly pipeMaxQueuedBytes?: number;
   /** Told once when the pipe ends: its publish finished, or the reader failed or fell behind. */
   readonly onPipeEnd?: (end: PipeEnd) => void;
+  /**
+   * How often each recording's file is synced to disk, in ms (default 1000); 0 syncs only when
+   * the file is finished. With more files than the disk can sync in that time, each waits its
+   * turn ({@linkcode SyncScheduler}).
+   */
+  readonly syncMs?: number;
+  /** Most syncs running at once (default 8, `MAX_SYNCS_AT_ONCE`). */
+  readonly syncsAtOnce?: number;
+  /** Time for the sync schedule (default the system clock). */
+  readonly clock?: Clock;
 }
 
-/** Opens recordings by the server's policy: files under the record dir, the pipe once. */
-export class RecordingFactory {
+/**
+ * Opens recordings by the server's policy: files under the record dir, the pipe once. Holds
+ * what the recordings share: the batch buffers and the sync schedule (dispose to stop it).
+ */
+export class RecordingFactory implements Disposable {
   #dir: string | null;
   #pipe: PipeWriter | null;
   #o: RecordingFactoryOptions;
   #closing = new Set<Promise<unknown>>();
+  #pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: POOL_MAX_IDLE });
+  #syncs: SyncScheduler | null;
 
   /** Creates a factory. */
   constructor(options: RecordingFactoryOptions) {
     this.#dir = options.recordDir;
     this.#pipe = options.pipe;
     this.#o = options;
+    const syncMs = options.syncMs ?? DEFAULT_SYNC_MS;
+    this.#syncs = syncMs === 0 ? null : new SyncScheduler({
+      intervalMs: syncMs,
+      clock: options.clock ?? systemClock,
+      ...(options.syncsAtOnce === undefined ? {} : { maxAtOnce: options.syncsAtOnce }),
+    });
+  }
+
+  /** Stops the sync schedule (recordings still open are synced when they finish). */
+  [Symbol.dispose](): void {
+    this.#syncs?.[Symbol.dispose]();
   }
 
   /**
@@ -265,6 +312,8 @@ export class RecordingFactory {
       path,
       pipe: null,
       maxQueuedBytes: this.#o.maxQueuedBytes ?? 32 * 1024 * 1024,
+      pool: this.#pool,
+      syncs: this.#syncs,
       track: (p) => this.#track(p),
       ...opts.events,
     });

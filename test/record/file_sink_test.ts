@@ -7,6 +7,7 @@ import {
   MAX_WRITE_BYTES,
   type SinkFile,
 } from "../../src/record/file_sink.ts";
+import { BufferPool } from "../../src/record/buffer_pool.ts";
 import { decodeFlvTags } from "../../src/record/flv.ts";
 import { FlvWriter } from "../../src/record/flv_writer.ts";
 
@@ -252,4 +253,78 @@ Deno.test("FileSink gathers writes of up to 1 MiB while its disk is behind, and 
   await calm.finish(w.end());
   assert.ok(Math.max(...idle.writes) <= FILE_BATCH_BYTES, `${idle.writes}`);
   assert.equal(decodeFlvTags(idle.data).tags.length, 101);
+});
+
+Deno.test("FileSink fills its pool's buffers and gives each back once the file took it", async () => {
+  const file = new MemoryFile();
+  const seen = new Set<ArrayBufferLike>();
+  const write = file.write.bind(file);
+  file.write = (p) => {
+    if (p.length > 8) seen.add(p.buffer); // not the patches of finish()
+    return write(p);
+  };
+  const pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: 4 });
+  const sink = new FileSink(file, {
+    maxQueuedBytes: 1 << 24,
+    onError: (e) => assert.fail(e),
+    pool,
+  });
+  const w = record(sink, 0, 0);
+  for (let i = 0; i < 200; i++) {
+    w.writeVideo(i * 40, new Uint8Array(3000).fill(i % 30 === 0 ? 0x17 : 0x27, 0, 1));
+    if (i % 10 === 0) await new Promise((r) => setTimeout(r, 0));
+  }
+  const result = await sink.finish(w.end());
+  assert.equal(decodeFlvTags(file.data).tags.length, 201);
+  assert.equal(result.bytes, file.data.length);
+  const batches = file.writes.filter((n) => n > 8).length;
+  assert.ok(batches >= 9, `${batches} batches`);
+  // Every batch (not the patches of finish()) was one of the pool's few buffers.
+  assert.ok(seen.size <= 2, `${seen.size} buffers for ${batches} batches`);
+  assert.ok(pool.idle >= 1);
+});
+
+Deno.test("FileSink that failed gives its batch buffers back", async () => {
+  const pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: 8 });
+  const sink = new FileSink(new MemoryFile(100_000), {
+    maxQueuedBytes: 1 << 24,
+    onError: () => {},
+    pool,
+  });
+  const writer = record(sink, 100, 3000);
+  const result = await sink.finish(writer.end());
+  assert.equal(result.salvaged, true);
+  assert.ok(pool.idle >= 1, `${pool.idle} idle`);
+});
+
+Deno.test("FileSink.sync() resolves once its fdatasync is done, and at once with nothing new", async () => {
+  const file = new MemoryFile();
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: (e) => assert.fail(e) });
+  const writer = record(sink, 3, 100);
+  const first = sink.sync();
+  assert.equal(sink.sync(), first, "one sync pending at a time");
+  await first;
+  assert.equal(file.syncs, 1);
+  assert.equal(file.data.length, sink.bytesWritten, "the sync came after the writes");
+  await sink.sync();
+  assert.equal(file.syncs, 1, "nothing new: no fdatasync");
+  writer.writeVideo(200, new Uint8Array(10).fill(0x27, 0, 1));
+  sink.flush();
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(file.data.length, sink.bytesWritten, "flush() wrote the batch out");
+  assert.equal(file.syncs, 1, "flush() does not sync");
+  await sink.sync();
+  assert.equal(file.syncs, 2);
+  await sink.finish(writer.end());
+});
+
+Deno.test("FileSink.sync() resolves when the sink fails before its turn", async () => {
+  const file = new MemoryFile(50);
+  let failed = 0;
+  const sink = new FileSink(file, { maxQueuedBytes: 1 << 24, onError: () => failed++ });
+  const writer = record(sink, 3, 100);
+  await sink.sync();
+  assert.equal(failed, 1);
+  assert.equal(file.syncs, 0);
+  await sink.finish(writer.end());
 });
