@@ -72,16 +72,21 @@ Deno.test("a player holds the media of its publisher's read until the stream's f
   assert.ok(b.out.holds.every((h) => h === false), "a joining player's start is not held");
 });
 
-Deno.test("a player joining without a GOP waits for a key frame before any video", async () => {
-  const f = fixture();
-  const stream = f.hub.claim({
+/** A live stream `live/x` with nothing published yet. */
+function bareStream(hub: StreamHub, video: "h264" | null) {
+  return hub.claim({
     key: "live/x",
     app: "live",
     name: "x",
     publisherId: "p",
     startedAt: "",
-    codecs: { video: { codec: null }, audio: { codec: null } },
+    codecs: { video: { codec: video }, audio: { codec: null } },
   })!;
+}
+
+Deno.test("a player joining without a GOP waits for a key frame before any video", async () => {
+  const f = fixture();
+  const stream = bareStream(f.hub, null);
   f.play("x");
   await tick();
   stream.publish(msg("video", 10));
@@ -94,14 +99,7 @@ Deno.test("a player joining without a GOP waits for a key frame before any video
 
 Deno.test("a sequence header (flagged key frame in FLV) does not count as the first key frame", async () => {
   const f = fixture();
-  const stream = f.hub.claim({
-    key: "live/x",
-    app: "live",
-    name: "x",
-    publisherId: "p",
-    startedAt: "",
-    codecs: { video: { codec: "h264" }, audio: { codec: null } },
-  })!;
+  const stream = bareStream(f.hub, "h264");
   stream.publish(msg("video", 0, { config: true, keyframe: true }));
   f.play("x");
   await tick();
