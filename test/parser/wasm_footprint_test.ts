@@ -64,16 +64,7 @@ Deno.test("wasm parser touches a few arena pages for full reads of multi-chunk m
     })),
   );
   const before = touchedPages(memory);
-  let messages = 0;
-  for (let o = 0; o < stream.length;) {
-    const w = parser.writable();
-    const n = Math.min(w.length, stream.length - o);
-    w.set(stream.subarray(o, o + n));
-    parser.commit(n);
-    o += n;
-    parser.drain(() => messages++);
-  }
-  assert.equal(messages, 201);
+  assert.equal(feed(parser, stream, 0, stream.length), 201);
   const grownKiB = (touchedPages(memory) - before) * 4;
   // Reads fill the 64 KiB ring; the arena holds about ARENA_SOFT (8 KiB) and a frame; records,
   // slots and the csid map a few pages more. It was 148 KiB with an arena that took every
@@ -99,14 +90,8 @@ Deno.test("wasm parser touches 16 KiB of its ring for bursts of up to 112 KiB", 
   let messages = 0;
   for (let o = 0, k = 0; o < stream.length; k++) {
     const lump = Math.min(stream.length - o, 2_000 + (k * 2654435761 % 112_000));
-    for (const end = o + lump; o < end;) {
-      const w = parser.writable();
-      const n = Math.min(w.length, end - o);
-      w.set(stream.subarray(o, o + n));
-      parser.commit(n);
-      o += n;
-      parser.drain(() => messages++);
-    }
+    messages += feed(parser, stream, o, o + lump);
+    o += lump;
   }
   assert.equal(messages, 1201);
   const grownKiB = (touchedPages(memory) - before) * 4;
@@ -114,6 +99,20 @@ Deno.test("wasm parser touches 16 KiB of its ring for bursts of up to 112 KiB", 
   // Reads that doubled to 64 KiB after one full read touched the whole ring (84 KiB here).
   assert.ok(grownKiB <= 16 + 8 + 8 + 8, `touched ${grownKiB} KiB`);
 });
+
+/** Feeds `stream[from, to)` to `parser` in the reads it offers; the messages it drained. */
+function feed(parser: ChunkParser, stream: Uint8Array, from: number, to: number): number {
+  let messages = 0;
+  for (let o = from; o < to;) {
+    const w = parser.writable();
+    const n = Math.min(w.length, to - o);
+    w.set(stream.subarray(o, o + n));
+    parser.commit(n);
+    o += n;
+    parser.drain(() => messages++);
+  }
+  return messages;
+}
 
 function fill(n: number): Uint8Array {
   return new Uint8Array(n).fill(0x5a);
