@@ -22,15 +22,8 @@ Deno.test("wasm parser touches a few pages, not its largest message or its histo
   const before = touchedPages(memory);
   // About 1 Mbit/s for 10 s: 30 video frames a second (a 40 KB key frame every 60), audio
   // between them; bodies filled with non-zero bytes so touched pages show.
-  const sent: OutgoingMessage[] = [];
-  let largest = 0;
-  for (let i = 0; i < 300; i++) {
-    const size = i % 60 === 0 ? 40_000 : 3_000 + (i * 7919) % 2_000;
-    largest = Math.max(largest, size);
-    const ts = Math.round(i * 33.3);
-    sent.push({ type: 9, csid: 6, streamId: 1, timestamp: ts, body: fill(size) });
-    sent.push({ type: 8, csid: 4, streamId: 1, timestamp: ts, body: fill(400) });
-  }
+  const sent = clip(300);
+  const largest = Math.max(...sent.map((m) => m.body.length));
   const stream = chunkStream(sent);
   let messages = 0;
   // Reads of up to 3 000 bytes, splitting chunks anywhere (a few KB per 20 ms tick).
@@ -64,7 +57,7 @@ Deno.test("wasm parser touches a few arena pages for full reads of multi-chunk m
     })),
   );
   const before = touchedPages(memory);
-  assert.equal(feed(parser, stream, 0, stream.length), 201);
+  assert.equal(feedReads(parser, stream, 0, stream.length), 201);
   const grownKiB = (touchedPages(memory) - before) * 4;
   // Reads fill the 64 KiB ring; the arena holds about ARENA_SOFT (8 KiB) and a frame; records,
   // slots and the csid map a few pages more. It was 148 KiB with an arena that took every
@@ -79,18 +72,11 @@ Deno.test("wasm parser touches 16 KiB of its ring for bursts of up to 112 KiB", 
   const before = touchedPages(memory);
   // The 1 Mbit/s clip above, arriving in lumps (a key frame's burst, a stall): each lump is read
   // at once, in as many reads as the parser offers.
-  const sent: OutgoingMessage[] = [];
-  for (let i = 0; i < 600; i++) {
-    const size = i % 60 === 0 ? 40_000 : 3_000 + (i * 7919) % 2_000;
-    const ts = Math.round(i * 33.3);
-    sent.push({ type: 9, csid: 6, streamId: 1, timestamp: ts, body: fill(size) });
-    sent.push({ type: 8, csid: 4, streamId: 1, timestamp: ts, body: fill(400) });
-  }
-  const stream = chunkStream(sent);
+  const stream = chunkStream(clip(600));
   let messages = 0;
   for (let o = 0, k = 0; o < stream.length; k++) {
     const lump = Math.min(stream.length - o, 2_000 + (k * 2654435761 % 112_000));
-    messages += feed(parser, stream, o, o + lump);
+    messages += feedReads(parser, stream, o, o + lump);
     o += lump;
   }
   assert.equal(messages, 1201);
@@ -101,7 +87,7 @@ Deno.test("wasm parser touches 16 KiB of its ring for bursts of up to 112 KiB", 
 });
 
 /** Feeds `stream[from, to)` to `parser` in the reads it offers; the messages it drained. */
-function feed(parser: ChunkParser, stream: Uint8Array, from: number, to: number): number {
+function feedReads(parser: ChunkParser, stream: Uint8Array, from: number, to: number): number {
   let messages = 0;
   for (let o = from; o < to;) {
     const w = parser.writable();
@@ -112,6 +98,18 @@ function feed(parser: ChunkParser, stream: Uint8Array, from: number, to: number)
     parser.drain(() => messages++);
   }
   return messages;
+}
+
+/** `frames` video frames of a ~1 Mbit/s clip at 30 fps (a 40 KB key frame every 60), audio between. */
+function clip(frames: number): OutgoingMessage[] {
+  const sent: OutgoingMessage[] = [];
+  for (let i = 0; i < frames; i++) {
+    const size = i % 60 === 0 ? 40_000 : 3_000 + (i * 7919) % 2_000;
+    const ts = Math.round(i * 33.3);
+    sent.push({ type: 9, csid: 6, streamId: 1, timestamp: ts, body: fill(size) });
+    sent.push({ type: 8, csid: 4, streamId: 1, timestamp: ts, body: fill(400) });
+  }
+  return sent;
 }
 
 function fill(n: number): Uint8Array {
