@@ -219,7 +219,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   playerQueueBytes: 2 * 1024 * 1024,
   playerMaxLagMs: 10_000,
   readMergeMs: 100,
-  playMergeMs: 20,
+  playMergeMs: 0,
   playMergePlayers: 100,
   httpFlvPort: 8081,
   takeoverAfterMs: 2_000,
