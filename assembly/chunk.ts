@@ -27,9 +27,12 @@
 //   0 csid  4 streamId  8 timestamp  12 length  16 type  20 tsField  24 extended
 //   28 received (i32, -1 = no message in progress)  32 bodyOff (arena offset)
 //
-// parse() consumes all it can and returns the record count, with MORE set when it stopped
-// early (records full, or the arena needs compacting) or FAILED when an error came after
-// those records, or a negative error code. The error's numbers are read with errorArg(i). Nothing traps on bad input and nothing is allocated.
+// parse(n) first marks n more bytes of the ring as received (the host's read), then consumes
+// all it can and returns the record count, with MORE set when it stopped early (records full,
+// or the arena needs compacting) or FAILED when an error came after those records, or a
+// negative error code. READY says it consumed every byte and put the next read at the ring's
+// front, as prepareWrite() would (no bytes move, so the records' bodies stay valid): the host
+// then reads again without another call into the core. The error's numbers are read with errorArg(i). Nothing traps on bad input and nothing is allocated.
 
 import {
   CSID_LOW,
@@ -42,7 +45,7 @@ import {
   SLOT_SIZE,
   SLOTS,
 } from "./layout";
-import { readAt, RING, seek, writeAt } from "./ring";
+import { commitWrite, readAt, resetRing, RING, RING_SIZE, seek, writeAt } from "./ring";
 
 /** Start of the records of the last parse(). */
 export { OUT };
@@ -85,6 +88,8 @@ export const SPILLED: u32 = 0x200;
 export const MORE: i32 = 0x40000000;
 /** Set in parse()'s result when an error follows the records it returns. */
 export const FAILED: i32 = 0x20000000;
+/** Set in parse()'s result when the ring is empty and the next read lands at its front. */
+export const READY: i32 = 0x100;
 
 
 /** Where the slot number of chunk stream `csid` is kept. */
@@ -115,6 +120,7 @@ const E_SHORT_SET_CHUNK_SIZE: i32 = 7;
 const E_SHORT_ABORT: i32 = 8;
 const E_ARENA: i32 = 9;
 const E_MEMORY: i32 = 10;
+const E_COMMIT: i32 = 11;
 
 let arenaBase: usize = 0;
 let arenaSize: u32 = 0;
@@ -230,9 +236,10 @@ export function errorArg(i: u32): u32 {
   return i == 0 ? e0 : i == 1 ? e1 : i == 2 ? e2 : e3;
 }
 
-/** Parses what the ring holds; see the header comment for the result. */
-export function parse(): i32 {
+/** Takes `n` more received bytes, parses what the ring holds; see the header comment for the result. */
+export function parse(n: u32): i32 {
   if (failed != 0) return failed;
+  if (!commitWrite(n)) return fail(E_COMMIT, n, RING_SIZE - writeAt, 0, 0);
   outCount = 0;
   if (arenaCount == 0) {
     arenaTop = 0;
@@ -243,7 +250,11 @@ export function parse(): i32 {
   }
   needCompact = false;
   const r = run();
-  if (r >= 0) return r;
+  if (r >= 0) {
+    if ((r & MORE) != 0 || readAt != writeAt) return r;
+    resetRing();
+    return r | READY;
+  }
   failed = r;
   // Hand out the messages completed before the error first; the next call reports it.
   return outCount > 0 ? <i32> outCount | FAILED : r;

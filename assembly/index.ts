@@ -1,13 +1,13 @@
 // Exports of the WASM chunk parser core. Only numbers cross this boundary: functions, and the
 // layout's constants through one function (each exported global would cost every instance a
 // WebAssembly.Global object and its buffer).
-import { FAILED, MORE, OUT, PIECE, SPILLED } from "./chunk";
+import { FAILED, MORE, OUT, PIECE, READY, SPILLED } from "./chunk";
 import { MIN_FREE, RING, RING_SIZE, SMALL_TAIL } from "./ring";
 
 export { configure, currentChunkSize, errorArg, parse, resetChunks } from "./chunk";
 export { commitWrite, prepareWrite, resetRing } from "./ring";
 
-/** Numbers the host needs once: RING, RING_SIZE, MIN_FREE, SMALL_TAIL, OUT, MORE, FAILED, PIECE, SPILLED (i = 0..8). */
+/** Numbers the host needs once: RING, RING_SIZE, MIN_FREE, SMALL_TAIL, OUT, MORE, FAILED, PIECE, SPILLED, READY (i = 0..9). */
 export function layout(i: u32): u32 {
   switch (i) {
     case 0:
@@ -26,7 +26,9 @@ export function layout(i: u32): u32 {
       return <u32> FAILED;
     case 7:
       return PIECE;
-    default:
+    case 8:
       return SPILLED;
+    default:
+      return <u32> READY;
   }
 }

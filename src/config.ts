@@ -218,7 +218,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   maxPlayers: 2000,
   playerQueueBytes: 2 * 1024 * 1024,
   playerMaxLagMs: 10_000,
-  readMergeMs: 100,
+  readMergeMs: 200,
   playMergeMs: 0,
   playMergePlayers: 100,
   httpFlvPort: 8081,

@@ -279,7 +279,7 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     maxPlayers: 2000,
     playerQueueBytes: 2 * 1024 * 1024,
     playerMaxLagMs: 10_000,
-    readMergeMs: 100,
+    readMergeMs: 200,
     playMergeMs: 0,
     playMergePlayers: 100,
     httpFlvPort: 8081,

@@ -18,6 +18,7 @@ export const ChunkErrorCode = {
   ShortAbort: 8,
   ArenaFull: 9,
   MemoryTooSmall: 10,
+  CommitBeyondRing: 11,
 } as const;
 
 /** One of the {@linkcode ChunkErrorCode} values. */
@@ -59,6 +60,8 @@ export function chunkError(code: number, args: readonly number[]): ChunkError {
       return new ChunkError(`No room for a message of ${a} bytes in the parser's arena`);
     case ChunkErrorCode.MemoryTooSmall:
       return new ChunkError(`Parser memory is too small for the configured limits`);
+    case ChunkErrorCode.CommitBeyondRing:
+      return new ChunkError(`Cannot commit ${a} bytes: the ring has ${b} free`);
     default:
       return new ChunkError(`Chunk parser failed with code ${code}`);
   }

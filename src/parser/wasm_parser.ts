@@ -37,7 +37,8 @@ interface CoreExports {
   configure(maxMessage: number, maxStreams: number, maxPartial: number): number;
   prepareWrite(): number;
   commitWrite(n: number): number;
-  parse(): number;
+  /** Commits `n` received bytes, then parses (assembly/chunk.ts). */
+  parse(n: number): number;
   currentChunkSize(): number;
   errorArg(i: number): number;
   resetChunks(): void;
@@ -55,6 +56,7 @@ const Layout = {
   FAILED: 6,
   PIECE: 7,
   SPILLED: 8,
+  READY: 9,
 } as const;
 
 /** Makes parsers from one compiled module. */
@@ -101,11 +103,18 @@ class Core {
   sizer = new ReadSizer();
   /** The last view writable() gave at the ring's front. */
   front: Uint8Array = new Uint8Array(0);
+  /** Where the next read lands when the last parse() readied the ring for it, else -1. */
+  nextAt = -1;
+  /** Length of the last view writable() gave. */
+  offered = 0;
+  /** Bytes committed that the next parse() takes in (a read costs one call into the core). */
+  pending = 0;
   readonly out: number;
   readonly more: number;
   readonly failedFlag: number;
   readonly piece: number;
   readonly spilled: number;
+  readonly ready: number;
   /** Memory as u32s, to read records (OUT is 16-byte aligned, records are 24 bytes). */
   u32: Uint32Array;
 
@@ -143,6 +152,10 @@ class Core {
     this.failedFlag = at(Layout.FAILED);
     this.piece = at(Layout.PIECE);
     this.spilled = at(Layout.SPILLED);
+    this.ready = at(Layout.READY);
+    if (this.ready <= COUNT_MASK || (this.ready & (this.more | this.failedFlag)) !== 0) {
+      throw new Error("The WASM core's parse() result does not match src/parser/wasm_parser.ts");
+    }
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
   }
@@ -159,12 +172,29 @@ class Core {
     this.u32 = new Uint32Array(buffer);
   }
 
+  /** Hands pending bytes to the core now (before anything but parse() looks at the ring). */
+  flush(): void {
+    if (this.pending === 0) return;
+    const n = this.pending;
+    this.pending = 0;
+    this.nextAt = -1;
+    if (!this.exports.commitWrite(n)) {
+      throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
+    }
+  }
+
   reset(): void {
     this.exports.resetChunks();
     this.exports.resetRing();
     this.sizer = new ReadSizer();
+    this.nextAt = -1;
+    this.offered = 0;
+    this.pending = 0;
   }
 }
+
+/** parse()'s record count (at most OUT_CAP, 96); READY and the flags are above it. */
+const COUNT_MASK = 0xff;
 
 /** Record types below this are messages as they came (wire types are one byte). */
 const PIECE_OR_SPILLED = 0x100;
@@ -195,8 +225,12 @@ class WasmParser implements ChunkParser {
   writable(): Uint8Array {
     const c = this.#c;
     c.refresh();
-    const at = c.exports.prepareWrite();
+    c.flush();
+    // The last parse() readied the ring for this read and said where it lands.
+    const at = c.nextAt >= 0 ? c.nextAt : c.exports.prepareWrite();
+    c.nextAt = at;
     const n = c.sizer.offer(at);
+    c.offered = n;
     if (at !== 0) return c.u8.subarray(c.ring + at, c.ring + at + n);
     // Reads land at the front nearly always: the same view serves until the offer changes.
     if (c.front.length !== n) c.front = c.u8.subarray(c.ring, c.ring + n);
@@ -204,10 +238,20 @@ class WasmParser implements ChunkParser {
   }
 
   commit(n: number): void {
-    if (n < 0 || !this.#c.exports.commitWrite(n)) {
-      throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
+    const c = this.#c;
+    if (n < 0) throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
+    if (c.nextAt >= 0 && c.pending === 0 && n <= c.offered) {
+      // A read into the last view: the next parse() takes it in, with no call of its own.
+      c.pending = n;
+      c.nextAt = -1;
+    } else {
+      c.flush();
+      if (!c.exports.commitWrite(n)) {
+        throw new RangeError(`Cannot commit ${n} bytes: more than the ring has free`);
+      }
+      c.nextAt = -1;
     }
-    this.#c.sizer.committed(n);
+    c.sizer.committed(n);
   }
 
   push(bytes: Uint8Array): number {
@@ -221,8 +265,10 @@ class WasmParser implements ChunkParser {
     const more = c.more;
     for (;;) {
       let r: number;
+      const n = c.pending;
+      c.pending = 0;
       try {
-        r = core.parse();
+        r = core.parse(n);
       } catch (e) {
         // A trap in the core: this instance is never reused.
         this.#failed = new ChunkError(`Parser core trapped: ${e instanceof Error ? e.message : e}`);
@@ -236,7 +282,9 @@ class WasmParser implements ChunkParser {
       c.refresh();
       const u32 = c.u32;
       const u8 = c.u8;
-      const count = r & (c.failedFlag - 1);
+      const count = r & COUNT_MASK;
+      // The core emptied the ring: the next read lands at its front with no call to prepare it.
+      c.nextAt = (r & c.ready) !== 0 ? 0 : -1;
       let o = c.out >>> 2;
       for (let i = 0; i < count; i++, o += RECORD_WORDS) {
         const type = u32[o]!;

@@ -1,7 +1,8 @@
 /**
  * Merged reads for a publisher nobody watches live: after two small reads in a row (neither
- * filled the space offered, both under {@linkcode SMALL_READ_BYTES}), the connection waits for
- * a slot of the server's {@linkcode PaceTicker} before it reads again, so the next read takes
+ * filled the space offered, each under {@linkcode SMALL_READ_BYTES} or right after a wait), the
+ * connection waits for a slot of the server's {@linkcode PaceTicker} before it reads again, so
+ * the next read takes
  * what accumulated in the kernel meanwhile (fewer, larger reads; SRS calls this "merged
  * read"). It applies only while the connection publishes and none of its streams feeds a
  * player or relay; when one attaches, a wait in progress ends at once and reads follow each
@@ -54,6 +55,8 @@ export class ReadPacer {
   #waits = 0;
   /** Whether the previous read was small. */
   #lastSmall = false;
+  /** Whether this read follows a wait. */
+  #waited = false;
 
   /** Makes a pacer that does not pace until allowed. */
   constructor(options: ReadPacerOptions) {
@@ -85,11 +88,14 @@ export class ReadPacer {
 
   /**
    * Whether to wait before the next read, after a read of `n` bytes into `room` bytes: when
-   * allowed, and this read and the one before were small ({@linkcode SMALL_READ_BYTES}) and
-   * did not fill the space.
+   * allowed, and this read and the one before were small: they did not fill the space, and
+   * were under {@linkcode SMALL_READ_BYTES} or came right after a wait (what a wait let
+   * accumulate is small for its length unless it filled the view).
    */
   shouldWait(n: number, room: number): boolean {
-    const small = n < room && n < SMALL_READ_BYTES;
+    // What a wait accumulated is as small as the wait allows unless it filled the view.
+    const small = n < room && (n < SMALL_READ_BYTES || this.#waited);
+    this.#waited = false;
     const wait = this.#allowed && small && this.#lastSmall;
     this.#lastSmall = small;
     return wait;
@@ -99,6 +105,7 @@ export class ReadPacer {
   wait(): Promise<void> {
     this.#slot = this.#ticker.slotFor(this.#waitMs);
     this.#waits++;
+    this.#waited = true;
     return this.#ticker.done(this.#slot);
   }
 }

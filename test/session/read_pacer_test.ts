@@ -93,6 +93,24 @@ Deno.test("ReadPacer: waits only when allowed and the read did not fill the spac
   assert.throws(() => new ReadPacer({ ticker, waitMs: 0 }), RangeError);
 });
 
+Deno.test("ReadPacer: a read after a wait counts as small unless it filled the space", async () => {
+  using ticker = new PaceTicker({ periodMs: 10, manual: true });
+  const pacer = new ReadPacer({ ticker, waitMs: 200 });
+  pacer.allow(true);
+  assert.equal(pacer.shouldWait(2400, 32768), false);
+  assert.equal(pacer.shouldWait(2400, 32768), true);
+  void pacer.wait();
+  // 200 ms of a 1 Mbit/s publisher: over 16 KiB, but what the wait let accumulate.
+  assert.equal(pacer.shouldWait(25_000, 32768), true, "waits again");
+  void pacer.wait();
+  assert.equal(pacer.shouldWait(32768, 32768), false, "a wait that filled the view");
+  assert.equal(pacer.shouldWait(25_000, 65536), false, "large, and not after a wait");
+  assert.equal(pacer.shouldWait(2400, 65536), false, "small after a large one");
+  assert.equal(pacer.shouldWait(2400, 65536), true);
+  ticker.tick();
+  await settle();
+});
+
 /** A client in memory whose bytes the test pushes; counts the reads the server issues. */
 class PushConn implements RtmpConn {
   reads = 0;
