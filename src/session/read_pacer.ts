@@ -20,6 +20,15 @@ import type { PaceTicker } from "./pace_ticker.ts";
  */
 export const SMALL_READ_BYTES = 16 * 1024;
 
+/**
+ * What one wait may let accumulate and still count as a small publisher's: the reads after a
+ * wait, full ones included, up to the first that does not fill the space, are that wait's
+ * backlog. Under this many bytes the next read waits again (a low-bitrate publisher's 200 ms
+ * may take a full 16 KiB read and a partial one); over it the publisher is sending faster and
+ * the usual rule applies.
+ */
+export const WAIT_BACKLOG_BYTES = 64 * 1024;
+
 /** Options for {@linkcode ReadPacer}. */
 export interface ReadPacerOptions {
   /** The server's shared ticker. */
@@ -55,8 +64,8 @@ export class ReadPacer {
   #waits = 0;
   /** Whether the previous read was small. */
   #lastSmall = false;
-  /** Whether this read follows a wait. */
-  #waited = false;
+  /** Bytes read since the last wait while its backlog drains (full reads), or -1. */
+  #sinceWait = -1;
 
   /** Makes a pacer that does not pace until allowed. */
   constructor(options: ReadPacerOptions) {
@@ -88,14 +97,22 @@ export class ReadPacer {
 
   /**
    * Whether to wait before the next read, after a read of `n` bytes into `room` bytes: when
-   * allowed, and this read and the one before were small: they did not fill the space, and
-   * were under {@linkcode SMALL_READ_BYTES} or came right after a wait (what a wait let
-   * accumulate is small for its length unless it filled the view).
+   * allowed, and this read and the one before were small (they did not fill the space and
+   * were under {@linkcode SMALL_READ_BYTES}). After a wait, the reads up to the first that
+   * does not fill the space are its backlog: under {@linkcode WAIT_BACKLOG_BYTES} in all, the
+   * next read waits again.
    */
   shouldWait(n: number, room: number): boolean {
-    // What a wait accumulated is as small as the wait allows unless it filled the view.
-    const small = n < room && (n < SMALL_READ_BYTES || this.#waited);
-    this.#waited = false;
+    const partial = n < room;
+    if (this.#sinceWait >= 0) {
+      this.#sinceWait += n;
+      const light = this.#sinceWait < WAIT_BACKLOG_BYTES;
+      if (!partial && light) return false; // still draining the wait's backlog
+      this.#sinceWait = -1;
+      this.#lastSmall = partial && light;
+      return this.#allowed && this.#lastSmall;
+    }
+    const small = partial && n < SMALL_READ_BYTES;
     const wait = this.#allowed && small && this.#lastSmall;
     this.#lastSmall = small;
     return wait;
@@ -105,7 +122,7 @@ export class ReadPacer {
   wait(): Promise<void> {
     this.#slot = this.#ticker.slotFor(this.#waitMs);
     this.#waits++;
-    this.#waited = true;
+    this.#sinceWait = 0;
     return this.#ticker.done(this.#slot);
   }
 }

@@ -93,7 +93,7 @@ Deno.test("ReadPacer: waits only when allowed and the read did not fill the spac
   assert.throws(() => new ReadPacer({ ticker, waitMs: 0 }), RangeError);
 });
 
-Deno.test("ReadPacer: a read after a wait counts as small unless it filled the space", async () => {
+Deno.test("ReadPacer: the reads after a wait are its backlog; under 64 KiB in all the next read waits", async () => {
   using ticker = new PaceTicker({ periodMs: 10, manual: true });
   const pacer = new ReadPacer({ ticker, waitMs: 200 });
   pacer.allow(true);
@@ -103,7 +103,13 @@ Deno.test("ReadPacer: a read after a wait counts as small unless it filled the s
   // 200 ms of a 1 Mbit/s publisher: over 16 KiB, but what the wait let accumulate.
   assert.equal(pacer.shouldWait(25_000, 32768), true, "waits again");
   void pacer.wait();
-  assert.equal(pacer.shouldWait(32768, 32768), false, "a wait that filled the view");
+  // The same backlog read into 16 KiB views: one full read, then the rest.
+  assert.equal(pacer.shouldWait(16384, 16384), false, "a full read: read on at once");
+  assert.equal(pacer.shouldWait(8616, 16384), true, "the backlog is drained: wait again");
+  void pacer.wait();
+  // A heavier publisher: the wait let more than 64 KiB pile up.
+  for (let i = 0; i < 4; i++) assert.equal(pacer.shouldWait(16384, 16384), false);
+  assert.equal(pacer.shouldWait(9000, 16384), false, "over 64 KiB since the wait: no wait");
   assert.equal(pacer.shouldWait(25_000, 65536), false, "large, and not after a wait");
   assert.equal(pacer.shouldWait(2400, 65536), false, "small after a large one");
   assert.equal(pacer.shouldWait(2400, 65536), true);
