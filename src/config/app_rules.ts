@@ -22,7 +22,7 @@ export interface AppSettings {
   readonly onPublish?: string;
   readonly record?: boolean;
   readonly recordDir?: string;
-  /** Origins this app's publishes are pushed to, `rtmp[s]://host[:port]/app` (any app there). */
+  /** Origins this app's publishes are pushed to, `rtmp[s]://host[:port]/app` (whatever app is there). */
   readonly push?: readonly string[];
   readonly play?: boolean;
   readonly takeover?: TakeoverMode;

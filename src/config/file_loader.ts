@@ -35,7 +35,7 @@ export type LoadResult =
   | { readonly problems: FileProblem[] };
 
 /**
- * Loads `file` into `o.into` and returns its app sections; on any problem, returns them all
+ * Loads `file` into `o.into` and returns its app sections; on a problem, returns them all
  * (and `o.into` may hold part of the file: throw it away).
  */
 export function loadConfigFile<T>(file: string, o: LoadOptions<T>): LoadResult {

@@ -37,7 +37,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** Adds `GET /` and `GET /dashboard.js` to `app`; call before any auth middleware. */
+/** Adds `GET /` and `GET /dashboard.js` to `app`; call before the auth middleware. */
 export function mountDashboard(app: OpenAPIHono, options: DashboardOptions): void {
   const page = dashboardPage({ flvPort: options.flvPort });
   app.get("/", (c) => {

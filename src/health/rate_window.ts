@@ -6,7 +6,7 @@
 const BUCKET_MS = 100;
 
 /**
- * Counts bytes into 100 ms buckets and gives bits per second over any window up to its length.
+ * Counts bytes into 100 ms buckets and gives bits per second over every window up to its length.
  * {@linkcode add} is O(1) and allocates nothing.
  *
  * @example 1 000 bytes every 100 ms is 80 kbit/s

@@ -86,7 +86,7 @@ export class WebhookAuth implements AsyncDisposable {
   readonly publish: PublishAuthorizer = (req: PublishRequest) =>
     this.#track(this.#decidePublish(req));
 
-  /** The play authorizer: POSTs {@linkcode PlayHookRequest}; any 2xx allows. */
+  /** The play authorizer: POSTs {@linkcode PlayHookRequest}; every 2xx allows. */
   readonly play: PlayAuthorizer = (req: PlayRequest) => this.#track(this.#decidePlay(req));
 
   async #decidePublish(req: PublishRequest): Promise<PublishDecision> {

@@ -222,7 +222,7 @@ function fourccConfig(fourcc: number, payload: Uint8Array): AudioConfig | null {
 /**
  * OpusHead (RFC 7845 5.1): "OpusHead", version, channel count, pre-skip u16le,
  * input sample rate u32le, gain, mapping family. Opus always decodes at 48 kHz,
- * so that is the rate reported. Null for any other header (e.g. OpusTags).
+ * so that is the rate reported. Null for every other header (e.g. OpusTags).
  */
 function opusHeadConfig(p: Uint8Array): AudioConfig | null {
   if (p.length < 8 || u32At(p, 0) !== FOURCC_OPUS || u32At(p, 4) !== HEAD) return null;

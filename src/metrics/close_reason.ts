@@ -97,7 +97,7 @@ export function reasonLabel(reason: string): string {
 }
 
 /**
- * At most `max` distinct labels; any label past them is counted as {@linkcode OTHER_LABEL}, so a
+ * At most `max` distinct labels; each label past them is counted as {@linkcode OTHER_LABEL}, so a
  * metric's series stay bounded whatever the reasons say.
  *
  * @example

@@ -79,7 +79,7 @@ export class SessionTotals {
   }
 
   /**
-   * Counts a limit that refused or cut off a connection outside any session (a refused
+   * Counts a limit that refused or cut off a connection outside every session (a refused
    * connection, an HTTP client past a header timeout or taking no bytes).
    */
   refused(reason: string): void {

@@ -38,7 +38,7 @@ export const DEFAULT_PARSER_LIMITS: ParserLimits = {
 export type MessageHandler = (rec: MessageRecord, body: Uint8Array) => void;
 
 /**
- * A push parser for the RTMP chunk layer, correct for any split of the byte stream.
+ * A push parser for the RTMP chunk layer, correct for every split of the byte stream.
  *
  * SetChunkSize and Abort are protocol control: the parser applies them itself at the
  * byte where they complete, and still hands them on.

@@ -60,7 +60,7 @@ export class ChunkCache {
 }
 
 /**
- * Chunks one message with a type-0 first header, independent of any history.
+ * Chunks one message with a type-0 first header, independent of all history.
  *
  * @example
  * ```ts

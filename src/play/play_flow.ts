@@ -1,5 +1,5 @@
 /**
- * The NetStream commands of a player: play (live only: any `start` is live), FCSubscribe,
+ * The NetStream commands of a player: play (live only: every `start` is live), FCSubscribe,
  * getStreamLength, receiveAudio/receiveVideo and pause (accepted, not answered), and the
  * end of a play on deleteStream/closeStream. Replies follow what nginx-rtmp sends and
  * FFmpeg, GStreamer and librtmp expect.

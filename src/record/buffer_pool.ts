@@ -53,7 +53,7 @@ export class BufferPool {
   }
 
   /**
-   * Takes back a buffer from {@linkcode take} that nothing reads or writes any more. A buffer
+   * Takes back a buffer from {@linkcode take} that nothing reads or writes now. A buffer
    * of another size, or one past `maxIdle`, is dropped.
    */
   give(buffer: Uint8Array): void {

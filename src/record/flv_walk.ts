@@ -54,7 +54,7 @@ const MAX_META_SIZE = 1 << 20;
 /**
  * Walks an FLV file's tags reading only headers and trailers. A tag counts when its type
  * is audio, video or script, its body ends inside the file and its PreviousTagSize is
- * 11 + body size; the walk stops at the first tag that fails any of these.
+ * 11 + body size; the walk stops at the first tag that fails one of these.
  *
  * @example
  * ```ts

@@ -74,7 +74,7 @@ export class FlvWriter {
   }
 
   /**
-   * Writes the client's onMetaData (from `@setDataFrame`) as the first tag, minus any
+   * Writes the client's onMetaData (from `@setDataFrame`) as the first tag, minus the
    * `duration`/`filesize` it carries, plus those two as numbers patched on close.
    * Returns false, writing nothing, once metadata (given or synthesized) is written.
    */

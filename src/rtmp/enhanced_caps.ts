@@ -37,7 +37,7 @@ export const MAX_FOURCCS = 64;
 
 /** The Enhanced RTMP fields of a connect command object or its `_result`. */
 export interface EnhancedCaps {
-  /** FourCCs, "*" for any. */
+  /** FourCCs, "*" for all. */
   readonly fourCcList: readonly string[];
   readonly videoFourCcInfoMap: ReadonlyMap<string, number>;
   readonly audioFourCcInfoMap: ReadonlyMap<string, number>;

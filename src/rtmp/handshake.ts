@@ -166,7 +166,7 @@ export function handshakeForm(c0c1: Uint8Array): HandshakeForm {
 /**
  * The server's reply to C0C1. A C1 with a valid Flash Player digest gets the
  * digest form (S1 digest under the FMS key in the same scheme, S2 signed with
- * the key derived from C1's digest); any other C1 gets the simple form (S1
+ * the key derived from C1's digest); every other C1 gets the simple form (S1
  * random, S2 echo of C1). Throws {@linkcode HandshakeError} on a bad C0 or size.
  *
  * @example

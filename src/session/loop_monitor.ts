@@ -97,7 +97,7 @@ export class LoopMonitor implements Disposable {
     };
   }
 
-  /** Counts any lateness since the last tick as stalled time, then calls the watchers. */
+  /** Counts all lateness since the last tick as stalled time, then calls the watchers. */
   tick(): void {
     const now = this.#clock.now();
     const late = now - this.#lastTickAt - this.#periodMs;

@@ -127,19 +127,19 @@ export function newPlayerStats(key: string): PlayerStats {
   };
 }
 
-/** Video facts before any video arrived. */
+/** Video facts before the first video. */
 export function newVideoInfo(): VideoInfo {
   return { codec: null, width: null, height: null, fps: null, frames: 0, keyframes: 0 };
 }
 
-/** Audio facts before any audio arrived. */
+/** Audio facts before the first audio. */
 export function newAudioInfo(): AudioInfo {
   return { codec: null, sampleRate: null, channels: null, frames: 0 };
 }
 
 /** One relay of a publish to an origin (`--push`). */
 export interface RelayInfo {
-  /** The target as `rtmp://host:port/app/name`, without any query string. */
+  /** The target as `rtmp://host:port/app/name`, without its query string. */
   target: string;
   state: "connecting" | "live" | "retrying" | "stopped";
   bytesOut: number;

@@ -60,7 +60,7 @@ export class PlayerGate {
     if (msg.config || msg.kind === "data") return "send";
     if (this.#skippingSince >= 0) {
       const now = this.#o.clock.now();
-      // Resume once the queue has drained to half, at a key frame (any audio frame when the
+      // Resume once the queue has drained to half, at a key frame (an audio frame when the
       // stream has no video), whatever the key frame's size.
       const drained = queuedBytes <= this.#o.maxQueuedBytes / 2;
       const start = msg.kind === "video" ? msg.keyframe : !this.#sawVideo;
