@@ -8,7 +8,7 @@
  */
 
 import { ChunkError } from "../errors.ts";
-import { BodyPool } from "./body_pool.ts";
+import { BodyPool } from "../body_pool.ts";
 import { chunkError, ChunkErrorCode as E } from "./chunk_errors.ts";
 import {
   type ChunkParser,

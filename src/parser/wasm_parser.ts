@@ -10,7 +10,7 @@
  */
 
 import { ChunkError } from "../errors.ts";
-import { BodyPool } from "./body_pool.ts";
+import { BodyPool } from "../body_pool.ts";
 import { chunkError } from "./chunk_errors.ts";
 import {
   type ChunkParser,

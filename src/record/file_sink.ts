@@ -7,7 +7,7 @@
  */
 
 import { dirname } from "node:path";
-import type { BufferPool } from "./buffer_pool.ts";
+import type { BodyPool } from "../body_pool.ts";
 import { float64 } from "./flv_writer.ts";
 import { FLV_HEADER_SIZE, FLV_PREVIOUS_TAG_SIZE, FLV_TAG_HEADER_SIZE } from "./flv.ts";
 
@@ -41,7 +41,7 @@ export interface FileSinkOptions {
    * Where {@linkcode FILE_BATCH_BYTES} batch buffers come from and go back to once written
    * (shared by the server's recordings); without it each batch is a new buffer.
    */
-  readonly pool?: BufferPool;
+  readonly pool?: BodyPool;
 }
 
 /** Default longest wait for the disk to catch up: 5 s. */
@@ -297,8 +297,11 @@ export class FileSink {
   /** A buffer for the next batch: the pool's when the batch is of its size. */
   #newBatch(total: number): Uint8Array {
     const pool = this.#o.pool;
-    this.#pooled = pool !== undefined && pool.size === this.#sealAt && total <= pool.size;
-    return this.#pooled ? pool!.take() : new Uint8Array(Math.max(this.#sealAt, total));
+    this.#pooled = pool !== undefined && this.#sealAt === FILE_BATCH_BYTES &&
+      total <= FILE_BATCH_BYTES;
+    return this.#pooled
+      ? pool!.take(FILE_BATCH_BYTES)
+      : new Uint8Array(Math.max(this.#sealAt, total));
   }
 
   #seal(): void {

@@ -8,7 +8,7 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import type { AmfEcmaArray, AmfObject } from "../rtmp/amf_value.ts";
-import { BufferPool } from "./buffer_pool.ts";
+import { BodyPool } from "../body_pool.ts";
 import { FILE_BATCH_BYTES, type FileSink, openFileSink } from "./file_sink.ts";
 import { FlvWriter } from "./flv_writer.ts";
 import { SyncScheduler } from "./sync_scheduler.ts";
@@ -48,7 +48,7 @@ interface RecordingSetup extends RecordingEvents {
   readonly pipe: PipeSink | null;
   readonly maxQueuedBytes: number;
   /** The server's batch buffers. */
-  readonly pool: BufferPool;
+  readonly pool: BodyPool;
   /** The server's sync schedule, or null for no syncs before the file is finished. */
   readonly syncs: SyncScheduler | null;
   /** Told of the promise of each close, so shutdown can wait for finalizing. */
@@ -260,7 +260,7 @@ export class RecordingFactory implements Disposable {
   #pipe: PipeWriter | null;
   #o: RecordingFactoryOptions;
   #closing = new Set<Promise<unknown>>();
-  #pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: POOL_MAX_IDLE });
+  #pool = new BodyPool(POOL_MAX_IDLE * FILE_BATCH_BYTES);
   #syncs: SyncScheduler | null;
 
   /** Creates a factory. */

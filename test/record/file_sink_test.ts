@@ -7,7 +7,7 @@ import {
   MAX_WRITE_BYTES,
   type SinkFile,
 } from "../../src/record/file_sink.ts";
-import { BufferPool } from "../../src/record/buffer_pool.ts";
+import { BodyPool } from "../../src/body_pool.ts";
 import { decodeFlvTags } from "../../src/record/flv.ts";
 import { FlvWriter } from "../../src/record/flv_writer.ts";
 
@@ -263,7 +263,7 @@ Deno.test("FileSink fills its pool's buffers and gives each back once the file t
     if (p.length > 8) seen.add(p.buffer); // not the patches of finish()
     return write(p);
   };
-  const pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: 4 });
+  const pool = new BodyPool(4 * FILE_BATCH_BYTES);
   const sink = new FileSink(file, {
     maxQueuedBytes: 1 << 24,
     onError: (e) => assert.fail(e),
@@ -281,11 +281,11 @@ Deno.test("FileSink fills its pool's buffers and gives each back once the file t
   assert.ok(batches >= 9, `${batches} batches`);
   // Every batch (not the patches of finish()) was one of the pool's few buffers.
   assert.ok(seen.size <= 2, `${seen.size} buffers for ${batches} batches`);
-  assert.ok(pool.idle >= 1);
+  assert.ok(pool.idleBytes >= FILE_BATCH_BYTES);
 });
 
 Deno.test("FileSink that failed gives its batch buffers back", async () => {
-  const pool = new BufferPool({ size: FILE_BATCH_BYTES, maxIdle: 8 });
+  const pool = new BodyPool(8 * FILE_BATCH_BYTES);
   const sink = new FileSink(new MemoryFile(100_000), {
     maxQueuedBytes: 1 << 24,
     onError: () => {},
@@ -294,7 +294,7 @@ Deno.test("FileSink that failed gives its batch buffers back", async () => {
   const writer = record(sink, 100, 3000);
   const result = await sink.finish(writer.end());
   assert.equal(result.salvaged, true);
-  assert.ok(pool.idle >= 1, `${pool.idle} idle`);
+  assert.ok(pool.idleBytes >= FILE_BATCH_BYTES, `${pool.idleBytes} idle bytes`);
 });
 
 Deno.test("FileSink.sync() resolves once its fdatasync is done, and at once with nothing new", async () => {

@@ -1,8 +1,9 @@
 /**
- * Reassembly buffers shared by the JS parsers of one factory: a message spanning chunks is
- * reassembled into a pooled buffer, which goes back to the pool once the message was handed
- * out. Memory then follows the messages in flight across all connections, not each
- * connection's largest message.
+ * Byte buffers shared across connections, reused instead of allocated (and zeroed by the
+ * kernel) each time: the parsers reassemble a message spanning chunks into one and give it back
+ * once the message was handed out, so memory follows the messages in flight, not each
+ * connection's largest; recordings fill one per write batch and give it back once the file has
+ * taken it.
  * @module
  */
 
