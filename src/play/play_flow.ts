@@ -323,7 +323,7 @@ export class PlayFlow {
       multitrack,
       maxQueuedBytes: o.limits.playerQueueBytes,
       maxLagMs: o.limits.playerMaxLagMs,
-      inRead: () => stream.inRead,
+      unflushed: () => stream.unflushed,
       clock: o.clock,
       stats,
       onSkipStart: (queued) =>

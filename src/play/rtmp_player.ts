@@ -29,7 +29,7 @@ export interface RtmpPlayerOptions extends PlayerGateOptions {
    * Whether the stream has messages not yet flushed, so that {@linkcode RtmpPlayer.flush}
    * follows: media then waits to go out in one write with the rest. None: never.
    */
-  readonly inRead?: () => boolean;
+  readonly unflushed?: () => boolean;
   /** The player fell behind for too long: the caller detaches it and ends the connection. */
   readonly onDrop: (reason: string) => void;
   /** The stream ended (the publisher left). */
@@ -98,7 +98,7 @@ export class RtmpPlayer implements StreamConsumer {
     const bytes = this.#o.chunks.chunks(msg, this.#format(msg.kind));
     // Inside the publisher's read the bytes wait for flush(): one write per read (or per few,
     // merged). A player's start (up to its first key frame) is never held.
-    out.sendRaw(bytes, this.#keyframeSent && this.#o.inRead?.() === true);
+    out.sendRaw(bytes, this.#keyframeSent && this.#o.unflushed?.() === true);
     this.#enqueued += bytes.length;
     // A sequence header is flagged as a key frame in FLV but decodes to no picture.
     if (msg.kind === "video" && msg.keyframe && !msg.config) this.#keyframeSent = true;

@@ -165,7 +165,7 @@ export class PublishFlow {
   readDone(): void {
     const flushes = this.#o.flushes;
     for (const { stream } of this.#publications.values()) {
-      if (!stream.inRead) continue;
+      if (!stream.unflushed) continue;
       if (flushes === undefined) stream.flush();
       else flushes.readDone(stream);
     }

@@ -76,7 +76,7 @@ export class LiveStream {
   #consumers = new Map<string, StreamConsumer>();
   #counts = noConsumers();
   #ended: string | null = null;
-  #inRead = false;
+  #unflushed = false;
   #lastMessageAt: number;
 
   /** Opens a stream with no consumers. */
@@ -132,7 +132,7 @@ export class LiveStream {
    */
   publish(view: MediaMessage): void {
     if (this.#ended !== null) return;
-    this.#inRead = true;
+    this.#unflushed = true;
     if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
     const consumed = this.#consumers.size > 0;
     let msg: MediaMessage | null;
@@ -150,8 +150,8 @@ export class LiveStream {
   }
 
   /** Whether messages were published since the last {@linkcode LiveStream.flush}. */
-  get inRead(): boolean {
-    return this.#inRead;
+  get unflushed(): boolean {
+    return this.#unflushed;
   }
 
   /**
@@ -161,8 +161,8 @@ export class LiveStream {
    * no-op when nothing was published since the last one.
    */
   flush(): void {
-    if (!this.#inRead) return;
-    this.#inRead = false;
+    if (!this.#unflushed) return;
+    this.#unflushed = false;
     for (const c of this.#consumers.values()) {
       if (c.flush === undefined) continue;
       try {

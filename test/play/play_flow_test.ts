@@ -59,10 +59,10 @@ Deno.test("a player holds the media of its publisher's read until the stream's f
   assert.deepEqual(a.out.holds, [false, false, false, false, false, false], "the start at once");
   stream.publish(msg("audio", 100));
   stream.publish(msg("video", 133));
-  assert.equal(stream.inRead, true);
+  assert.equal(stream.unflushed, true);
   assert.deepEqual(a.out.holds.slice(6), [true, true]);
   stream.flush();
-  assert.equal(stream.inRead, false);
+  assert.equal(stream.unflushed, false);
   assert.deepEqual(a.out.holds.slice(8), ["release"]);
   stream.flush();
   assert.equal(a.out.holds.length, 9, "a flush with nothing published releases nothing");
