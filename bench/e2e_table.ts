@@ -43,6 +43,7 @@ const STEP_ROWS: readonly Row[] = [
 const FANOUT_ROWS: readonly Row[] = [
   ["server CPU % / loader CPU %", (r) => `${num(r.cpuPercent, 0)} / ${num(r.loaderCpuPercent, 0)}`],
   ["server CPU-s per delivered GB", (r) => num(r.cpuSecondsPerGB, 2)],
+  ["server + loader CPU-s per delivered GB", (r) => num(withLoader(r), 2)],
   ["RSS idle → peak MB", (r) => `${num(r.rssIdleMB, 0)} → ${num(r.rssPeakMB, 0)}`],
   ["RSS per player MB", (r) => num(r.rssPerSessionMB, 3)],
   [
@@ -144,4 +145,16 @@ function floor(x: number | null | undefined): string {
 
 function num(x: number | null | undefined, digits: number): string {
   return x === null || x === undefined ? "-" : x.toFixed(digits);
+}
+
+/**
+ * Server and loader CPU seconds per delivered GB (both sampled over the same window). On
+ * loopback the kernel's TCP work of a send is shared between the two processes, and how it
+ * is shared depends on the server's sockets (Nagle on: data goes out when the reader's ACK
+ * comes, in the reader's process), so the sum is the figure that compares servers.
+ */
+function withLoader(r: ScenarioResult): number | null {
+  const { cpuSecondsPerGB: perGB, cpuPercent: server, loaderCpuPercent: loader } = r;
+  if (perGB == null || server == null || loader == null || server <= 0) return null;
+  return perGB * (server + loader) / server;
 }
