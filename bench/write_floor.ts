@@ -3,10 +3,11 @@
  * sockets (`TCP_NODELAY`, as our players), one `conn.write()` of the same buffer to each every
  * tick (the shape of a fan-out writing each publisher read once to every player), and a
  * child process reading them all. This process's user and system CPU over the window, per
- * write: the floor under our server's CPU per player write. The reader's CPU is shown too:
- * on loopback the two share the kernel's TCP work, and `--nagle` (Nagle on, as nginx-rtmp's
- * sockets) moves part of the sender's to the reader, whose ACKs then send the data; it does
- * with `--pieces K` (each tick's bytes in K writes, as nginx-rtmp's one `send` per chunk).
+ * write: the floor under our server's CPU per player write. The reader's CPU is shown too,
+ * since on loopback the two share the kernel's TCP work. `--nagle` leaves Nagle on (as
+ * nginx-rtmp's sockets): the kernel then joins small writes into fewer segments, sent as ACKs
+ * come; that shows with `--pieces K` (each tick's bytes in K writes, as nginx-rtmp's one
+ * `send` per chunk; writes/s then counts each of the K).
  *
  * ```sh
  * deno run -A bench/write_floor.ts --players 100,500 --bytes 10000 --tick-ms 20 --seconds 8
