@@ -34,6 +34,7 @@ import { ProxyProtocolError } from "./errors.ts";
 import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { PaceTicker } from "./session/pace_ticker.ts";
+import { ReadScratch } from "./session/read_scratch.ts";
 import { SessionRegistry } from "./session/registry.ts";
 import { GopBudget } from "./stream/gop_budget.ts";
 import { StreamHub } from "./stream/hub.ts";
@@ -306,6 +307,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     limits: config,
     loopMonitor,
     paceTicker,
+    readScratch: new ReadScratch(),
     onLive: (stream, session, extra) =>
       relays.attach(stream, session.info.relays, extra.push, live.rulesFor(stream.app).push),
     slots,

@@ -41,6 +41,7 @@ import { ReadClock } from "./read_clock.ts";
 import { ReadPacer } from "./read_pacer.ts";
 import { FlushPacer } from "./flush_pacer.ts";
 import type { PaceTicker } from "./pace_ticker.ts";
+import type { ReadScratch } from "./read_scratch.ts";
 import { type Timeouts, Watchdog } from "./watchdog.ts";
 
 /** The socket a connection needs (`Deno.Conn` fits; tests pass an in-memory pair). */
@@ -116,6 +117,11 @@ export interface ConnectionDeps {
   readonly loopMonitor?: LoopMonitor;
   /** The server's shared ticker for merged reads; without it, reads never wait. */
   readonly paceTicker?: PaceTicker;
+  /**
+   * Buffers for the read after a merged-read wait (one per server); without them, that read
+   * lands in the parser's view like any other.
+   */
+  readonly readScratch?: ReadScratch;
   /** Player slots, shared with HTTP-FLV players; without them, this connection may not play. */
   readonly slots?: PlayerSlots;
   /** Media chunked once per format for every RTMP player (one per server). */
@@ -278,6 +284,8 @@ async function runConnection(
     ...(flushes === null ? {} : { flushes }),
     end: endAfterDrain,
   });
+  /** A wait's backlog is read into this shared buffer (null: into the parser's view). */
+  let scratch: Uint8Array | null = null;
   try {
     if (deps.tls === true) session.update({ tlsVersion: await startTls(conn) });
     await handshake(conn, outbox, clock, watchdog);
@@ -291,12 +299,12 @@ async function runConnection(
     };
     const onMessage = dispatchFor(flow, outbox, acks, log, session.id, amf);
     for (;;) {
-      const room = parser.writable();
+      const room = scratch ?? parser.writable();
       // Taken now: a WASM parser's view detaches if its memory grows during drain().
       const offered = room.length;
       const n = await conn.read(room);
       if (n === null) break;
-      parser.commit(n);
+      if (scratch === null) parser.commit(n);
       const now = clock.now();
       watchdog.read(now);
       session.addBytesIn(n, now);
@@ -309,10 +317,13 @@ async function runConnection(
       }
       readClock.hold(now);
       try {
-        parser.drain(onMessage);
+        if (scratch === null) parser.drain(onMessage);
+        else feed(parser, scratch.subarray(0, n), onMessage);
       } finally {
         readClock.release();
         flow.readDone(); // players write what the read brought, one write each
+        if (scratch !== null) deps.readScratch!.give(scratch);
+        scratch = null;
       }
       // A recording behind its disk holds this publisher's reads (TCP slows it) until caught up.
       const backlog = flow.recordingBacklog();
@@ -322,7 +333,11 @@ async function runConnection(
         watchdog.holding(false);
       }
       // Merged reads: not after an acknowledgement (a client may wait for it before it sends on).
-      if (!acked && !closed && pacer?.shouldWait(n, offered) === true) await pacer.wait();
+      if (!acked && !closed && pacer?.shouldWait(n, offered) === true) {
+        await pacer.wait();
+        // What arrived meanwhile comes in one read (null when the server's buffers are out).
+        scratch = deps.readScratch?.take() ?? null;
+      }
     }
     reason ??= CLIENT_CLOSED;
   } catch (e) {
@@ -331,6 +346,7 @@ async function runConnection(
       log.error("Session {id} failed: {error}", { id: session.id, error: e });
     }
   } finally {
+    if (scratch !== null) deps.readScratch!.give(scratch); // its read has settled
     ended.resolve();
     // A refused publish says why, unless something else than the client ended the session.
     const refusal = flow.refusal;
@@ -359,6 +375,20 @@ async function runConnection(
         audio: info.audio.frames,
       },
     );
+  }
+}
+
+/**
+ * Hands a read's bytes from a scratch buffer to the parser, one view's worth at a time, and
+ * parses each (pieces its view's size, so both parsers see the same splits).
+ */
+function feed(parser: ChunkParser, bytes: Uint8Array, onMessage: MessageHandler): void {
+  for (let at = 0; at < bytes.length;) {
+    const n = parser.push(at === 0 ? bytes : bytes.subarray(at));
+    // After a drain the parser holds at most an unfinished chunk header: it always has room.
+    if (n === 0) throw new RangeError(`Parser took none of ${bytes.length - at} bytes`);
+    at += n;
+    parser.drain(onMessage);
   }
 }
 

@@ -14,6 +14,9 @@ import {
 } from "../../src/session/connection.ts";
 import { LoopMonitor } from "../../src/session/loop_monitor.ts";
 import { ReadPacer } from "../../src/session/read_pacer.ts";
+import { ReadScratch } from "../../src/session/read_scratch.ts";
+import { loadWasmParser } from "../../src/parser/wasm_parser.ts";
+import type { ChunkParser } from "../../src/parser/types.ts";
 import { PaceTicker } from "../../src/session/pace_ticker.ts";
 import { SessionRegistry } from "../../src/session/registry.ts";
 import type { ConsumerKind, StreamConsumer } from "../../src/stream/consumer.ts";
@@ -208,6 +211,7 @@ async function publishing(
   monitor: LoopMonitor,
   clock: FakeClock,
   limits: Partial<typeof DEFAULT_CONNECTION_LIMITS> = {},
+  extra: { readScratch?: ReadScratch; makeParser?: () => ChunkParser } = {},
 ) {
   const hub = new StreamHub({ gopCacheBytes: 0 });
   const conn = new PushConn();
@@ -215,12 +219,13 @@ async function publishing(
     registry: new SessionRegistry({ clock }),
     hub,
     recordings: new RecordingFactory({ recordDir: null, pipe: null }),
-    makeParser: () => createJsParser(),
+    makeParser: extra.makeParser ?? (() => createJsParser()),
     clock,
     log: getLogger(["pacer-test"]),
     loopMonitor: monitor,
     paceTicker: ticker,
     limits: { ...DEFAULT_CONNECTION_LIMITS, readMergeMs: 30, ...limits },
+    ...(extra.readScratch === undefined ? {} : { readScratch: extra.readScratch }),
   });
   const w = new ChunkWriter();
   // Handshake and commands: no read waits before the publish starts.
@@ -374,3 +379,53 @@ Deno.test("a read that brought an acknowledgement's worth is followed by a read 
   conn.push(null);
   await served;
 });
+
+for (const kind of ["js", "wasm"] as const) {
+  Deno.test(`a wait's backlog comes in one read into a shared buffer, parsed in pieces (${kind} parser)`, async () => {
+    const makeParser = kind === "js" ? () => createJsParser() : await loadWasmParser();
+    const clock = new FakeClock(0);
+    using ticker = new PaceTicker({ periodMs: 10, manual: true });
+    using monitor = new LoopMonitor({ clock, manual: true });
+    const scratch = new ReadScratch({ maxBuffers: 1 });
+    const { hub, conn, served, frame } = await publishing(ticker, monitor, clock, {}, {
+      readScratch: scratch,
+      makeParser: () => makeParser(),
+    });
+    const rec = new FakeConsumer("recording", "r1");
+    hub.get("live/x")!.attach(rec);
+    conn.push(frame(0, 600));
+    await settle();
+    const taken = scratch.taken;
+    // A wait is on: 40 KB arrive meanwhile, more than the parser's 16 KiB view.
+    assert.equal(conn.reading, false, "waiting");
+    const sizes = [9000, 12000, 600, 18000];
+    const wire = sizes.map((size, i) => frame(20 * (i + 1), size));
+    for (const bytes of wire) conn.push(bytes);
+    const reads = conn.reads;
+    for (let i = 0; i < 3; i++) ticker.tick();
+    await settle();
+    assert.equal(conn.reads, reads + 1, `one read took the whole backlog: ${conn.readSizes}`);
+    assert.equal(conn.readSizes.at(-1), wire.reduce((n, b) => n + b.length, 0));
+    assert.equal(scratch.taken, taken + 1);
+    assert.equal(scratch.made, 1, "given back after the read");
+    assert.deepEqual(rec.taken.map((m) => m.timestamp), [0, 20, 40, 60, 80]);
+    for (const [i, m] of rec.taken.slice(1).entries()) {
+      const ts = 20 * (i + 1);
+      assert.deepEqual(m.body, new Uint8Array(sizes[i]!).fill(ts).fill(0x17, 0, 1), `frame ${ts}`);
+    }
+    assert.equal(conn.reading, false, "a light backlog: waiting again");
+    // All buffers out: the read after the wait lands in the parser's view, as without them.
+    const held = scratch.take()!;
+    conn.push(frame(100, 30_000));
+    for (let i = 0; i < 3; i++) ticker.tick();
+    await settle();
+    const after = conn.readSizes.slice(-2);
+    assert.ok(after.every((n) => n <= 16384), `reads of the view's size: ${after}`);
+    assert.deepEqual(rec.taken.at(-1)!.body, new Uint8Array(30_000).fill(100).fill(0x17, 0, 1));
+    scratch.give(held);
+    conn.push(null);
+    for (let i = 0; i < 5; i++) ticker.tick();
+    await served;
+    assert.equal(scratch.made, 1);
+  });
+}
