@@ -3,7 +3,7 @@
  * connection, socket reads landing straight in the instance's linear memory. Memory starts
  * at the static regions and one arena page; the core grows it only for a message that does
  * not fit, so a thousand quiet sessions do not each hold `maxPartialBytes` of memory. Messages
- * over 16 KiB that span chunks are not reassembled in the instance: the core hands out their
+ * over 8 KiB that span chunks are not reassembled in the instance: the core hands out their
  * chunks as pieces, copied here into buffers from a pool shared by the factory's parsers (as
  * the JS parser does), so an instance's pages do not grow to its largest key frame.
  * @module
