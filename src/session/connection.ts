@@ -119,7 +119,7 @@ export interface ConnectionDeps {
   readonly paceTicker?: PaceTicker;
   /**
    * Buffers for the read after a merged-read wait (one per server); without them, that read
-   * lands in the parser's view like any other.
+   * lands in the parser's view as every other read does.
    */
   readonly readScratch?: ReadScratch;
   /** Player slots, shared with HTTP-FLV players; without them, this connection may not play. */
