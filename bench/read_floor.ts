@@ -60,6 +60,12 @@ export interface ReadFloorRow {
   readonly kbitPerSocket: number | null;
   /** Sockets that failed (loader errors); 0 for the plain writer, which exits on any. */
   readonly errors: number;
+  /**
+   * Bytes received but not yet read at the window's end, KiB per socket (`ss` Recv-Q): about
+   * 0 for a reader that reads every arrival, up to one wait's worth (~24 KiB) for a merged one;
+   * more means the reader fell behind.
+   */
+  readonly unreadKiB: number;
 }
 
 /** A process under measurement and how to end it. */
@@ -216,6 +222,22 @@ async function perfCounts(
   return counts;
 }
 
+/** Sum of Recv-Q over the established sockets whose local port is `port`, and their count. */
+async function unreadBytes(port: number): Promise<{ bytes: number; sockets: number }> {
+  const out = await new Deno.Command("ss", {
+    args: ["-tnH", "state", "established", "sport", "=", `:${port}`],
+    stdout: "piped",
+  }).output();
+  let bytes = 0, sockets = 0;
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const recvQ = Number(line.trim().split(/\s+/)[0]);
+    if (line.trim() === "" || !Number.isFinite(recvQ)) continue;
+    bytes += recvQ;
+    sockets++;
+  }
+  return { bytes, sockets };
+}
+
 /** Runs one reader under the writer (or the RTMP loader) and measures the window. */
 async function measure(
   kind: ReaderKind,
@@ -253,6 +275,7 @@ async function measure(
     const t0 = performance.now(), r0 = cpuTicks(target.pid), w0 = cpuTicks(writer.pid);
     const counts = await perfCounts(target.pid, [...READS, ...WAITS], o.seconds);
     const t1 = performance.now(), r1 = cpuTicks(target.pid), w1 = cpuTicks(writer.pid);
+    const unread = await unreadBytes(target.port);
     await writer.status;
     const s = (t1 - t0) / 1000;
     const sum = (names: readonly string[]) =>
@@ -283,6 +306,7 @@ async function measure(
       writerPercent: percent(w1.user + w1.sys - w0.user - w0.sys),
       kbitPerSocket: kbit,
       errors,
+      unreadKiB: unread.bytes / 1024 / Math.max(1, unread.sockets),
     };
   } finally {
     try {
@@ -325,9 +349,9 @@ if (import.meta.main) {
     const ticks = clockTicks();
     console.log(`${new Date().toISOString()}, Deno ${Deno.version.deno}, ${flv}\n`);
     console.log(
-      "| reader | sockets | user % | sys % | CPU % | reads/s | epoll_wait/s | writer % | kbit/s per socket | errors |",
+      "| reader | sockets | user % | sys % | CPU % | reads/s | epoll_wait/s | writer % | kbit/s per socket | errors | unread KiB/socket |",
     );
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const reader of readers) {
       for (const sockets of values.sockets.split(",").map(Number)) {
         const r = await measure(reader, {
@@ -344,7 +368,7 @@ if (import.meta.main) {
             r.epollWaitsPerSecond.toFixed(0)
           } | ${r.writerPercent.toFixed(1)} | ${
             r.kbitPerSocket?.toFixed(0) ?? "–"
-          } | ${r.errors} |`,
+          } | ${r.errors} | ${r.unreadKiB.toFixed(1)} |`,
         );
       }
     }
