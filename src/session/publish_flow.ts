@@ -384,25 +384,7 @@ export class PublishFlow {
       });
     }
     const { recording, info: recInfo } = opened;
-    const stream = this.#o.hub.claim({
-      key,
-      app,
-      name,
-      publisherId: session.id,
-      startedAt: startedAt.toISOString(),
-      now: () => this.#o.clock.now(),
-      codecs: session.info,
-      onConsumersChanged: (st) => {
-        session.info.players = st.players;
-        this.#updateReadsMayWait();
-      },
-      onConsumerError: (c, e) =>
-        this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
-          key,
-          consumer: c.id,
-          error: e,
-        }),
-    })!;
+    const stream = this.#claim(key, app, name, startedAt);
     const goLive = () => this.#goLive(p, { stream, recording, recInfo, key, startedAt });
     if (this.#o.clusterClaim === undefined) return goLive();
     // Until the answer, a second publish on this stream is refused, and deleteStream or the
@@ -436,6 +418,33 @@ export class PublishFlow {
       .catch((e) =>
         this.#o.log.error("Session {id} publish failed: {error}", { id: session.id, error: e })
       );
+  }
+
+  /**
+   * Claims `key` in the hub. Its own method: the stream keeps its callbacks for its life, and
+   * closures made in {@linkcode PublishFlow.#start} would keep everything that one captures.
+   */
+  #claim(key: string, app: string, name: string, startedAt: Date): LiveStream {
+    const session = this.#o.session;
+    return this.#o.hub.claim({
+      key,
+      app,
+      name,
+      publisherId: session.id,
+      startedAt: startedAt.toISOString(),
+      now: () => this.#o.clock.now(),
+      codecs: session.info,
+      onConsumersChanged: (st) => {
+        session.info.players = st.players;
+        this.#updateReadsMayWait();
+      },
+      onConsumerError: (c, e) =>
+        this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
+          key,
+          consumer: c.id,
+          error: e,
+        }),
+    })!;
   }
 
   /** Attaches the recording, makes the publication and says Publish.Start. */
