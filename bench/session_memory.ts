@@ -58,10 +58,11 @@ export interface MemoryResult {
   readonly loaded: MemoryClasses;
   readonly perSession: MemoryClasses;
   /**
-   * V8's new space (young generation) idle and loaded, in bytes: a server-wide cost that grows
-   * under load, part of "heap total" but not of any session.
+   * V8's new space (young generation) idle, with the first half publishing (--marginal) and
+   * loaded, in bytes: a server-wide cost that grows under load, part of "heap total" but not of
+   * any session (when it grows after the half, the marginal figures carry it).
    */
-  readonly newSpace: { readonly idle: number; readonly loaded: number };
+  readonly newSpace: { readonly idle: number; readonly half?: number; readonly loaded: number };
   /** With --marginal: memory with the first half publishing, and (loaded − half) per session added. */
   readonly half?: { readonly publishing: number; readonly classes: MemoryClasses };
   readonly marginal?: MemoryClasses;
@@ -162,9 +163,11 @@ export async function main(args: string[]): Promise<number> {
   if (!values.json) {
     const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
     console.log(
-      "\nV8 new space idle → loaded MB (in heap total, not per session): " +
-        results.map((r) => `${r.parser}/${r.gop} ${mb(r.newSpace.idle)} → ${mb(r.newSpace.loaded)}`)
-          .join(", "),
+      "\nV8 new space idle → (half →) loaded MB (in heap total, not per session): " +
+        results.map((r) => {
+          const half = r.newSpace.half === undefined ? "" : ` → ${mb(r.newSpace.half)}`;
+          return `${r.parser}/${r.gop} ${mb(r.newSpace.idle)}${half} → ${mb(r.newSpace.loaded)}`;
+        }).join(", "),
     );
     const wasm = results.filter((r) => r.parser === "wasm").map((r) => {
       const w = r.wasmPerInstance;
@@ -267,16 +270,22 @@ async function measure(o: MeasureOptions): Promise<MemoryResult> {
     const loads = [startLoad(server.rtmpPort, "mem", first, seconds, o.flv)];
     try {
       let half: MemoryResult["half"];
+      let newSpaceHalf: number | undefined;
       if (o.marginal) {
         const publishing = await publishingAtLeast(server, first);
         await sleep(o.settle * 1000);
         half = { publishing, classes: await settled(mallocFree) };
+        newSpaceHalf = newSpaceSize();
         loads.push(startLoad(server.rtmpPort, "more", o.publishers - first, seconds, o.flv));
       }
       let publishing = await publishingAtLeast(server, o.publishers);
       await sleep(o.settle * 1000);
       const loaded = await settled(mallocFree);
-      const newSpace = { idle: newSpaceIdle, loaded: newSpaceSize() };
+      const newSpace = {
+        idle: newSpaceIdle,
+        ...(newSpaceHalf === undefined ? {} : { half: newSpaceHalf }),
+        loaded: newSpaceSize(),
+      };
       const wasmPerInstance = percentiles(
         wasmResidentSizes(await Deno.readTextFile("/proc/self/smaps")),
       );

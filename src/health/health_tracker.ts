@@ -14,6 +14,8 @@ import { TrackClock, tsDelta } from "./track_clock.ts";
 
 /** GOP lengths kept for their variation. */
 const GOPS = 8;
+/** The byte-rate window (the longest bitrate reported). */
+const RATE_WINDOW_MS = 10_000;
 /** Weight of a new A/V drift sample in the running average. */
 const DRIFT_WEIGHT = 1 / 8;
 
@@ -92,7 +94,7 @@ export class HealthTracker {
   readonly #video: TrackClock;
   readonly #audio: TrackClock;
   readonly #rate: RateWindow;
-  readonly #gops = new NumberRing(GOPS);
+  readonly #gops: NumberRing;
   #metadataFps: number | null = null;
   #lastKeyTs = 0;
   #lastKeyFrame = -1;
@@ -107,9 +109,13 @@ export class HealthTracker {
     this.#clock = options.clock;
     this.#t = options.thresholds ?? DEFAULT_HEALTH_THRESHOLDS;
     this.#startedAt = options.clock.now();
-    this.#video = new TrackClock(this.#t);
-    this.#audio = new TrackClock(this.#t);
-    this.#rate = new RateWindow(10_000, this.#startedAt);
+    // Every figure's numbers in one array: one heap object and one buffer instead of nine.
+    const rateFloats = RateWindow.floats(RATE_WINDOW_MS);
+    const v = new Float64Array(2 * TrackClock.FLOATS + rateFloats + GOPS);
+    this.#video = new TrackClock(this.#t, v, 0);
+    this.#audio = new TrackClock(this.#t, v, TrackClock.FLOATS);
+    this.#rate = new RateWindow(RATE_WINDOW_MS, this.#startedAt, v, 2 * TrackClock.FLOATS);
+    this.#gops = new NumberRing(GOPS, v, 2 * TrackClock.FLOATS + rateFloats);
   }
 
   /** The frame rate the metadata announced. */

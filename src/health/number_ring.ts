@@ -21,16 +21,29 @@
  * ```
  */
 export class NumberRing {
+  /** Where the numbers are: `#capacity` of them from `#base` (the array may be shared). */
   readonly #values: Float64Array;
+  readonly #base: number;
+  readonly #capacity: number;
   #next = 0;
   #size = 0;
 
-  /** Makes an empty ring of `capacity` (at least 1) numbers. */
-  constructor(capacity: number) {
+  /**
+   * Makes an empty ring of `capacity` (at least 1) numbers, in its own array or in `store`
+   * from `offset` (one array for several rings: each array costs a heap object and a buffer).
+   */
+  constructor(capacity: number, store?: Float64Array, offset = 0) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`Ring capacity must be a whole number >= 1: got ${capacity}`);
     }
-    this.#values = new Float64Array(capacity);
+    if (store !== undefined && !(offset >= 0 && offset + capacity <= store.length)) {
+      throw new RangeError(
+        `Ring of ${capacity} at ${offset} is outside its store (${store.length})`,
+      );
+    }
+    this.#values = store ?? new Float64Array(capacity);
+    this.#base = store === undefined ? 0 : offset;
+    this.#capacity = capacity;
   }
 
   /** How many numbers it holds. */
@@ -40,24 +53,22 @@ export class NumberRing {
 
   /** Adds `value`, dropping the oldest when full. */
   push(value: number): void {
-    const values = this.#values;
-    values[this.#next] = value;
-    if (++this.#next === values.length) this.#next = 0;
-    if (this.#size < values.length) this.#size++;
+    this.#values[this.#base + this.#next] = value;
+    if (++this.#next === this.#capacity) this.#next = 0;
+    if (this.#size < this.#capacity) this.#size++;
   }
 
   /** The oldest number held (NaN when empty). */
   oldest(): number {
     const values = this.#values;
-    if (this.#size < values.length) return this.#size === 0 ? NaN : values[0]!;
-    return values[this.#next]!;
+    if (this.#size < this.#capacity) return this.#size === 0 ? NaN : values[this.#base]!;
+    return values[this.#base + this.#next]!;
   }
 
   /** The newest number held (NaN when empty). */
   newest(): number {
     if (this.#size === 0) return NaN;
-    const values = this.#values;
-    return values[this.#next === 0 ? values.length - 1 : this.#next - 1]!;
+    return this.#values[this.#base + (this.#next === 0 ? this.#capacity : this.#next) - 1]!;
   }
 
   /** Mean and standard deviation of what it holds (NaN when empty). */
@@ -79,7 +90,7 @@ export class NumberRing {
 
   /** The i-th held number, oldest first. */
   #at(i: number): number {
-    const start = this.#next - this.#size + this.#values.length;
-    return this.#values[(start + i) % this.#values.length]!;
+    const start = this.#next - this.#size + this.#capacity;
+    return this.#values[this.#base + (start + i) % this.#capacity]!;
   }
 }

@@ -41,6 +41,9 @@ export interface TrackLimits {
 
 /** The timing of one track. Read its fields; only {@linkcode add} changes them. */
 export class TrackClock {
+  /** Numbers a track's rings keep (for a shared store). */
+  static readonly FLOATS = FPS_FRAMES + 2 * SPEED_SAMPLES;
+
   /** Frames seen. */
   frames = 0;
   /** The last frame's RTMP timestamp (ms, 32-bit). */
@@ -69,14 +72,22 @@ export class TrackClock {
   lastGapMs = 0;
   lastGapAt = -Infinity;
   readonly #limits: TrackLimits;
-  readonly #media = new NumberRing(FPS_FRAMES);
-  readonly #speedArrival = new NumberRing(SPEED_SAMPLES);
-  readonly #speedMedia = new NumberRing(SPEED_SAMPLES);
+  readonly #media: NumberRing;
+  readonly #speedArrival: NumberRing;
+  readonly #speedMedia: NumberRing;
   #speedSampleAt = -Infinity;
 
-  /** A track with no frames yet. */
-  constructor(limits: TrackLimits) {
+  /**
+   * A track with no frames yet; its rings in one array of their own, or in `store` from
+   * `offset` ({@linkcode TrackClock.FLOATS} numbers).
+   */
+  constructor(limits: TrackLimits, store?: Float64Array, offset = 0) {
     this.#limits = limits;
+    const v = store ?? new Float64Array(TrackClock.FLOATS);
+    const at = store === undefined ? 0 : offset;
+    this.#media = new NumberRing(FPS_FRAMES, v, at);
+    this.#speedArrival = new NumberRing(SPEED_SAMPLES, v, at + FPS_FRAMES);
+    this.#speedMedia = new NumberRing(SPEED_SAMPLES, v, at + FPS_FRAMES + SPEED_SAMPLES);
   }
 
   /** Takes one frame with RTMP timestamp `ts` that arrived at wall time `arrival` (ms). */

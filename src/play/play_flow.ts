@@ -115,9 +115,10 @@ interface Play {
 /** The plays of one connection, by message stream id. */
 export class PlayFlow {
   #o: PlayFlowOptions;
-  #plays = new Map<number, Play>();
-  /** Plays waiting for their authorizer, by stream id. */
-  #asking = new Map<number, symbol>();
+  /** Made on the first play: most connections publish and never play. */
+  #plays: Map<number, Play> | null = null;
+  /** Plays waiting for their authorizer, by stream id (made on the first). */
+  #asking: Map<number, symbol> | null = null;
   /** Authorizer questions whose answer has not come, superseded ones included. */
   #askingCount = 0;
   #closed = false;
@@ -129,7 +130,7 @@ export class PlayFlow {
 
   /** Whether message stream `streamId` plays or waits to play. */
   playing(streamId: number): boolean {
-    return this.#plays.has(streamId);
+    return this.#plays?.has(streamId) === true;
   }
 
   /** Handles `cmd` if it is a player's command; false when it is not. */
@@ -148,8 +149,8 @@ export class PlayFlow {
    * unless `quiet` (the connection's close line gives the reason).
    */
   stop(streamId: number, reason: string, quiet = false): void {
-    this.#asking.delete(streamId);
-    const play = this.#plays.get(streamId);
+    this.#asking?.delete(streamId);
+    const play = this.#plays?.get(streamId);
     if (play === undefined) return;
     this.#forget(streamId, play);
     play.abort.abort();
@@ -169,12 +170,13 @@ export class PlayFlow {
   /** Stops every play (the connection is going away). */
   close(): void {
     this.#closed = true;
-    this.#asking.clear();
-    for (const id of [...this.#plays.keys()]) this.stop(id, "connection ending");
+    this.#asking?.clear();
+    for (const id of [...this.#plays?.keys() ?? []]) this.stop(id, "connection ending");
   }
 
   /** Brings the players' figures up to date (about once a second). */
   sync(): void {
+    if (this.#plays === null) return;
     for (const p of this.#plays.values()) p.player?.refresh();
   }
 
@@ -206,7 +208,8 @@ export class PlayFlow {
         return fail("NetStream.Play.Failed", "Too many plays being authorized on this connection");
       }
       const token = Symbol(name);
-      this.#asking.set(streamId, token);
+      const asking = this.#asking ??= new Map();
+      asking.set(streamId, token);
       this.#askingCount++;
       let d: PlayDecision;
       try {
@@ -215,8 +218,8 @@ export class PlayFlow {
         this.#askingCount--;
       }
       // A stop, another play or the connection's end came first: nothing was taken.
-      if (this.#asking.get(streamId) !== token || this.#closed) return;
-      this.#asking.delete(streamId);
+      if (asking.get(streamId) !== token || this.#closed) return;
+      asking.delete(streamId);
       if (!d.allow) {
         fail("NetStream.Play.Failed", d.reason);
         return o.end(`Play refused: ${d.reason}`);
@@ -236,13 +239,14 @@ export class PlayFlow {
       stream: null,
       stats: null,
     };
-    this.#plays.set(streamId, play);
+    const plays = this.#plays ??= new Map();
+    plays.set(streamId, play);
     o.onPlaying?.(true);
     const stats = newPlayerStats(key);
     o.session.update({ state: "playing", role: "player", streamName: name, player: stats });
     const stream = o.hub.get(key) ??
       await o.hub.waitFor(key, o.limits.playWaitMs, play.abort.signal);
-    if (this.#plays.get(streamId) !== play) return; // stopped while waiting
+    if (plays.get(streamId) !== play) return; // stopped while waiting
     if (stream === null) {
       this.#forget(streamId, play);
       return fail(
@@ -349,7 +353,7 @@ export class PlayFlow {
 
   /** The publisher ended: StreamEOF and UnpublishNotify; the connection may play again. */
   #ended(streamId: number, play: Play, reason: string): void {
-    if (this.#plays.get(streamId) !== play) return;
+    if (this.#plays?.get(streamId) !== play) return;
     this.#forget(streamId, play);
     this.#done(play, reason);
     const out = this.#o.output;
@@ -369,10 +373,11 @@ export class PlayFlow {
 
   /** Frees the play's slot and forgets it. */
   #forget(streamId: number, play: Play): void {
-    if (this.#plays.get(streamId) !== play) return;
-    this.#plays.delete(streamId);
+    const plays = this.#plays;
+    if (plays?.get(streamId) !== play) return;
+    plays.delete(streamId);
     this.#o.slots.release(play.key);
-    this.#o.onPlaying?.(this.#plays.size > 0);
-    if (this.#plays.size === 0) this.#o.session.update({ state: "connected" });
+    this.#o.onPlaying?.(plays.size > 0);
+    if (plays.size === 0) this.#o.session.update({ state: "connected" });
   }
 }

@@ -51,24 +51,13 @@ const HARMLESS_COMMANDS = new Set([
 /** Per-connection command state; one per connection. */
 export class CommandFlow {
   #o: CommandFlowOptions;
-  #app: string | null = null;
-  #enhanced: EnhancedCaps | null = null;
-  #streams = new Set<number>();
   #nextStreamId = 1;
   #refusedStreams = 0;
   #stopping = false;
-  #unknownLogged = new Set<string>();
+  #unknownLogged: Set<string> | null = null;
   #publish: PublishFlow;
   /** What the publish and play flows check against: the app and the created streams, live. */
-  readonly #context: PlayContext & PublishContext = ((flow: CommandFlow) => ({
-    get app() {
-      return flow.#app;
-    },
-    hasStream: (id: number) => flow.#streams.has(id),
-    get enhanced() {
-      return flow.#enhanced !== null;
-    },
-  }))(this);
+  readonly #context = new FlowContext();
 
   /** Creates the flow for one connection. */
   constructor(options: CommandFlowOptions) {
@@ -98,7 +87,7 @@ export class CommandFlow {
           : rec.streamId;
         this.#publish.unpublish(id, `${cmd.name} from client`);
         this.#o.play?.stop(id, `${cmd.name} from client`);
-        if (cmd.name === "deleteStream") this.#streams.delete(id);
+        if (cmd.name === "deleteStream") this.#context.streams.delete(id);
         return;
       }
       case "FCPublish":
@@ -124,8 +113,9 @@ export class CommandFlow {
   #unknown(cmd: Command): void {
     const session = this.#o.session;
     if (session.info.state !== "closed") session.info.unknownCommands++;
-    if (!this.#unknownLogged.has(cmd.name) && this.#unknownLogged.size < 16) {
-      this.#unknownLogged.add(cmd.name);
+    const logged = this.#unknownLogged ??= new Set();
+    if (!logged.has(cmd.name) && logged.size < 16) {
+      logged.add(cmd.name);
       const level = HARMLESS_COMMANDS.has(cmd.name) ? "debug" : "info";
       this.#o.log[level](
         "Session {id} sent {name}, which this server does not support: answered _error",
@@ -187,9 +177,10 @@ export class CommandFlow {
     const app = splitQuery(str("app") ?? "").name.replace(/\/+$/, "");
     const enc = obj.get("objectEncoding");
     const encoder = str("flashVer") ?? str("type") ?? "unknown";
-    this.#app = app;
-    this.#enhanced = decodeEnhancedCaps(obj);
-    if (this.#enhanced !== null) this.#o.session.info.enhanced = enhancedInfo(this.#enhanced);
+    const enhanced = decodeEnhancedCaps(obj);
+    this.#context.app = app;
+    this.#context.enhanced = enhanced !== null;
+    if (enhanced !== null) this.#o.session.info.enhanced = enhancedInfo(enhanced);
     this.#o.session.update({
       state: "connected",
       app,
@@ -216,7 +207,7 @@ export class CommandFlow {
       connectResult({
         transactionId: cmd.transactionId,
         objectEncoding: typeof enc === "number" ? enc : 0,
-        ...(this.#enhanced === null ? {} : { enhanced: answerEnhancedCaps(this.#enhanced) }),
+        ...(enhanced === null ? {} : { enhanced: answerEnhancedCaps(enhanced) }),
       }),
     );
     this.#o.log.info("Session {id} connected from {remote}: app {app}, encoder {encoder}", {
@@ -228,7 +219,8 @@ export class CommandFlow {
   }
 
   #createStream(cmd: Command): void {
-    if (this.#streams.size >= MAX_STREAMS) {
+    const streams = this.#context.streams;
+    if (streams.size >= MAX_STREAMS) {
       if (this.#refusedStreams++ === 0) {
         this.#o.log.warning("Session {id} refused createStream: more than {max} streams", {
           id: this.#o.session.id,
@@ -239,7 +231,7 @@ export class CommandFlow {
       return;
     }
     const id = this.#nextStreamId++;
-    this.#streams.add(id);
+    streams.add(id);
     this.#reply(createStreamResult(cmd.transactionId, id));
   }
 
@@ -263,4 +255,18 @@ function enhancedInfo(caps: EnhancedCaps): EnhancedInfo {
     audioFourCcInfoMap: Object.fromEntries(caps.audioFourCcInfoMap),
     capsEx: caps.capsEx,
   };
+}
+
+/** The connection's app and created streams, as the publish and play flows see them. */
+class FlowContext implements PlayContext, PublishContext {
+  /** The app from connect, or null before it. */
+  app: string | null = null;
+  /** Whether connect announced Enhanced RTMP. */
+  enhanced = false;
+  /** The message streams createStream made. */
+  readonly streams = new Set<number>();
+
+  hasStream(id: number): boolean {
+    return this.streams.has(id);
+  }
 }

@@ -11,8 +11,10 @@ import type { HookEventSink } from "../hooks/events.ts";
 import type { JoinMemo } from "../bytes.ts";
 import type { Clock } from "../clock.ts";
 import type { HealthThresholds } from "../health/thresholds.ts";
-import { RtmpError } from "../errors.ts";
-import type { ChunkParser, MessageHandler } from "../parser/types.ts";
+import { type AmfError, RtmpError } from "../errors.ts";
+import type { ChunkParser, MessageHandler, MessageRecord } from "../parser/types.ts";
+import type { AmfValue } from "../rtmp/amf_value.ts";
+import type { Command } from "../rtmp/commands.ts";
 import type { RecordingFactory } from "../record/recording.ts";
 import type { AmfLimits } from "../rtmp/amf_io.ts";
 import { C0C1_SIZE, C2_SIZE, checkVersion, createS0S1S2 } from "../rtmp/handshake.ts";
@@ -31,7 +33,7 @@ import type { AppPolicies } from "./app_policy.ts";
 import { startTls } from "../tls/tls_accept.ts";
 import type { TlsInfo } from "../tls/tls_socket_conn.ts";
 import { CommandFlow } from "./command_flow.ts";
-import { createDispatch } from "./dispatch.ts";
+import { createDispatch, type DispatchTargets } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
 import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
@@ -401,31 +403,68 @@ function dispatchFor(
   id: string,
   amf: AmfLimits,
 ): MessageHandler {
-  return createDispatch({
-    control(rec, body) {
-      if (rec.type === MessageType.WindowAckSize) {
-        acks.window = decodeWindowAckSize(body);
-      } else if (rec.type === MessageType.UserControl) {
-        const uc = decodeUserControl(body);
-        if (uc.event === UserControlEvent.PingRequest) {
-          const pong = { event: UserControlEvent.PingResponse, value: uc.value };
-          outbox.send(control(MessageType.UserControl, encodeUserControl(pong)));
-        }
+  return createDispatch(new SessionTargets(flow, outbox, acks, log, id), amf);
+}
+
+/** A session's dispatch targets: one object with methods, no closures per session. */
+class SessionTargets implements DispatchTargets {
+  readonly #flow: CommandFlow;
+  readonly #outbox: Outbox;
+  readonly #acks: { window: number };
+  readonly #log: Logger;
+  readonly #id: string;
+
+  constructor(
+    flow: CommandFlow,
+    outbox: Outbox,
+    acks: { window: number },
+    log: Logger,
+    id: string,
+  ) {
+    this.#flow = flow;
+    this.#outbox = outbox;
+    this.#acks = acks;
+    this.#log = log;
+    this.#id = id;
+  }
+
+  control(rec: MessageRecord, body: Uint8Array): void {
+    if (rec.type === MessageType.WindowAckSize) {
+      this.#acks.window = decodeWindowAckSize(body);
+    } else if (rec.type === MessageType.UserControl) {
+      const uc = decodeUserControl(body);
+      if (uc.event === UserControlEvent.PingRequest) {
+        const pong = { event: UserControlEvent.PingResponse, value: uc.value };
+        this.#outbox.send(control(MessageType.UserControl, encodeUserControl(pong)));
       }
-    },
-    command: (cmd, rec) => flow.command(cmd, rec),
-    data: (values, rec) => flow.data(values, rec),
-    badData(error) {
-      log.warning("Session {id} sent a malformed data message, dropped: {error}", {
-        id,
-        error: error.message,
-      });
-    },
-    media: (rec, body) => flow.media(rec, body),
-    other(rec) {
-      log.debug("Session {id} ignored a message of type {type}", { id, type: rec.type });
-    },
-  }, amf);
+    }
+  }
+
+  command(cmd: Command, rec: MessageRecord): void {
+    this.#flow.command(cmd, rec);
+  }
+
+  data(values: AmfValue[], rec: MessageRecord): void {
+    this.#flow.data(values, rec);
+  }
+
+  badData(error: AmfError): void {
+    this.#log.warning("Session {id} sent a malformed data message, dropped: {error}", {
+      id: this.#id,
+      error: error.message,
+    });
+  }
+
+  media(rec: MessageRecord, body: Uint8Array): void {
+    this.#flow.media(rec, body);
+  }
+
+  other(rec: MessageRecord): void {
+    this.#log.debug("Session {id} ignored a message of type {type}", {
+      id: this.#id,
+      type: rec.type,
+    });
+  }
 }
 
 function control(type: number, body: Uint8Array) {

@@ -55,7 +55,8 @@ export class Publication {
   #health: HealthTracker | undefined;
   #firstVideoTs = -1;
   #counts: { dataMessages: number } | undefined;
-  #tracks: TrackStats;
+  /** Per-track figures, made at the first enhanced tag (most publishers send none). */
+  #tracks: TrackStats | null = null;
 
   /** Starts a publication. */
   constructor(options: PublicationOptions) {
@@ -65,7 +66,10 @@ export class Publication {
     this.#audio = options.audio;
     this.#health = options.health;
     this.#counts = options.counts;
-    this.#tracks = new TrackStats(options.video, options.audio);
+  }
+
+  #trackStats(): TrackStats {
+    return this.#tracks ??= new TrackStats(this.#video, this.#audio);
   }
 
   /** `app/name`, the hub key. */
@@ -91,7 +95,7 @@ export class Publication {
     if (body.length === 0) return;
     // A malformed enhanced header (overrun, ModEx chain, too many tracks) ends the publish.
     const ex = isEnhancedTag("audio", body) ? decodeEnhancedTag("audio", body) : null;
-    if (ex !== null) this.#tracks.audio(ex);
+    if (ex !== null) this.#trackStats().audio(ex);
     let config = false;
     const own = track0Body(body, ex);
     const facts = own !== null;
@@ -120,7 +124,7 @@ export class Publication {
   video(timestamp: number, body: Uint8Array): void {
     if (body.length === 0) return;
     const ex = isEnhancedTag("video", body) ? decodeEnhancedTag("video", body) : null;
-    if (ex !== null) this.#tracks.video(ex, timestamp);
+    if (ex !== null) this.#trackStats().video(ex, timestamp);
     // The session's top-level facts follow the default track (track 0); the rest are per track.
     const own = track0Body(body, ex);
     let config = false;

@@ -110,20 +110,26 @@ export interface PublishContext {
   hasStream(streamId: number): boolean;
 }
 
+/** A live publication of a connection and what it keeps. */
+interface LivePublish {
+  readonly pub: Publication;
+  readonly recording: Recording | null;
+  readonly health: PublishHealth;
+  /** When it started, ms. */
+  readonly startedAt: number;
+}
+
 /** The publications of one connection. */
 export class PublishFlow {
   #o: PublishFlowOptions;
   #stopping = false;
-  #publications = new Map<number, Publication>();
-  #recordings = new Map<number, Recording>();
-  #health = new Map<number, PublishHealth>();
+  /** The live publications by message stream id, each with what it keeps (one map). */
+  #live = new Map<number, LivePublish>();
   #refusal: string | null = null;
   /** The authorizer's questions, or null when anyone may publish. */
   #gate: PublishGate | null;
-  /** When each publication started, ms. */
-  #started = new Map<number, number>();
-  /** Publishes waiting for the cluster's claim, by message stream id. */
-  #claiming = new Map<number, symbol>();
+  /** Publishes waiting for the cluster's claim, by message stream id (made on first use). */
+  #claiming: Map<number, symbol> | null = null;
   /** Cluster claims not yet answered, cancelled ones included (each holds a name in the hub). */
   #claimsWaiting = 0;
   #closed = false;
@@ -145,14 +151,14 @@ export class PublishFlow {
 
   /** Handles a data message: metadata of a live publication. */
   data(values: AmfValue[], rec: MessageRecord): void {
-    const pub = this.#publications.get(rec.streamId);
+    const pub = this.#live.get(rec.streamId)?.pub;
     const meta = metadataFromDataMessage(values);
     if (pub && meta) pub.metadata(meta);
   }
 
   /** Handles audio/video; media on a stream that is not publishing is dropped. */
   media(rec: MessageRecord, body: Uint8Array): void {
-    const pub = this.#publications.get(rec.streamId);
+    const pub = this.#live.get(rec.streamId)?.pub;
     if (pub === undefined) return;
     if (rec.type === MessageType.Audio) pub.audio(rec.timestamp, body);
     else pub.video(rec.timestamp, body);
@@ -164,7 +170,7 @@ export class PublishFlow {
    */
   readDone(): void {
     const flushes = this.#o.flushes;
-    for (const { stream } of this.#publications.values()) {
+    for (const { pub: { stream } } of this.#live.values()) {
       if (!stream.unflushed) continue;
       if (flushes === undefined) stream.flush();
       else flushes.readDone(stream);
@@ -177,8 +183,8 @@ export class PublishFlow {
    */
   recordingBacklog(): Promise<unknown> | null {
     let waits: Promise<void>[] | null = null;
-    for (const rec of this.#recordings.values()) {
-      const wait = rec.backlog();
+    for (const { recording } of this.#live.values()) {
+      const wait = recording?.backlog() ?? null;
       if (wait !== null) (waits ??= []).push(wait);
     }
     return waits === null ? null : Promise.all(waits);
@@ -189,18 +195,17 @@ export class PublishFlow {
    * change of its status (called about once a second).
    */
   sync(): void {
-    for (const rec of this.#recordings.values()) rec.sync();
-    for (const [id, h] of this.#health) this.#reportHealth(id, h);
+    for (const { recording } of this.#live.values()) recording?.sync();
+    for (const live of this.#live.values()) this.#reportHealth(live);
   }
 
-  /** Puts the health of the publication on `streamId` into the session; logs a status change. */
-  #reportHealth(streamId: number, h: PublishHealth): void {
+  /** Puts the health of a live publication into the session; logs a status change. */
+  #reportHealth({ pub, health }: LivePublish): void {
     const session = this.#o.session;
-    const pub = this.#publications.get(streamId);
-    session.info.health = h.report(this.#o.log, {
+    session.info.health = health.report(this.#o.log, {
       id: session.id,
-      app: pub?.stream.app ?? session.info.app,
-      name: pub?.stream.name ?? session.info.streamName,
+      app: pub.stream.app,
+      name: pub.stream.name,
     });
   }
 
@@ -210,7 +215,7 @@ export class PublishFlow {
    */
   notifyStop(description: string): void {
     this.#stopping = true;
-    for (const [id, pub] of this.#publications) {
+    for (const [id, { pub }] of this.#live) {
       this.#o.hub.unlist(pub.stream);
       this.#status(id, { level: "status", code: "NetStream.Unpublish.Success", description });
     }
@@ -220,9 +225,9 @@ export class PublishFlow {
   close(): void {
     this.#stopping = true;
     this.#gate?.cancelAll();
-    this.#claiming.clear();
+    this.#claiming?.clear();
     this.#closed = true;
-    for (const id of [...this.#publications.keys()]) this.unpublish(id, "connection ending");
+    for (const id of [...this.#live.keys()]) this.unpublish(id, "connection ending");
   }
 
   /**
@@ -327,7 +332,7 @@ export class PublishFlow {
     const refuse = (code: string, description: string) =>
       this.#refuse(streamId, name, code, description);
     const key = `${app}/${name}`;
-    if (this.#claiming.has(streamId)) {
+    if (this.#claiming?.has(streamId) === true) {
       return refuse(
         "NetStream.Publish.BadName",
         `A publish on stream ${streamId} is being claimed`,
@@ -340,10 +345,10 @@ export class PublishFlow {
       );
     }
     const rules = this.#o.policy?.(app);
-    if (!this.#publications.has(streamId)) {
+    if (!this.#live.has(streamId)) {
       this.#takeOver(key, rules?.takeoverAfterMs ?? this.#o.takeoverAfterMs ?? 0);
     }
-    if (this.#publications.has(streamId) || this.#o.hub.isLive(key)) {
+    if (this.#live.has(streamId) || this.#o.hub.isLive(key)) {
       return refuse("NetStream.Publish.BadName", `${key} is already publishing`);
     }
     const startedAt = new Date(this.#o.clock.now());
@@ -379,36 +384,19 @@ export class PublishFlow {
       });
     }
     const { recording, info: recInfo } = opened;
-    const stream = this.#o.hub.claim({
-      key,
-      app,
-      name,
-      publisherId: session.id,
-      startedAt: startedAt.toISOString(),
-      now: () => this.#o.clock.now(),
-      codecs: session.info,
-      onConsumersChanged: (st) => {
-        session.info.players = st.players;
-        this.#updateReadsMayWait();
-      },
-      onConsumerError: (c, e) =>
-        this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
-          key,
-          consumer: c.id,
-          error: e,
-        }),
-    })!;
+    const stream = this.#claim(key, app, name, startedAt);
     const goLive = () => this.#goLive(p, { stream, recording, recInfo, key, startedAt });
     if (this.#o.clusterClaim === undefined) return goLive();
     // Until the answer, a second publish on this stream is refused, and deleteStream or the
     // connection's end cancels this one: the answer then releases what was claimed.
     const token = Symbol(key);
-    this.#claiming.set(streamId, token);
+    const claiming = this.#claiming ??= new Map();
+    claiming.set(streamId, token);
     this.#claimsWaiting++;
     const settle = (denied: string | null) => {
       this.#claimsWaiting--;
-      const cancelled = this.#claiming.get(streamId) !== token;
-      if (!cancelled) this.#claiming.delete(streamId);
+      const cancelled = claiming.get(streamId) !== token;
+      if (!cancelled) claiming.delete(streamId);
       const gone = cancelled || this.#closed || this.#stopping || this.#o.hub.get(key) !== stream;
       if (denied === null && !gone) return goLive();
       this.#o.hub.release(stream, `Publish refused: ${denied ?? "publish cancelled"}`);
@@ -432,6 +420,33 @@ export class PublishFlow {
       );
   }
 
+  /**
+   * Claims `key` in the hub. Its own method: the stream keeps its callbacks for its life, and
+   * closures made in {@linkcode PublishFlow.#start} would keep everything that one captures.
+   */
+  #claim(key: string, app: string, name: string, startedAt: Date): LiveStream {
+    const session = this.#o.session;
+    return this.#o.hub.claim({
+      key,
+      app,
+      name,
+      publisherId: session.id,
+      startedAt: startedAt.toISOString(),
+      now: () => this.#o.clock.now(),
+      codecs: session.info,
+      onConsumersChanged: (st) => {
+        session.info.players = st.players;
+        this.#updateReadsMayWait();
+      },
+      onConsumerError: (c, e) =>
+        this.#o.log.error("Stream {key}: consumer {consumer} failed and was cut off: {error}", {
+          key,
+          consumer: c.id,
+          error: e,
+        }),
+    })!;
+  }
+
   /** Attaches the recording, makes the publication and says Publish.Start. */
   #goLive(p: StartingPublish, live: {
     stream: LiveStream;
@@ -444,7 +459,6 @@ export class PublishFlow {
     const { stream, recording, recInfo, key, startedAt } = live;
     const session = this.#o.session;
     if (recording !== null) {
-      this.#recordings.set(streamId, recording);
       stream.attach(
         new RecordingConsumer(recording, {
           id: `recording:${session.id}:${streamId}`,
@@ -456,12 +470,9 @@ export class PublishFlow {
     }
     this.#refusal = null;
     const health = new PublishHealth(this.#o.clock, this.#o.health);
-    this.#health.set(streamId, health);
     session.info.health = health.tracker.report();
-    this.#started.set(streamId, startedAt.getTime());
-    this.#publications.set(
-      streamId,
-      new Publication({
+    this.#live.set(streamId, {
+      pub: new Publication({
         streamId,
         video: session.info.video,
         audio: session.info.audio,
@@ -469,7 +480,10 @@ export class PublishFlow {
         health: health.tracker,
         counts: session.info,
       }),
-    );
+      recording,
+      health,
+      startedAt: startedAt.getTime(),
+    });
     session.update({
       state: "publishing",
       role: "publisher",
@@ -530,17 +544,12 @@ export class PublishFlow {
   /** Ends the publication on `streamId` (or cancels one being authorized); `reason` is logged. */
   unpublish(streamId: number, reason: string): void {
     this.#gate?.cancel(streamId);
-    this.#claiming.delete(streamId);
-    const pub = this.#publications.get(streamId);
-    if (pub === undefined) return;
-    this.#publications.delete(streamId);
-    const health = this.#health.get(streamId);
-    this.#health.delete(streamId);
-    if (health !== undefined) this.#o.session.info.health = health.tracker.report();
-    const startedAt = this.#started.get(streamId) ?? this.#o.clock.now();
-    this.#started.delete(streamId);
-    const recording = this.#recordings.get(streamId) ?? null;
-    this.#recordings.delete(streamId);
+    this.#claiming?.delete(streamId);
+    const live = this.#live.get(streamId);
+    if (live === undefined) return;
+    this.#live.delete(streamId);
+    const { pub, health, startedAt, recording } = live;
+    this.#o.session.info.health = health.tracker.report();
     const session = this.#o.session;
     this.#o.hub.release(pub.stream, `Publisher ended (${reason})`);
     const summary = pub.summary();
@@ -575,15 +584,15 @@ export class PublishFlow {
         recording: ended,
       });
     }
-    if (this.#publications.size === 0) session.update({ state: "connected" });
+    if (this.#live.size === 0) session.update({ state: "connected" });
     this.#updateReadsMayWait();
   }
 
   /** Tells the connection when whether its reads may wait changed. */
   #updateReadsMayWait(): void {
     if (this.#o.onReadsMayWait === undefined) return;
-    let may = this.#publications.size > 0;
-    for (const pub of this.#publications.values()) {
+    let may = this.#live.size > 0;
+    for (const { pub } of this.#live.values()) {
       for (const c of pub.stream.consumers()) if (c.kind !== "recording") may = false;
     }
     if (may === this.#readsMayWait) return;

@@ -29,7 +29,8 @@ export const TOO_MANY_ASKING = "Too many publishes being authorized on this conn
 /** The questions of one connection to its publish authorizer, by message stream id. */
 export class PublishGate {
   #o: PublishGateOptions;
-  #pending = new Map<number, symbol>();
+  /** Made on the first question not answered at once (the usual answer is at once). */
+  #pending: Map<number, symbol> | null = null;
   /** Questions whose answer has not come, cancelled ones included. */
   #asking = 0;
 
@@ -40,7 +41,7 @@ export class PublishGate {
 
   /** Whether a publish on `streamId` waits for its answer. */
   waiting(streamId: number): boolean {
-    return this.#pending.has(streamId);
+    return this.#pending?.has(streamId) === true;
   }
 
   /**
@@ -57,13 +58,14 @@ export class PublishGate {
     }
     if (!(decision instanceof Promise)) return then(decision);
     const token = Symbol(req.name);
-    this.#pending.set(streamId, token);
+    const pending = this.#pending ??= new Map();
+    pending.set(streamId, token);
     this.#asking++;
     decision.catch((e) => this.#failed(req.sessionId, e)).then((d) => {
       this.#asking--;
       // deleteStream or the connection's end came first: nothing is to be claimed.
-      if (this.#pending.get(streamId) !== token) return;
-      this.#pending.delete(streamId);
+      if (pending.get(streamId) !== token) return;
+      pending.delete(streamId);
       then(d);
     }).catch((e) =>
       this.#o.log.error("Session {id} publish failed: {error}", { id: req.sessionId, error: e })
@@ -72,12 +74,12 @@ export class PublishGate {
 
   /** Forgets the question on `streamId`: its answer will be dropped. */
   cancel(streamId: number): void {
-    this.#pending.delete(streamId);
+    this.#pending?.delete(streamId);
   }
 
   /** Forgets every question (the connection is ending). */
   cancelAll(): void {
-    this.#pending.clear();
+    this.#pending?.clear();
   }
 
   #failed(sessionId: string, e: unknown): PublishDecision {

@@ -70,10 +70,11 @@ export class LiveStream {
   readonly startedAt: string;
   #init: LiveStreamInit;
   #metadata: MediaMessage | null = null;
-  /** Sequence headers (and colour metadata) by config key, video before audio. */
-  #configs = { video: new Map<string, MediaMessage>(), audio: new Map<string, MediaMessage>() };
+  /** Sequence headers (and colour metadata), one per config key, oldest first, per kind. */
+  #configs: Record<"video" | "audio", MediaMessage[]> = { video: [], audio: [] };
   #gop: GopCache;
-  #consumers = new Map<string, StreamConsumer>();
+  /** Made at the first attach: most streams of a small-stream edge are never watched. */
+  #consumers: Map<string, StreamConsumer> | null = null;
   #counts = noConsumers();
   #ended: string | null = null;
   #unflushed = false;
@@ -107,12 +108,12 @@ export class LiveStream {
 
   /** The consumers now attached. */
   consumers(): IterableIterator<StreamConsumer> {
-    return this.#consumers.values();
+    return this.#consumers?.values() ?? ([] as StreamConsumer[]).values();
   }
 
   /** Whether a player or a relay is attached (a recording alone does not need the GOP). */
   get watched(): boolean {
-    return this.#consumers.size > this.#counts.recording;
+    return (this.#consumers?.size ?? 0) > this.#counts.recording;
   }
 
   /** How many consumers of `kind` are attached. */
@@ -134,7 +135,8 @@ export class LiveStream {
     if (this.#ended !== null) return;
     this.#unflushed = true;
     if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
-    const consumed = this.#consumers.size > 0;
+    const consumers = this.#consumers;
+    const consumed = consumers !== null && consumers.size > 0;
     let msg: MediaMessage | null;
     if (view.kind === "data" || view.config) {
       msg = ownedMessage(view);
@@ -145,8 +147,8 @@ export class LiveStream {
       msg = this.#gop.take(view, consumed);
       if (msg === null && consumed) msg = ownedMessage(view);
     }
-    if (msg === null) return;
-    for (const c of this.#consumers.values()) this.#give(c, msg);
+    if (msg === null || !consumed) return;
+    for (const c of consumers.values()) this.#give(c, msg);
   }
 
   /** Whether messages were published since the last {@linkcode LiveStream.flush}. */
@@ -163,6 +165,7 @@ export class LiveStream {
   flush(): void {
     if (!this.#unflushed) return;
     this.#unflushed = false;
+    if (this.#consumers === null) return;
     for (const c of this.#consumers.values()) {
       if (c.flush === undefined) continue;
       try {
@@ -184,7 +187,7 @@ export class LiveStream {
     }
     for (const m of this.startMessages()) if (!this.#give(consumer, m)) return;
     this.#remove(consumer.id);
-    this.#consumers.set(consumer.id, consumer);
+    (this.#consumers ??= new Map()).set(consumer.id, consumer);
     this.#counts[consumer.kind]++;
     this.#init.onConsumersChanged?.(this);
   }
@@ -196,7 +199,7 @@ export class LiveStream {
   startMessages(): MediaMessage[] {
     const out: MediaMessage[] = [];
     if (this.#metadata !== null) out.push(this.#metadata);
-    out.push(...this.#configs.video.values(), ...this.#configs.audio.values());
+    out.push(...this.#configs.video, ...this.#configs.audio);
     out.push(...this.#gop.messages);
     return out;
   }
@@ -205,16 +208,16 @@ export class LiveStream {
    * Keeps a config message under its key (the newest replaces); at most 32 keys and
    * {@linkcode MAX_CONFIG_BYTES} per kind, the oldest dropped first.
    */
-  #keepConfig(msg: MediaMessage, configs: Map<string, MediaMessage>): void {
+  #keepConfig(msg: MediaMessage, configs: MediaMessage[]): void {
     const key = msg.configKey ?? msg.kind;
-    configs.delete(key);
-    configs.set(key, msg);
+    const at = configs.findIndex((m) => (m.configKey ?? m.kind) === key);
+    if (at >= 0) configs.splice(at, 1);
+    configs.push(msg);
     let bytes = 0;
-    for (const m of configs.values()) bytes += m.body.length;
-    for (const [k, m] of configs) {
-      if (k === key || (configs.size <= MAX_CONFIGS && bytes <= MAX_CONFIG_BYTES)) break;
-      configs.delete(k);
-      bytes -= m.body.length;
+    for (const m of configs) bytes += m.body.length;
+    // The newest (last) always stays.
+    while (configs.length > 1 && (configs.length > MAX_CONFIGS || bytes > MAX_CONFIG_BYTES)) {
+      bytes -= configs.shift()!.body.length;
     }
   }
 
@@ -225,9 +228,10 @@ export class LiveStream {
 
   /** Forgets the consumer `id`; whether it was attached. */
   #remove(id: string): boolean {
-    const c = this.#consumers.get(id);
-    if (c === undefined) return false;
-    this.#consumers.delete(id);
+    const consumers = this.#consumers;
+    const c = consumers?.get(id);
+    if (consumers === null || c === undefined) return false;
+    consumers.delete(id);
     this.#counts[c.kind]--;
     return true;
   }
@@ -237,8 +241,8 @@ export class LiveStream {
     if (this.#ended !== null) return;
     this.#ended = reason;
     this.#gop[Symbol.dispose]();
-    const all = [...this.#consumers.values()];
-    this.#consumers.clear();
+    const all = [...this.consumers()];
+    this.#consumers?.clear();
     this.#counts = noConsumers();
     if (all.length > 0) this.#init.onConsumersChanged?.(this);
     for (const c of all) {

@@ -25,3 +25,19 @@ Deno.test("NumberRing starts over after clear()", () => {
   assert.equal(ring.oldest(), 9);
   assert.equal(ring.newest(), 9);
 });
+
+Deno.test("NumberRing in a shared store keeps to its own slots", () => {
+  const store = new Float64Array(8).fill(-7);
+  const own = new NumberRing(3);
+  const shared = new NumberRing(3, store, 2);
+  for (let i = 1; i <= 7; i++) {
+    own.push(i * 1.5);
+    shared.push(i * 1.5);
+    assert.equal(shared.oldest(), own.oldest());
+    assert.equal(shared.newest(), own.newest());
+    assert.deepEqual(shared.stats(), own.stats());
+  }
+  assert.deepEqual([...store.subarray(0, 2), ...store.subarray(5)], [-7, -7, -7, -7, -7]);
+  assert.throws(() => new NumberRing(3, store, 6), RangeError);
+  assert.throws(() => new NumberRing(3, store, -1), RangeError);
+});
