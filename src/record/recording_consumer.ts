@@ -21,6 +21,8 @@ export interface RecordingConsumerOptions {
 /** Writes a live stream into a {@linkcode Recording}; ending the stream finalizes it. */
 export class RecordingConsumer implements StreamConsumer {
   readonly kind = "recording";
+  /** The file's batch and the pipe's queue copy each tag at once. */
+  readonly copiesOnTake = true;
   readonly id: string;
   #recording: Recording;
   #onWritten: ((bytes: number) => void) | undefined;

@@ -17,6 +17,12 @@ export interface StreamConsumer {
   readonly id: string;
   /** Bytes queued and not yet written out (for the API). */
   readonly queuedBytes: number;
+  /**
+   * Whether `take()` copies what it keeps before it returns (the recording writes each
+   * message into its file batch): the stream then hands it the publisher's message without
+   * copying it first, when no other consumer keeps it.
+   */
+  readonly copiesOnTake?: boolean;
   /** Takes one message in stream order; must not block or throw. */
   take(msg: MediaMessage): void;
   /**

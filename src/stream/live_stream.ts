@@ -76,6 +76,8 @@ export class LiveStream {
   /** Made at the first attach: most streams of a small-stream edge are never watched. */
   #consumers: Map<string, StreamConsumer> | null = null;
   #counts = noConsumers();
+  /** Consumers that keep the messages they take (not {@linkcode StreamConsumer.copiesOnTake}). */
+  #keepers = 0;
   #ended: string | null = null;
   #unflushed = false;
   #lastMessageAt: number;
@@ -129,7 +131,8 @@ export class LiveStream {
   /**
    * Takes one message from the publisher and hands it to every consumer. Its body may be a
    * parser's view, valid only during the call: it is copied once, and only when something
-   * keeps it (a consumer, the GOP cache, the stream's metadata or sequence headers).
+   * keeps it (a consumer, the GOP cache, the stream's metadata or sequence headers); consumers
+   * that copy on take (a recording) get the view itself.
    */
   publish(view: MediaMessage): void {
     if (this.#ended !== null) return;
@@ -145,7 +148,7 @@ export class LiveStream {
     } else {
       // The GOP cache copies into its own store; consumers share that copy.
       msg = this.#gop.take(view, consumed);
-      if (msg === null && consumed) msg = ownedMessage(view);
+      if (msg === null && consumed) msg = this.#keepers > 0 ? ownedMessage(view) : view;
     }
     if (msg === null || !consumed) return;
     for (const c of consumers.values()) this.#give(c, msg);
@@ -189,6 +192,7 @@ export class LiveStream {
     this.#remove(consumer.id);
     (this.#consumers ??= new Map()).set(consumer.id, consumer);
     this.#counts[consumer.kind]++;
+    if (consumer.copiesOnTake !== true) this.#keepers++;
     this.#init.onConsumersChanged?.(this);
   }
 
@@ -233,6 +237,7 @@ export class LiveStream {
     if (consumers === null || c === undefined) return false;
     consumers.delete(id);
     this.#counts[c.kind]--;
+    if (c.copiesOnTake !== true) this.#keepers--;
     return true;
   }
 
@@ -244,6 +249,7 @@ export class LiveStream {
     const all = [...this.consumers()];
     this.#consumers?.clear();
     this.#counts = noConsumers();
+    this.#keepers = 0;
     if (all.length > 0) this.#init.onConsumersChanged?.(this);
     for (const c of all) {
       try {

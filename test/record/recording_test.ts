@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import type { PipeEnd, PipeWriter } from "../../src/record/pipe_sink.ts";
 import { RecordingFactory } from "../../src/record/recording.ts";
 import { decodeFlvTags } from "../../src/record/flv.ts";
+import { RecordingConsumer } from "../../src/record/recording_consumer.ts";
+import { LiveStream } from "../../src/stream/live_stream.ts";
+import { concat } from "./flv_files.ts";
 
 const KEY = new Uint8Array([0x17, 1, 0, 0, 0]);
 const INTER = new Uint8Array([0x27, 1, 0, 0, 0]);
@@ -100,5 +103,55 @@ Deno.test("Recording.close() removes a recording with no tag in it", async () =>
     const result = await rec.close();
     assert.deepEqual(result, { path: null, bytes: 0, durationMs: 0, state: "done", error: null });
     assert.deepEqual([...Deno.readDirSync(`${dir}/live`)], []);
+  });
+});
+
+Deno.test("RecordingConsumer copies on take: file and pipe keep the bytes a reused view had then", async () => {
+  await withDir(async (dir) => {
+    const chunks: Uint8Array[] = [];
+    const pipe: PipeWriter = {
+      write: (p) => {
+        chunks.push(p.slice());
+        return Promise.resolve(p.length);
+      },
+      close() {},
+    };
+    const factory = new RecordingFactory({ recordDir: dir, pipe });
+    const rec = factory.open({ app: "live", stream: "cam", startedAt: new Date(0) })!;
+    const stream = new LiveStream({
+      key: "live/cam",
+      app: "live",
+      name: "cam",
+      publisherId: "p1",
+      startedAt: "1970-01-01T00:00:00.000Z",
+      gopCacheBytes: 0,
+      codecs: { video: { codec: "h264" }, audio: { codec: "aac" } },
+    });
+    const consumer = new RecordingConsumer(rec, { id: "recording:p1:1" });
+    assert.equal(consumer.copiesOnTake, true);
+    stream.attach(consumer);
+    const parserMemory = new Uint8Array(5);
+    for (const [t, frame] of [[0, KEY], [40, INTER]] as const) {
+      parserMemory.set(frame);
+      stream.publish({
+        kind: "video",
+        timestamp: t,
+        body: parserMemory,
+        keyframe: t === 0,
+        config: false,
+      });
+    }
+    parserMemory.fill(0xff);
+    stream.end("Publisher ended");
+    const result = await rec.close();
+    await factory.settled();
+    const fromFile = decodeFlvTags(await Deno.readFile(result.path!)).tags;
+    const fromPipe = decodeFlvTags(concat(chunks)).tags;
+    for (const tags of [fromFile, fromPipe]) {
+      const video = tags.filter((t) => t.type === 9);
+      assert.deepEqual(video.map((t) => [t.timestamp, [...t.body]]), [[0, [...KEY]], [40, [
+        ...INTER,
+      ]]]);
+    }
   });
 });

@@ -201,3 +201,34 @@ Deno.test("sequence headers kept for late joiners are bounded in bytes, the newe
   const after = s.startMessages().filter((m) => m.config);
   assert.deepEqual(after.map((m) => m.configKey), ["x"], "one over the bound alone is still kept");
 });
+
+Deno.test("LiveStream hands a consumer that copies on take the publisher's view, a copy once another keeps it", () => {
+  class Copier extends Collect {
+    readonly copiesOnTake = true;
+    bodies: Uint8Array[] = [];
+    override take(m: MediaMessage): void {
+      super.take(m);
+      this.bodies.push(m.body.slice());
+    }
+  }
+  const s = stream(0);
+  const rec = new Copier("r", "recording");
+  s.attach(rec);
+  const alone = msg("video", 0, { key: true });
+  s.publish(alone);
+  assert.equal(rec.got[0]!.body, alone.body, "alone: the view itself, not copied");
+  const player = new Collect("p");
+  s.attach(player);
+  const shared = msg("video", 40);
+  s.publish(shared);
+  assert.notEqual(player.got.at(-1)!.body, shared.body, "a keeping consumer gets a copy");
+  assert.equal(rec.got.at(-1)!.body, player.got.at(-1)!.body, "one copy for both");
+  s.detach("p");
+  const again = msg("video", 80);
+  s.publish(again);
+  assert.equal(rec.got.at(-1)!.body, again.body, "the keeper gone: the view again");
+  const config = msg("video", 80, { config: true });
+  s.publish(config);
+  assert.notEqual(rec.got.at(-1)!.body, config.body, "sequence headers are kept: copied");
+  assert.deepEqual(rec.bodies.map((b) => b.length), [10, 10, 10, 10]);
+});
