@@ -10,26 +10,11 @@
 // `read`: listens on 127.0.0.1 port 0, prints the port on stdout, and discards what every
 // accepted socket sends (`data` events): the Node reference for the reading side.
 
-import fs from "node:fs";
 import net from "node:net";
+import { readTags } from "../tools/flv_tags.mjs";
 
 const TICK_MS = 20;
 const SPREAD_MS = 1000;
-
-/** The FLV file's tags: timestamp (ms) and body. */
-function readTags(path) {
-  const flv = fs.readFileSync(path);
-  const tags = [];
-  for (let o = 13; o + 11 <= flv.length;) {
-    const size = flv.readUIntBE(o + 1, 3);
-    if (o + 11 + size > flv.length) break;
-    const ts = flv.readUIntBE(o + 4, 3) + flv[o + 7] * 0x1000000;
-    tags.push({ ts, body: flv.subarray(o + 11, o + 11 + size) });
-    o += 11 + size + 4;
-  }
-  if (tags.length === 0) throw new Error(`${path} has no FLV tags`);
-  return tags;
-}
 
 async function write(port, n, flvPath, seconds) {
   const tags = readTags(flvPath);

@@ -10,8 +10,8 @@
 // `tools/load.ts --json` (bench/e2e_loader.ts reads it), and `load: sending` / `load: stopped` on
 // stderr when the measured window opens and closes.
 
-import fs from "node:fs";
 import net from "node:net";
+import { readTags } from "./flv_tags.mjs";
 import { parseArgs } from "node:util";
 
 const HELP = `node tools/load_node.mjs --url rtmp://HOST:PORT/APP/NAME --flv FILE [options]
@@ -26,21 +26,6 @@ const HELP = `node tools/load_node.mjs --url rtmp://HOST:PORT/APP/NAME --flv FIL
 const CHUNK = 4096;
 const TICK_MS = 20;
 const CONNECT_TIMEOUT_MS = 10_000;
-
-/** The FLV file's tags: type, timestamp (ms) and body. */
-function readTags(path) {
-  const flv = fs.readFileSync(path);
-  const tags = [];
-  for (let o = 13; o + 11 <= flv.length;) {
-    const size = flv.readUIntBE(o + 1, 3);
-    if (o + 11 + size > flv.length) break;
-    const ts = flv.readUIntBE(o + 4, 3) + flv[o + 7] * 0x1000000;
-    tags.push({ type: flv[o], ts, body: flv.subarray(o + 11, o + 11 + size) });
-    o += 11 + size + 4;
-  }
-  if (tags.length === 0) throw new Error(`${path} has no FLV tags`);
-  return tags;
-}
 
 function amfString(s) {
   const b = Buffer.alloc(3 + Buffer.byteLength(s));
