@@ -286,6 +286,7 @@ async function runConnection(
     ...(flushes === null ? {} : { flushes }),
     end: endAfterDrain,
   });
+  const scratches = deps.readScratch;
   /** A wait's backlog is read into this shared buffer (null: into the parser's view). */
   let scratch: Uint8Array | null = null;
   try {
@@ -324,7 +325,7 @@ async function runConnection(
       } finally {
         readClock.release();
         flow.readDone(); // players write what the read brought, one write each
-        if (scratch !== null) deps.readScratch!.give(scratch);
+        if (scratch !== null) scratches?.give(scratch);
         scratch = null;
       }
       // A recording behind its disk holds this publisher's reads (TCP slows it) until caught up.
@@ -338,7 +339,7 @@ async function runConnection(
       if (!acked && !closed && pacer?.shouldWait(n, offered) === true) {
         await pacer.wait();
         // What arrived meanwhile comes in one read (null when the server's buffers are out).
-        scratch = deps.readScratch?.take() ?? null;
+        scratch = scratches?.take() ?? null;
       }
     }
     reason ??= CLIENT_CLOSED;
@@ -348,7 +349,7 @@ async function runConnection(
       log.error("Session {id} failed: {error}", { id: session.id, error: e });
     }
   } finally {
-    if (scratch !== null) deps.readScratch!.give(scratch); // its read has settled
+    if (scratch !== null) scratches?.give(scratch); // its read has settled
     ended.resolve();
     // A refused publish says why, unless something else than the client ended the session.
     const refusal = flow.refusal;

@@ -1,7 +1,8 @@
 /**
- * The server's one ticker for paced reads (`ReadPacer`): a connection that may wait before
- * its next read takes a slot a few ticks ahead and awaits it, so a thousand waiting
- * connections share one timer and one promise per tick instead of a timer each. The timer
+ * The server's one ticker for paced reads (`ReadPacer`) and merged player writes
+ * (`FlushPacer`): a connection that may wait before its next read or flush takes a slot a few
+ * ticks ahead and awaits it, so a thousand waiting connections share one timer and one
+ * promise per tick instead of a timer each. The timer
  * runs only while slots are taken (and a few ticks after).
  * @module
  */

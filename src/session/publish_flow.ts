@@ -195,8 +195,10 @@ export class PublishFlow {
    * change of its status (called about once a second).
    */
   sync(): void {
-    for (const { recording } of this.#live.values()) recording?.sync();
-    for (const live of this.#live.values()) this.#reportHealth(live);
+    for (const live of this.#live.values()) {
+      live.recording?.sync();
+      this.#reportHealth(live);
+    }
   }
 
   /** Puts the health of a live publication into the session; logs a status change. */
@@ -592,9 +594,7 @@ export class PublishFlow {
   #updateReadsMayWait(): void {
     if (this.#o.onReadsMayWait === undefined) return;
     let may = this.#live.size > 0;
-    for (const { pub } of this.#live.values()) {
-      for (const c of pub.stream.consumers()) if (c.kind !== "recording") may = false;
-    }
+    for (const { pub } of this.#live.values()) if (pub.stream.watched) may = false;
     if (may === this.#readsMayWait) return;
     this.#readsMayWait = may;
     this.#o.onReadsMayWait(may);

@@ -2,9 +2,8 @@
  * Merged reads for a publisher nobody watches live: after two small reads in a row (neither
  * filled the space offered, each under {@linkcode SMALL_READ_BYTES} or right after a wait), the
  * connection waits for a slot of the server's {@linkcode PaceTicker} before it reads again, so
- * the next read takes
- * what accumulated in the kernel meanwhile (fewer, larger reads; SRS calls this "merged
- * read"). It applies only while the connection publishes and none of its streams feeds a
+ * the next read takes what accumulated in the kernel meanwhile (fewer, larger reads; SRS calls
+ * this "merged read"). It applies only while the connection publishes and none of its streams feeds a
  * player or relay; when one attaches, a wait in progress ends at once and reads follow each
  * other again. A read that filled the space never waits, nor does a small one right after a
  * large one, so a flood or high-bitrate publisher is read as fast as it sends.
