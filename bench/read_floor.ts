@@ -8,6 +8,7 @@
  * - `deno-every`: a Deno process, one `conn.read()` after another per socket (every arrival);
  * - `deno-merged`: a Deno process that waits 200 ms before each read, on one 10 ms ticker, as
  *   our server's merged reads (`src/session/read_pacer.ts`) do for an unwatched publisher;
+ * - `deno-napped`: `deno-merged` with the server's loop naps (`src/session/loop_nap.ts`, 4 ms);
  * - `node`: a Node process, `node:net` `data` events;
  * - `ours`: our server (`src/main.ts --no-record`) under `tools/load_node.mjs` (real RTMP);
  * - `nginx`: nginx-rtmp (`record off`, one process, as `bench:many`) under the same loader.
@@ -25,14 +26,23 @@
  */
 
 import { parseArgs } from "node:util";
+import { systemClock } from "../src/clock.ts";
+import { LoopNap } from "../src/session/loop_nap.ts";
 import { LineTail } from "./e2e_lines.ts";
 import { ensureSmallFlv } from "./e2e_many.ts";
 import { ensureNginx, startNginx, startOurs } from "./e2e_servers.ts";
 
 /** Who reads the sockets. */
-export type ReaderKind = "deno-every" | "deno-merged" | "node" | "ours" | "nginx";
+export type ReaderKind = "deno-every" | "deno-merged" | "deno-napped" | "node" | "ours" | "nginx";
 
-const KINDS: readonly ReaderKind[] = ["deno-every", "deno-merged", "node", "ours", "nginx"];
+const KINDS: readonly ReaderKind[] = [
+  "deno-every",
+  "deno-merged",
+  "deno-napped",
+  "node",
+  "ours",
+  "nginx",
+];
 const MERGE_MS = 200;
 const TICK_MS = 10;
 const READ_BYTES = 64 * 1024;
@@ -116,10 +126,12 @@ class WaitTicker {
 }
 
 /** The Deno reader (the child process): prints its port, reads every socket until it closes. */
-async function denoReader(merged: boolean): Promise<void> {
+async function denoReader(merged: boolean, napped: boolean): Promise<void> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   console.log(String(listener.addr.port));
   using ticker = new WaitTicker(TICK_MS);
+  using naps = new LoopNap({ clock: systemClock });
+  naps.set(napped);
   const readAll = async (conn: Deno.Conn) => {
     const buf = new Uint8Array(READ_BYTES);
     try {
@@ -134,7 +146,9 @@ async function denoReader(merged: boolean): Promise<void> {
 }
 
 /** Starts a plain reader child (Deno or Node) and reads its port from its first line. */
-async function startReader(kind: "deno-every" | "deno-merged" | "node"): Promise<Target> {
+async function startReader(
+  kind: "deno-every" | "deno-merged" | "deno-napped" | "node",
+): Promise<Target> {
   const cmd = kind === "node"
     ? new Deno.Command("node", { args: [NODE_HALF, "read"], stdout: "piped", stderr: "inherit" })
     : new Deno.Command(Deno.execPath(), {
@@ -320,7 +334,7 @@ async function measure(
 
 if (import.meta.main) {
   if (Deno.args[0] === "--reader") {
-    await denoReader(Deno.args[1] === "deno-merged");
+    await denoReader(Deno.args[1] !== "deno-every", Deno.args[1] === "deno-napped");
   } else {
     const { values } = parseArgs({
       args: Deno.args,

@@ -105,6 +105,13 @@ export interface Config {
   readonly playMergeMs: number;
   /** Players a stream needs (RTMP and HTTP-FLV) before its players' writes merge. */
   readonly playMergePlayers: number;
+  /**
+   * Length of the event loop's naps between bursts of work while at least `loopNapSessions`
+   * sessions are open, in ms (fewer wakeups with many connections); 0 turns them off.
+   */
+  readonly loopNapMs: number;
+  /** Open sessions at which the event loop starts napping (`loopNapMs`). */
+  readonly loopNapSessions: number;
   /** HTTP-FLV listen port (on `host`); 0 picks a free one. */
   readonly httpFlvPort: number;
   /**
@@ -221,6 +228,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   readMergeMs: 200,
   playMergeMs: 0,
   playMergePlayers: 100,
+  loopNapMs: 4,
+  loopNapSessions: 200,
   httpFlvPort: 8081,
   takeoverAfterMs: 2_000,
   push: [],
@@ -625,6 +634,20 @@ const FLAGS: readonly AnyFlagSpec[] = Object.freeze([
     arg: "<n>",
     check: integer(1, 1_000_000),
     help: "Players a stream needs before its players' writes merge (--play-merge-ms)",
+  }),
+  spec({
+    key: "loopNapMs",
+    flag: "loop-nap-ms",
+    arg: "<ms>",
+    check: integer(0, 20),
+    help: "Naps of the event loop between bursts of work with many sessions open, in ms (0: off)",
+  }),
+  spec({
+    key: "loopNapSessions",
+    flag: "loop-nap-sessions",
+    arg: "<n>",
+    check: integer(1, 1_000_000),
+    help: "Open sessions at which the event loop starts napping (--loop-nap-ms)",
   }),
   spec({
     key: "httpFlvPort",

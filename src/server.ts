@@ -33,6 +33,7 @@ import { type ConnectionDeps, type RtmpConn, serveConnection } from "./session/c
 import { ProxyProtocolError } from "./errors.ts";
 import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
+import { LoopNap } from "./session/loop_nap.ts";
 import { PaceTicker } from "./session/pace_ticker.ts";
 import { ReadScratch } from "./session/read_scratch.ts";
 import { SessionRegistry } from "./session/registry.ts";
@@ -254,10 +255,17 @@ export function startServer(deps: ServerDeps): RunningServer {
       }
     },
   });
+  // With many sessions open the loop naps between bursts of work: fewer wakeups (--loop-nap-ms).
+  const loopNap = config.loopNapMs > 0 ? new LoopNap({ clock, napMs: config.loopNapMs }) : null;
   const loopMonitor = new LoopMonitor({
     clock,
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
+    ...(loopNap === null ? {} : { nappedMs: () => loopNap.totals.nappedMs }),
   });
+  // The monitor ticks while any connection is open: it turns the naps on and off.
+  const napSwitch = loopNap === null
+    ? null
+    : loopMonitor.watch(() => loopNap.set(registry.liveCount >= config.loopNapSessions));
   // Merged reads: connections that wait before reading again share this ticker's timer.
   const paceTicker = new PaceTicker();
   const gopBudget = new GopBudget(config.gopCacheTotalBytes);
@@ -270,6 +278,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     clock,
     loop: loopMonitor,
     gopBudget: () => gopBudget.view(),
+    ...(loopNap === null ? {} : { naps: () => loopNap.totals }),
   });
   const relays = new RelayManager({
     targets: config.push,
@@ -306,6 +315,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     log,
     limits: config,
     loopMonitor,
+    ...(loopNap === null ? {} : { loopNap }),
     paceTicker,
     readScratch: new ReadScratch(),
     onLive: (stream, session, extra) =>
@@ -519,6 +529,8 @@ export function startServer(deps: ServerDeps): RunningServer {
       recordings[Symbol.dispose]();
       metrics[Symbol.dispose]();
       loopMonitor[Symbol.dispose]();
+      napSwitch?.[Symbol.dispose]();
+      loopNap?.[Symbol.dispose]();
       paceTicker[Symbol.dispose]();
       await Promise.all([http.shutdown(), flvHttp.shutdown()]);
       // After the recordings: their recording_done events are sent (for up to 2 s).

@@ -282,6 +282,8 @@ Deno.test("parseConfig() gives the defaults with no flags and no environment", (
     readMergeMs: 200,
     playMergeMs: 0,
     playMergePlayers: 100,
+    loopNapMs: 4,
+    loopNapSessions: 200,
     httpFlvPort: 8081,
     takeoverAfterMs: 2_000,
     push: [],

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry } from "prom-client";
 import type { Clock } from "../clock.ts";
 import type { SessionInfo } from "../session/session_info.ts";
+import type { LoopNapTotals } from "../session/loop_nap.ts";
 import type { GopBudgetView } from "../stream/gop_budget.ts";
 import type { StreamView } from "../stream/live_stream.ts";
 import type { SessionTotals } from "./session_totals.ts";
@@ -20,8 +21,8 @@ export interface LoopWatch {
   watch(fn: () => void): Disposable;
   /** Total ms the loop was stalled while watched. */
   readonly stalledMs: number;
-  /** The tick period in ms. */
-  readonly periodMs: number;
+  /** How late the last tick came beyond its period, in ms. */
+  readonly lateMs: number;
 }
 
 /** Process memory figures in bytes (`Deno.memoryUsage()`). */
@@ -49,6 +50,8 @@ export interface ServerMetricsOptions {
   readonly memory?: () => MemoryFigures;
   /** The server-wide GOP cache budget; without it there are no GOP cache metrics. */
   readonly gopBudget?: () => GopBudgetView;
+  /** What the event loop's naps took (`LoopNap`); without it there are no nap metrics. */
+  readonly naps?: () => LoopNapTotals;
 }
 
 type Labels = Record<string, string>;
@@ -61,7 +64,6 @@ export class ServerMetrics implements Disposable {
   readonly #o: ServerMetricsOptions;
   #snapshot: MetricsSnapshot | null = null;
   #loopWatch: Disposable | null = null;
-  #lastTickAt = 0;
   #maxLateMs = 0;
 
   /** Registers every metric on a new registry and starts watching the loop. */
@@ -69,12 +71,8 @@ export class ServerMetrics implements Disposable {
     this.#o = options;
     if (options.loop !== undefined) {
       const loop = options.loop;
-      this.#lastTickAt = options.clock.now();
       this.#loopWatch = loop.watch(() => {
-        const now = options.clock.now();
-        const late = now - this.#lastTickAt - loop.periodMs;
-        this.#lastTickAt = now;
-        if (late > this.#maxLateMs) this.#maxLateMs = late;
+        if (loop.lateMs > this.#maxLateMs) this.#maxLateMs = loop.lateMs;
       });
     }
     this.#define();
@@ -266,6 +264,21 @@ export class ServerMetrics implements Disposable {
         "Time the event loop was stalled (ticks' lateness beyond their period)",
         [],
         () => one(loop.stalledMs / 1000),
+      );
+    }
+    const naps = this.#o.naps;
+    if (naps !== undefined) {
+      this.#counter(
+        "rtmp_edge_event_loop_napped_seconds_total",
+        "Time the event loop napped on purpose between bursts of work (--loop-nap-ms)",
+        [],
+        () => one(naps().nappedMs / 1000),
+      );
+      this.#counter(
+        "rtmp_edge_event_loop_naps_total",
+        "Naps the event loop took (--loop-nap-ms)",
+        [],
+        () => one(naps().naps),
       );
     }
     const memory = this.#o.memory ?? (() => Deno.memoryUsage());

@@ -35,6 +35,7 @@ import type { TlsInfo } from "../tls/tls_socket_conn.ts";
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch, type DispatchTargets } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
+import type { LoopNap } from "./loop_nap.ts";
 import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
@@ -117,6 +118,8 @@ export interface ConnectionDeps {
   ) => void;
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
+  /** The loop's naps, held off while this connection is set up (until it publishes or plays). */
+  readonly loopNap?: LoopNap;
   /** The server's shared ticker for merged reads; without it, reads never wait. */
   readonly paceTicker?: PaceTicker;
   /**
@@ -214,6 +217,12 @@ async function runConnection(
     parser[Symbol.dispose]();
     throw e;
   }
+  // Set up at full speed: no loop naps until this connection's publish or play reply is
+  // written, or it ends.
+  using setup = deps.loopNap?.hold() ?? null;
+  const endSetup = () => {
+    if (setup !== null) void outbox.drained().then(() => setup[Symbol.dispose]());
+  };
   const monitor = deps.loopMonitor ?? new LoopMonitor({ clock });
   using _ownMonitor = monitor === deps.loopMonitor ? null : monitor;
   using watchdog = new Watchdog({
@@ -247,6 +256,7 @@ async function runConnection(
     ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     peer: () => session.info,
     onPlaying: (on) => {
+      if (on) endSetup();
       watchdog.playing(on);
       // Room above the skip threshold: the gate skips before the outbox gives up.
       if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, 2 * playerQueueBytes);
@@ -271,7 +281,10 @@ async function runConnection(
     recordings: deps.recordings,
     clock: readClock,
     log,
-    onPublished: () => watchdog.published(),
+    onPublished: () => {
+      endSetup();
+      watchdog.published();
+    },
     onRecordError: limits.onRecordError ?? "continue",
     ...(deps.onLive === undefined ? {} : { onLive: deps.onLive }),
     ...(deps.authorize === undefined ? {} : { authorize: deps.authorize }),

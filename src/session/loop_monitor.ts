@@ -18,6 +18,11 @@ export interface LoopMonitorOptions {
   readonly manual?: boolean;
   /** Told when a watcher throws (the others still run; nothing is rethrown on the timer). */
   readonly onWatcherError?: (error: unknown) => void;
+  /**
+   * Total ms the loop napped on purpose so far (`LoopNap`): a tick that comes late by a nap is
+   * not a stall.
+   */
+  readonly nappedMs?: () => number;
 }
 
 /** Default tick period. */
@@ -55,6 +60,9 @@ export class LoopMonitor implements Disposable {
   #stalledMs = 0;
   #healthy = true;
   #onError: ((error: unknown) => void) | undefined;
+  #napped: (() => number) | undefined;
+  #lastNapped = 0;
+  #lateMs = 0;
 
   /** Makes a monitor; its timer starts with the first watcher. */
   constructor(options: LoopMonitorOptions) {
@@ -62,6 +70,7 @@ export class LoopMonitor implements Disposable {
     this.#periodMs = options.periodMs ?? LOOP_MONITOR_PERIOD_MS;
     this.#manual = options.manual ?? false;
     this.#onError = options.onWatcherError;
+    this.#napped = options.nappedMs;
     if (!(this.#periodMs > 0)) {
       throw new RangeError(`Loop monitor period must be positive: got ${this.#periodMs} ms`);
     }
@@ -75,6 +84,11 @@ export class LoopMonitor implements Disposable {
   /** Total ms the loop was stalled (ticks' lateness beyond the period) while watched. */
   get stalledMs(): number {
     return this.#stalledMs;
+  }
+
+  /** How late the last tick came beyond its period, in ms (naps not counted; 0 if on time). */
+  get lateMs(): number {
+    return this.#lateMs;
   }
 
   /**
@@ -100,8 +114,14 @@ export class LoopMonitor implements Disposable {
   /** Counts all lateness since the last tick as stalled time, then calls the watchers. */
   tick(): void {
     const now = this.#clock.now();
-    const late = now - this.#lastTickAt - this.#periodMs;
+    let late = now - this.#lastTickAt - this.#periodMs;
     this.#lastTickAt = now;
+    if (this.#napped !== undefined) {
+      const napped = this.#napped();
+      late -= napped - this.#lastNapped;
+      this.#lastNapped = napped;
+    }
+    this.#lateMs = Math.max(0, late);
     if (late > 0) this.#stalledMs += late;
     this.#healthy = late <= this.#periodMs / 2;
     for (const w of this.#watchers) {
@@ -121,6 +141,7 @@ export class LoopMonitor implements Disposable {
 
   #start(): void {
     this.#lastTickAt = this.#clock.now();
+    this.#lastNapped = this.#napped?.() ?? 0;
     this.#healthy = true;
     if (!this.#manual) this.#timer = setInterval(() => this.tick(), this.#periodMs);
   }
