@@ -34,6 +34,7 @@ import { ProxyProtocolError } from "./errors.ts";
 import { clientAddress, readProxyHeader } from "./proxy_protocol/read_header.ts";
 import { LoopMonitor } from "./session/loop_monitor.ts";
 import { LoopNap } from "./session/loop_nap.ts";
+import { ThreadLoad } from "./session/thread_load.ts";
 import { PaceTicker } from "./session/pace_ticker.ts";
 import { ReadScratch } from "./session/read_scratch.ts";
 import { SessionRegistry } from "./session/registry.ts";
@@ -262,10 +263,14 @@ export function startServer(deps: ServerDeps): RunningServer {
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
     ...(loopNap === null ? {} : { nappedMs: () => loopNap.totals.nappedMs }),
   });
-  // The monitor ticks while any connection is open: it turns the naps on and off.
-  const napSwitch = loopNap === null
-    ? null
-    : loopMonitor.watch(() => loopNap.set(registry.liveCount >= config.loopNapSessions));
+  // On every monitor tick: naps with enough sessions open, unless the loop is near its limit.
+  const loopLoad = new ThreadLoad();
+  const napSwitch = loopNap === null ? null : loopMonitor.watch((now) =>
+    loopNap.steer(
+      registry.liveCount >= config.loopNapSessions,
+      loopLoad.sample(now, loopNap.totals.nappedMs),
+    )
+  );
   // Merged reads: connections that wait before reading again share this ticker's timer.
   const paceTicker = new PaceTicker();
   const gopBudget = new GopBudget(config.gopCacheTotalBytes);

@@ -9,9 +9,10 @@
  * one `epoll_wait`: NIC interrupt moderation, in user space. Nothing is lost: what waited is
  * handled right after the nap. Each cycle is a nap, then the work that piled up during it; the nap
  * fills what the work left of a cycle of twice the nap, so the busier the loop, the shorter its
- * naps, and a loop that needs all its time does not nap. What the naps cost is latency: up to one
- * cycle for a read, a write or a timer. Connections being set up (handshake, connect, publish or
- * play) hold the naps off: they go through at full speed.
+ * naps. A loop near its limit does not nap at all ({@linkcode LoopNap.steer}): a nap would take
+ * time it needs. What the naps cost is latency: up to one cycle for a read, a write or a timer.
+ * Connections being set up (handshake, connect, publish or play) hold the naps off: they go
+ * through at full speed.
  * @module
  */
 
@@ -35,6 +36,11 @@ export interface LoopNapOptions {
 
 /** Default nap length in ms: the most a read, a write or a timer waits for it. */
 export const LOOP_NAP_MS = 4;
+
+/** Naps start while the loop's thread, not napping, runs less than this share of the time. */
+export const NAP_WHEN_BUSY_BELOW = 0.6;
+/** Naps stop once the thread runs more than this share of its awake time (naps excluded). */
+export const NO_NAP_WHEN_BUSY_ABOVE = 0.9;
 
 /** A nap shorter than this is not worth its wakeup. */
 const MIN_NAP_MS = 0.5;
@@ -126,6 +132,20 @@ export class LoopNap implements Disposable {
     } else if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
+    }
+  }
+
+  /**
+   * Turns naps on or off from what the server wants (enough sessions open) and how busy the
+   * loop's thread was lately (`ThreadLoad`; null when unknown): on below
+   * {@linkcode NAP_WHEN_BUSY_BELOW}, off above {@linkcode NO_NAP_WHEN_BUSY_ABOVE}, as before in
+   * between (busy counts awake time only, so napping makes it look busier).
+   */
+  steer(wanted: boolean, busy: number | null): void {
+    if (!wanted) this.set(false);
+    else if (busy === null) this.set(true);
+    else if (this.#on ? busy > NO_NAP_WHEN_BUSY_ABOVE : busy < NAP_WHEN_BUSY_BELOW) {
+      this.set(!this.#on);
     }
   }
 

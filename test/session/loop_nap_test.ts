@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { FakeClock, systemClock } from "../../src/clock.ts";
 import { LoopMonitor } from "../../src/session/loop_monitor.ts";
 import { LoopNap } from "../../src/session/loop_nap.ts";
+import { readSchedstat, ThreadLoad } from "../../src/session/thread_load.ts";
 
 Deno.test("LoopNap naps only while on, and counts what it slept", () => {
   const clock = new FakeClock(0);
@@ -89,4 +90,50 @@ Deno.test("LoopNap takes no nap while any hold is open; a hold released twice co
   b[Symbol.dispose]();
   nap.tick();
   assert.equal(nap.totals.naps, 1);
+});
+
+Deno.test("LoopNap.steer: on with enough sessions unless the loop is near its limit, with a gap between on and off", () => {
+  using nap = new LoopNap({ clock: new FakeClock(0), manual: true, sleep: () => {} });
+  const steps: [boolean, number | null, boolean][] = [
+    [false, 0.1, false], // too few sessions
+    [true, 0.7, false], // busy, not napping: stays off
+    [true, 0.5, true], // room: on
+    [true, 0.85, true], // napping makes the awake time look busier: stays on
+    [true, 0.95, false], // near the limit: off
+    [true, 0.65, false],
+    [true, null, true], // no figure (not Linux): by sessions alone
+    [false, null, false],
+  ];
+  for (const [i, [wanted, busy, on]] of steps.entries()) {
+    nap.steer(wanted, busy);
+    assert.equal(nap.on, on, `step ${i}: steer(${wanted}, ${busy})`);
+  }
+});
+
+Deno.test("ThreadLoad: the loop thread's run time over its awake time; null when unreadable", () => {
+  let text: string | null = "5000000 123 9\n";
+  const load = new ThreadLoad(() => text);
+  assert.equal(load.sample(1000, 0), null);
+  text = "25000000 456 10\n"; // ran 20 ms
+  assert.equal(load.sample(1050, 10), 0.5); // 50 ms, 10 napping
+  text = "95000000 456 10\n"; // 70 ms in 50: capped
+  assert.equal(load.sample(1100, 10), 1);
+  text = null;
+  assert.equal(load.sample(1150, 10), null);
+  text = "96000000 0 0\n";
+  assert.equal(load.sample(1200, 10), null, "no figure right after an unreadable sample");
+  text = "97000000 0 0\n";
+  assert.equal(load.sample(1250, 60), null, "napped all the time: nothing awake");
+  text = "98000000 0 0\n";
+  assert.equal(load.sample(1300, 60), 0.02);
+});
+
+Deno.test("ThreadLoad reads this thread's run time on Linux", () => {
+  if (readSchedstat() === null) return; // not Linux: nothing to read
+  const load = new ThreadLoad();
+  assert.equal(load.sample(performance.now(), 0), null);
+  const t0 = performance.now();
+  while (performance.now() - t0 < 60) { /* run */ }
+  const busy = load.sample(performance.now(), 0);
+  assert.ok(busy !== null && busy > 0.5, `busy ${busy} after a 60 ms spin`);
 });
