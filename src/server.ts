@@ -261,7 +261,9 @@ export function startServer(deps: ServerDeps): RunningServer {
   const loopMonitor = new LoopMonitor({
     clock,
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
-    ...(loopNap === null ? {} : { nappedMs: () => loopNap.totals.nappedMs }),
+    ...(loopNap === null ? {} : {
+      naps: { nappedMs: () => loopNap.totals.nappedMs, longestNapMs: config.loopNapMs },
+    }),
   });
   // On every monitor tick: naps with enough sessions open, unless the loop is near its limit.
   const loopLoad = new ThreadLoad();
@@ -522,6 +524,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     },
     async close() {
       stopping = true;
+      loopNap?.set(false); // the last sessions end and recordings finish at full speed
       listener.close();
       tlsListener?.close();
       await Promise.all(accepting);

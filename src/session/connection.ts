@@ -35,7 +35,7 @@ import type { TlsInfo } from "../tls/tls_socket_conn.ts";
 import { CommandFlow } from "./command_flow.ts";
 import { createDispatch, type DispatchTargets } from "./dispatch.ts";
 import { LoopMonitor } from "./loop_monitor.ts";
-import type { LoopNap } from "./loop_nap.ts";
+import type { NapHolds } from "./loop_nap.ts";
 import { Outbox } from "./outbox.ts";
 import type { SessionHandle, SessionRegistry } from "./registry.ts";
 import type { StreamHub } from "../stream/hub.ts";
@@ -119,7 +119,7 @@ export interface ConnectionDeps {
   /** The server's shared ticker for watchdogs; without it, each connection runs its own. */
   readonly loopMonitor?: LoopMonitor;
   /** The loop's naps, held off while this connection is set up (until it publishes or plays). */
-  readonly loopNap?: LoopNap;
+  readonly loopNap?: NapHolds;
   /** The server's shared ticker for merged reads; without it, reads never wait. */
   readonly paceTicker?: PaceTicker;
   /**
@@ -217,11 +217,13 @@ async function runConnection(
     parser[Symbol.dispose]();
     throw e;
   }
-  // Set up at full speed: no loop naps until this connection's publish or play reply is
-  // written, or it ends.
+  // Set up at full speed: no loop naps until this connection's publish reply is written, it asks
+  // to play, or it ends (a second at most).
   using setup = deps.loopNap?.hold() ?? null;
-  const endSetup = () => {
-    if (setup !== null) void outbox.drained().then(() => setup[Symbol.dispose]());
+  const endSetup = (afterWrites: boolean) => {
+    if (setup === null) return;
+    if (afterWrites) void outbox.drained().then(() => setup[Symbol.dispose]());
+    else setup[Symbol.dispose]();
   };
   const monitor = deps.loopMonitor ?? new LoopMonitor({ clock });
   using _ownMonitor = monitor === deps.loopMonitor ? null : monitor;
@@ -256,7 +258,7 @@ async function runConnection(
     ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     peer: () => session.info,
     onPlaying: (on) => {
-      if (on) endSetup();
+      if (on) endSetup(false); // it may wait seconds for its stream
       watchdog.playing(on);
       // Room above the skip threshold: the gate skips before the outbox gives up.
       if (on) outbox.maxQueuedBytes = Math.max(limits.maxOutgoingBytes, 2 * playerQueueBytes);
@@ -282,7 +284,7 @@ async function runConnection(
     clock: readClock,
     log,
     onPublished: () => {
-      endSetup();
+      endSetup(true);
       watchdog.published();
     },
     onRecordError: limits.onRecordError ?? "continue",

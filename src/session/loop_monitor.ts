@@ -20,9 +20,10 @@ export interface LoopMonitorOptions {
   readonly onWatcherError?: (error: unknown) => void;
   /**
    * Total ms the loop napped on purpose so far (`LoopNap`): a tick that comes late by a nap is
-   * not a stall.
+   * not a stall. Only one nap can hold a tick back (the timers run after each), so at most
+   * `longestNapMs` of a tick's lateness is taken for a nap.
    */
-  readonly nappedMs?: () => number;
+  readonly naps?: { readonly nappedMs: () => number; readonly longestNapMs: number };
 }
 
 /** Default tick period. */
@@ -60,7 +61,7 @@ export class LoopMonitor implements Disposable {
   #stalledMs = 0;
   #healthy = true;
   #onError: ((error: unknown) => void) | undefined;
-  #napped: (() => number) | undefined;
+  #naps: { readonly nappedMs: () => number; readonly longestNapMs: number } | undefined;
   #lastNapped = 0;
   #lateMs = 0;
 
@@ -70,7 +71,7 @@ export class LoopMonitor implements Disposable {
     this.#periodMs = options.periodMs ?? LOOP_MONITOR_PERIOD_MS;
     this.#manual = options.manual ?? false;
     this.#onError = options.onWatcherError;
-    this.#napped = options.nappedMs;
+    this.#naps = options.naps;
     if (!(this.#periodMs > 0)) {
       throw new RangeError(`Loop monitor period must be positive: got ${this.#periodMs} ms`);
     }
@@ -116,9 +117,9 @@ export class LoopMonitor implements Disposable {
     const now = this.#clock.now();
     let late = now - this.#lastTickAt - this.#periodMs;
     this.#lastTickAt = now;
-    if (this.#napped !== undefined) {
-      const napped = this.#napped();
-      late -= napped - this.#lastNapped;
+    if (this.#naps !== undefined) {
+      const napped = this.#naps.nappedMs();
+      late -= Math.min(napped - this.#lastNapped, this.#naps.longestNapMs);
       this.#lastNapped = napped;
     }
     this.#lateMs = Math.max(0, late);
@@ -141,7 +142,7 @@ export class LoopMonitor implements Disposable {
 
   #start(): void {
     this.#lastTickAt = this.#clock.now();
-    this.#lastNapped = this.#napped?.() ?? 0;
+    this.#lastNapped = this.#naps?.nappedMs() ?? 0;
     this.#healthy = true;
     if (!this.#manual) this.#timer = setInterval(() => this.tick(), this.#periodMs);
   }

@@ -11,12 +11,18 @@
  * fills what the work left of a cycle of twice the nap, so the busier the loop, the shorter its
  * naps. A loop near its limit does not nap at all ({@linkcode LoopNap.steer}): a nap would take
  * time it needs. What the naps cost is latency: up to one cycle for a read, a write or a timer.
- * Connections being set up (handshake, connect, publish or play) hold the naps off: they go
- * through at full speed.
+ * Connections being set up (handshake, connect, publish or play; a second at most) hold the naps
+ * off: they go through at full speed.
  * @module
  */
 
 import type { Clock } from "../clock.ts";
+
+/** What a connection needs of the naps: to hold them off while it is set up. */
+export interface NapHolds {
+  /** No naps until the handle is disposed (or for a bounded time). */
+  hold(): Disposable;
+}
 
 /** Options for {@linkcode LoopNap}. */
 export interface LoopNapOptions {
@@ -41,6 +47,9 @@ export const LOOP_NAP_MS = 4;
 export const NAP_WHEN_BUSY_BELOW = 0.6;
 /** Naps stop once the thread runs more than this share of its awake time (naps excluded). */
 export const NO_NAP_WHEN_BUSY_ABOVE = 0.9;
+
+/** Longest a connection's setup holds the naps off (`hold()`). */
+export const LOOP_NAP_HOLD_MS = 1_000;
 
 /** A nap shorter than this is not worth its wakeup. */
 const MIN_NAP_MS = 0.5;
@@ -81,7 +90,7 @@ export interface LoopNapTotals {
  * assert.deepEqual(nap.totals, { naps: 3, nappedMs: 10 });
  * ```
  */
-export class LoopNap implements Disposable {
+export class LoopNap implements NapHolds, Disposable {
   readonly #clock: Clock;
   readonly #napMs: number;
   readonly #runMs: number;
@@ -91,17 +100,18 @@ export class LoopNap implements Disposable {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #naps = 0;
   #nappedMs = 0;
-  #holds = 0;
+  readonly #holds = new Set<{ readonly until: number }>();
   /** When the last nap ended (or the loop last passed a tick without one). */
   #awakeFrom = 0;
 
+  /** Makes the naps, off until {@linkcode LoopNap.set} or {@linkcode LoopNap.steer}. */
   constructor(options: LoopNapOptions) {
     this.#clock = options.clock;
     this.#napMs = options.napMs ?? LOOP_NAP_MS;
     this.#runMs = options.runMs ?? 1;
     this.#manual = options.manual ?? false;
     if (!(this.#napMs > 0 && this.#napMs <= 100)) {
-      throw new RangeError(`Loop nap must be 1-100 ms: got ${this.#napMs}`);
+      throw new RangeError(`Loop nap must be above 0 and at most 100 ms: got ${this.#napMs}`);
     }
     if (!(this.#runMs >= 0)) throw new RangeError(`Loop run time must be >= 0: got ${this.#runMs}`);
     if (options.sleep !== undefined) {
@@ -150,18 +160,20 @@ export class LoopNap implements Disposable {
   }
 
   /**
-   * No naps until the returned handle is disposed (a connection being set up: its round trips
-   * must not wait for naps).
+   * No naps until the returned handle is disposed, or for {@linkcode LOOP_NAP_HOLD_MS} at most (a
+   * connection being set up: its round trips must not wait for naps, but a client that never
+   * publishes must not keep them off).
    */
   hold(): Disposable {
-    this.#holds++;
-    let held = true;
-    return {
-      [Symbol.dispose]: () => {
-        if (held) this.#holds--;
-        held = false;
-      },
-    };
+    const hold = { until: this.#clock.now() + LOOP_NAP_HOLD_MS };
+    this.#holds.add(hold);
+    return { [Symbol.dispose]: () => void this.#holds.delete(hold) };
+  }
+
+  /** Whether a hold is open now; drops the ones past their time. */
+  #held(now: number): boolean {
+    for (const hold of this.#holds) if (hold.until < now) this.#holds.delete(hold);
+    return this.#holds.size > 0;
   }
 
   /**
@@ -172,10 +184,11 @@ export class LoopNap implements Disposable {
     if (!this.#on) return;
     const start = this.#clock.now();
     const ms = Math.min(this.#napMs, 2 * this.#napMs - (start - this.#awakeFrom));
-    if (this.#holds === 0 && ms >= MIN_NAP_MS) {
+    if (ms >= MIN_NAP_MS && !this.#held(start)) {
       this.#sleep(ms);
       this.#naps++;
-      this.#nappedMs += this.#clock.now() - start;
+      // A wall clock stepped back during the nap counts nothing, never less.
+      this.#nappedMs += Math.max(0, this.#clock.now() - start);
     }
     this.#awakeFrom = this.#clock.now();
   }
