@@ -4,6 +4,7 @@ import { systemClock } from "../../src/clock.ts";
 import { createJsParser } from "../../src/parser/js_parser.ts";
 import { RecordingFactory } from "../../src/record/recording.ts";
 import { ChunkWriter } from "../../src/rtmp/chunk_writer.ts";
+import type { AmfValue } from "../../src/rtmp/amf_value.ts";
 import { encodeCommand } from "../../src/rtmp/commands.ts";
 import { C2_SIZE, createC0C1 } from "../../src/rtmp/handshake.ts";
 import { MessageType } from "../../src/rtmp/messages.ts";
@@ -51,14 +52,14 @@ class HoldLog implements NapHolds {
   }
 }
 
-function command(w: ChunkWriter, name: string, tid: number, streamId: number, args: unknown[]) {
+function command(w: ChunkWriter, name: string, tid: number, streamId: number, args: AmfValue[]) {
   const obj = name === "connect" ? new Map([["app", "live"], ["type", "nonprivate"]]) : null;
   return w.encode({
     type: MessageType.CommandAmf0,
     csid: streamId === 0 ? 3 : 8,
     streamId,
     timestamp: 0,
-    body: encodeCommand({ name, transactionId: tid, commandObject: obj, args } as never),
+    body: encodeCommand({ name, transactionId: tid, commandObject: obj, args }),
   });
 }
 
