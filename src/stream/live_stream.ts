@@ -132,12 +132,14 @@ export class LiveStream {
    * Takes one message from the publisher and hands it to every consumer. Its body may be a
    * parser's view, valid only during the call: it is copied once, and only when something
    * keeps it (a consumer, the GOP cache, the stream's metadata or sequence headers); consumers
-   * that copy on take (a recording) get the view itself.
+   * that copy on take (a recording) get the view itself. `now` is when it arrived (default:
+   * the stream's clock).
    */
-  publish(view: MediaMessage): void {
+  publish(view: MediaMessage, now?: number): void {
     if (this.#ended !== null) return;
     this.#unflushed = true;
-    if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
+    if (now !== undefined) this.#lastMessageAt = now;
+    else if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
     const consumers = this.#consumers;
     const consumed = consumers !== null && consumers.size > 0;
     let msg: MediaMessage | null;
