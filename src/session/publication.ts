@@ -115,6 +115,10 @@ export class Publication {
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
+    // An unwatched stream's frame that its closed GOP cache does not keep: no message is made.
+    if (ex === null && !config && now !== undefined) {
+      if (this.stream.passBy("audio", false, body.length, now)) return;
+    }
     this.stream.publish(
       enhancedMessage({ kind: "audio", timestamp, body, keyframe: false, config }, ex),
       now,
@@ -137,6 +141,9 @@ export class Publication {
       if (own !== null) this.#videoFacts(tag, timestamp, own, now);
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
+    }
+    if (ex === null && !config && now !== undefined) {
+      if (this.stream.passBy("video", keyframe, body.length, now)) return;
     }
     const track0 = this.#video.tracks?.find((t) => t.trackId === 0)?.fourcc ?? null;
     this.stream.publish(

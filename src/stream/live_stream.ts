@@ -156,6 +156,20 @@ export class LiveStream {
     for (const c of consumers.values()) this.#give(c, msg);
   }
 
+  /**
+   * Takes an audio or video message that is not a config, arrived at `now`, when nothing would
+   * keep or take it (no consumer, the GOP cache closed, not a key frame): counts it as
+   * {@linkcode publish} would, without the message being made. False when it must be published.
+   */
+  passBy(kind: "audio" | "video", keyframe: boolean, bytes: number, now: number): boolean {
+    if (this.#ended !== null) return true;
+    if (this.#consumers !== null && this.#consumers.size > 0) return false;
+    if (!this.#gop.passBy(kind, keyframe, bytes)) return false;
+    this.#unflushed = true;
+    this.#lastMessageAt = now;
+    return true;
+  }
+
   /** Whether messages were published since the last {@linkcode LiveStream.flush}. */
   get unflushed(): boolean {
     return this.#unflushed;
