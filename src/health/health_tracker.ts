@@ -123,9 +123,8 @@ export class HealthTracker {
     this.#metadataFps = fps;
   }
 
-  /** Takes one coded video frame (not a sequence header) of `bytes` bytes. */
-  video(ts: number, bytes: number, keyframe: boolean): void {
-    const now = this.#clock.now();
+  /** Takes one coded video frame (not a sequence header) of `bytes` bytes that arrived at `now`. */
+  video(ts: number, bytes: number, keyframe: boolean, now: number = this.#clock.now()): void {
     const v = this.#video;
     if (v.frames === 0) this.#firstVideoTs = ts;
     v.add(ts, now);
@@ -152,9 +151,8 @@ export class HealthTracker {
     }
   }
 
-  /** Takes one coded audio frame (not a sequence header) of `bytes` bytes. */
-  audio(ts: number, bytes: number): void {
-    const now = this.#clock.now();
+  /** Takes one coded audio frame (not a sequence header) of `bytes` bytes that arrived at `now`. */
+  audio(ts: number, bytes: number, now: number = this.#clock.now()): void {
     if (this.#audio.frames === 0) this.#firstAudioTs = ts;
     this.#audio.add(ts, now);
     this.#rate.add(now, bytes);

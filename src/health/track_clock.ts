@@ -137,7 +137,8 @@ export class TrackClock {
   #step(ts: number, arrival: number): void {
     const delta = tsDelta(this.lastTs, ts);
     const wall = arrival - this.lastArrival;
-    const interval = this.intervalMs();
+    // Frames of one read share its arrival (wall 0): only a later read can open a gap.
+    const interval = wall > 0 ? this.intervalMs() : null;
     if (interval !== null && wall > 2 * interval) {
       this.gaps++;
       this.lastGapMs = wall;

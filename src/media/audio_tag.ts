@@ -77,6 +77,15 @@ const FOURCC_MP3 = 0x2e6d7033; // ".mp3"
 const HEAD = 0x48656164; // "Head", after "Opus" in an OpusHead
 
 /**
+ * The config-less results of AAC and unknown formats, made once and frozen: an AAC frame is a
+ * message, and one object each was garbage at every message.
+ */
+const AAC_FRAME: AudioTag = Object.freeze({ codec: "aac", kind: "frame", config: null });
+const AAC_OTHER: AudioTag = Object.freeze({ codec: "aac", kind: "other", config: null });
+const UNKNOWN_FRAME: AudioTag = Object.freeze({ codec: null, kind: "frame", config: null });
+const UNKNOWN_OTHER: AudioTag = Object.freeze({ codec: null, kind: "other", config: null });
+
+/**
  * Parses the header of an FLV audio tag body and, for sequence headers, the stream format.
  * Throws {@linkcode MediaError} on an empty, truncated or malformed body.
  *
@@ -107,9 +116,9 @@ export function parseAudioTag(body: Uint8Array): AudioTag {
       const asc = parseAudioSpecificConfig(body.subarray(2));
       return { codec, kind: "sequence-header", config: audioConfig(asc.sampleRate, asc.channels) };
     }
-    return { codec, kind: packetType === 1 ? "frame" : "other", config: null };
+    return packetType === 1 ? AAC_FRAME : AAC_OTHER;
   }
-  if (codec === null) return { codec, kind: format === 15 ? "frame" : "other", config: null };
+  if (codec === null) return format === 15 ? UNKNOWN_FRAME : UNKNOWN_OTHER;
   return { codec, kind: "frame", config: legacyConfig(format, b0, body) };
 }
 

@@ -107,11 +107,33 @@ export function parseVideoTag(body: Uint8Array): VideoTag {
   return (b0 & 0x80) !== 0 ? parseEnhanced(body, b0) : parseLegacy(body, b0);
 }
 
+/** The kinds a legacy tag without a config can be, in {@linkcode LEGACY_TAGS}' order. */
+const PLAIN_KINDS = ["frame", "end-of-sequence", "other"] as const;
+
+/**
+ * Every legacy tag result without a config, made once and frozen (a frame is a message: one
+ * object each was garbage at every message), by kind, codec id and key frame.
+ */
+const LEGACY_TAGS: readonly VideoTag[] = PLAIN_KINDS.flatMap((kind) =>
+  Array.from({ length: 16 }, (_, id) => LEGACY_CODECS[id] ?? null).flatMap((codec) =>
+    [false, true].map((keyframe) => Object.freeze({ codec, keyframe, kind, config: null }))
+  )
+);
+
+/** The shared result of a legacy tag with no config. */
+function legacyTag(
+  codecId: number,
+  keyframe: boolean,
+  kind: typeof PLAIN_KINDS[number],
+): VideoTag {
+  return LEGACY_TAGS[(PLAIN_KINDS.indexOf(kind) * 16 + codecId) * 2 + (keyframe ? 1 : 0)]!;
+}
+
 function parseLegacy(body: Uint8Array, b0: number): VideoTag {
   const frameType = b0 >> 4;
   const codecId = b0 & 0x0f;
   const codec = LEGACY_CODECS[codecId] ?? null;
-  if (frameType === FRAME_COMMAND) return { codec, keyframe: false, kind: "other", config: null };
+  if (frameType === FRAME_COMMAND) return legacyTag(codecId, false, "other");
   const keyframe = frameType === FRAME_KEY || frameType === FRAME_GENERATED_KEY;
   if (codecId === CODEC_AVC || codecId === CODEC_HEVC) {
     if (body.length < 5) {
@@ -125,15 +147,15 @@ function parseLegacy(body: Uint8Array, b0: number): VideoTag {
         return { codec, keyframe, kind: "sequence-header", config };
       }
       case 1:
-        return { codec, keyframe, kind: "frame", config: null };
+        return legacyTag(codecId, keyframe, "frame");
       case 2:
-        return { codec, keyframe, kind: "end-of-sequence", config: null };
+        return legacyTag(codecId, keyframe, "end-of-sequence");
       default:
-        return { codec, keyframe, kind: "other", config: null };
+        return legacyTag(codecId, keyframe, "other");
     }
   }
   const kind = frameType >= FRAME_KEY && frameType <= FRAME_GENERATED_KEY ? "frame" : "other";
-  return { codec, keyframe, kind, config: null };
+  return legacyTag(codecId, keyframe, kind);
 }
 
 function parseEnhanced(body: Uint8Array, b0: number): VideoTag {

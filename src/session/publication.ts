@@ -90,8 +90,8 @@ export class Publication {
     this.stream.publish({ kind: "data", timestamp: 0, body, keyframe: false, config: false });
   }
 
-  /** Takes one audio message. */
-  audio(timestamp: number, body: Uint8Array): void {
+  /** Takes one audio message that arrived at `now` (default: the stream's clock). */
+  audio(timestamp: number, body: Uint8Array, now?: number): void {
     if (body.length === 0) return;
     // A malformed enhanced header (overrun, ModEx chain, too many tracks) ends the publish.
     const ex = isEnhancedTag("audio", body) ? decodeEnhancedTag("audio", body) : null;
@@ -110,18 +110,23 @@ export class Publication {
       }
       if (facts && tag.kind === "frame") {
         a.frames++;
-        this.#health?.audio(timestamp, body.length);
+        this.#health?.audio(timestamp, body.length, now);
       }
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
     }
+    // An unwatched stream's frame that its closed GOP cache does not keep: no message is made.
+    if (ex === null && !config && now !== undefined) {
+      if (this.stream.passBy("audio", false, body.length, now)) return;
+    }
     this.stream.publish(
       enhancedMessage({ kind: "audio", timestamp, body, keyframe: false, config }, ex),
+      now,
     );
   }
 
-  /** Takes one video message. */
-  video(timestamp: number, body: Uint8Array): void {
+  /** Takes one video message that arrived at `now` (default: the stream's clock). */
+  video(timestamp: number, body: Uint8Array, now?: number): void {
     if (body.length === 0) return;
     const ex = isEnhancedTag("video", body) ? decodeEnhancedTag("video", body) : null;
     if (ex !== null) this.#trackStats().video(ex, timestamp);
@@ -133,18 +138,22 @@ export class Publication {
       const tag = parseVideoTag(own ?? body);
       config = tag.kind === "sequence-header" || tag.kind === "metadata";
       keyframe = tag.kind === "frame" && tag.keyframe;
-      if (own !== null) this.#videoFacts(tag, timestamp, own);
+      if (own !== null) this.#videoFacts(tag, timestamp, own, now);
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
+    }
+    if (ex === null && !config && now !== undefined) {
+      if (this.stream.passBy("video", keyframe, body.length, now)) return;
     }
     const track0 = this.#video.tracks?.find((t) => t.trackId === 0)?.fourcc ?? null;
     this.stream.publish(
       enhancedMessage({ kind: "video", timestamp, body, keyframe, config }, ex, track0),
+      now,
     );
   }
 
   /** Counts a default-track video tag into the session's top-level facts. */
-  #videoFacts(tag: VideoTag, timestamp: number, body: Uint8Array): void {
+  #videoFacts(tag: VideoTag, timestamp: number, body: Uint8Array, now?: number): void {
     const v = this.#video;
     if (tag.codec !== null && tag.kind !== "metadata") v.codec = tag.codec;
     if (tag.config !== null) {
@@ -161,7 +170,7 @@ export class Publication {
       }
     }
     this.#countFps(timestamp);
-    this.#health?.video(timestamp, body.length, tag.keyframe);
+    this.#health?.video(timestamp, body.length, tag.keyframe, now);
   }
 
   /** What the publication counted. */

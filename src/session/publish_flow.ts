@@ -125,6 +125,8 @@ export class PublishFlow {
   #stopping = false;
   /** The live publications by message stream id, each with what it keeps (one map). */
   #live = new Map<number, LivePublish>();
+  /** The publication media last went to (a connection publishes on one stream nearly always). */
+  #lastPub: Publication | null = null;
   #refusal: string | null = null;
   /** The authorizer's questions, or null when anyone may publish. */
   #gate: PublishGate | null;
@@ -158,10 +160,16 @@ export class PublishFlow {
 
   /** Handles audio/video; media on a stream that is not publishing is dropped. */
   media(rec: MessageRecord, body: Uint8Array): void {
-    const pub = this.#live.get(rec.streamId)?.pub;
-    if (pub === undefined) return;
-    if (rec.type === MessageType.Audio) pub.audio(rec.timestamp, body);
-    else pub.video(rec.timestamp, body);
+    let pub = this.#lastPub;
+    if (pub === null || pub.streamId !== rec.streamId) {
+      pub = this.#live.get(rec.streamId)?.pub ?? null;
+      if (pub === null) return;
+      this.#lastPub = pub;
+    }
+    // One clock call per message for its health sample and the stream's last-message time.
+    const now = this.#o.clock.now();
+    if (rec.type === MessageType.Audio) pub.audio(rec.timestamp, body, now);
+    else pub.video(rec.timestamp, body, now);
   }
 
   /**
@@ -550,6 +558,7 @@ export class PublishFlow {
     const live = this.#live.get(streamId);
     if (live === undefined) return;
     this.#live.delete(streamId);
+    if (this.#lastPub === live.pub) this.#lastPub = null;
     const { pub, health, startedAt, recording } = live;
     this.#o.session.info.health = health.tracker.report();
     const session = this.#o.session;

@@ -53,6 +53,12 @@ export class Watchdog implements Disposable {
   #holding = false;
   #expired = false;
   #nextTickAt: number;
+  /**
+   * Nothing is due before this: the earliest deadline or tick as last computed. Reads and
+   * stalls only move deadlines later, so it stays a lower bound, and a tick before it returns
+   * at once (1000 connections are ticked 20 times a second).
+   */
+  #wakeAt = -Infinity;
   #watching: Disposable;
 
   /** Starts watching; the handshake deadline runs from now. */
@@ -73,7 +79,9 @@ export class Watchdog implements Disposable {
 
   /** Notes that the handshake finished; the publish deadline runs from now. */
   handshakeDone(): void {
-    this.#handshakeDone = this.#mark(this.#o.clock.now());
+    const mark = this.#mark(this.#o.clock.now());
+    this.#handshakeDone = mark;
+    this.#wakeAt = Math.min(this.#wakeAt, mark.at + this.#o.timeouts.publishTimeoutMs);
   }
 
   /** Notes that the client published; the publish deadline no longer applies. */
@@ -87,7 +95,7 @@ export class Watchdog implements Disposable {
    */
   playing(on: boolean): void {
     if (on) this.#published = true;
-    else if (this.#playing) this.read(this.#o.clock.now());
+    else if (this.#playing) this.#resume();
     this.#playing = on;
   }
 
@@ -96,13 +104,20 @@ export class Watchdog implements Disposable {
    * disk): the client is not idle meanwhile, and its idle time starts again when reads resume.
    */
   holding(on: boolean): void {
-    if (!on && this.#holding) this.read(this.#o.clock.now());
+    if (!on && this.#holding) this.#resume();
     this.#holding = on;
+  }
+
+  /** Reads count again from now: the idle deadline runs anew (and may be the next one due). */
+  #resume(): void {
+    const now = this.#o.clock.now();
+    this.read(now);
+    this.#wakeAt = Math.min(this.#wakeAt, now + this.#o.timeouts.idleTimeoutMs);
   }
 
   /** Checks every deadline at `now` (the monitor calls this on each tick, with the tick's time). */
   check(now: number = this.#o.clock.now()): void {
-    if (this.#expired) return;
+    if (now < this.#wakeAt || this.#expired) return;
     const reason = this.#due(now);
     if (reason !== null && this.#o.monitor.healthy) {
       this.#expired = true;
@@ -113,6 +128,8 @@ export class Watchdog implements Disposable {
       this.#nextTickAt = now + WATCHDOG_TICK_MS;
       this.#o.tick();
     }
+    // A deadline that was due on an unhealthy tick is before now: the next tick checks again.
+    this.#wakeAt = this.#earliest();
   }
 
   /** Stops being ticked. */
@@ -136,6 +153,22 @@ export class Watchdog implements Disposable {
       return `Limit idle-timeout: no data for ${t.idleTimeoutMs} ms`;
     }
     return null;
+  }
+
+  /**
+   * The earliest time a deadline can pass or the tick is due. Stalls since a mark only add to
+   * its deadline, so the mark's time plus the timeout is a lower bound.
+   */
+  #earliest(): number {
+    const t = this.#o.timeouts;
+    let at = this.#o.tick === undefined ? Infinity : this.#nextTickAt;
+    if (this.#handshakeDone === null) {
+      at = Math.min(at, this.#started.at + t.handshakeTimeoutMs);
+    } else if (!this.#published) {
+      at = Math.min(at, this.#handshakeDone.at + t.publishTimeoutMs);
+    }
+    if (!this.#playing && !this.#holding) at = Math.min(at, this.#lastReadAt + t.idleTimeoutMs);
+    return at;
   }
 
   /** Time since `mark` less the loop stalls since then. */

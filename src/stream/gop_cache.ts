@@ -88,6 +88,17 @@ export class GopCache implements Disposable {
   }
 
   /**
+   * Counts an audio or non-key video message of `bytes` bytes that {@linkcode take} would not
+   * keep while the cache is closed (or off), without the message; false when it is open or the
+   * message is a key frame, which {@linkcode take} must see.
+   */
+  passBy(kind: "audio" | "video", keyframe: boolean, bytes: number): boolean {
+    if (this.#open || (kind === "video" && keyframe)) return false;
+    if (this.#max !== 0) this.#seen += bytes;
+    return true;
+  }
+
+  /**
    * Takes one message whose body is a view valid only during the call: when the cache keeps it,
    * the body is copied into the cache's store and the kept message returned (`lend`: it is also
    * handed to consumers, who may hold it past the GOP); else null.

@@ -132,12 +132,14 @@ export class LiveStream {
    * Takes one message from the publisher and hands it to every consumer. Its body may be a
    * parser's view, valid only during the call: it is copied once, and only when something
    * keeps it (a consumer, the GOP cache, the stream's metadata or sequence headers); consumers
-   * that copy on take (a recording) get the view itself.
+   * that copy on take (a recording) get the view itself. `now` is when it arrived (default:
+   * the stream's clock).
    */
-  publish(view: MediaMessage): void {
+  publish(view: MediaMessage, now?: number): void {
     if (this.#ended !== null) return;
     this.#unflushed = true;
-    if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
+    if (now !== undefined) this.#lastMessageAt = now;
+    else if (this.#init.now !== undefined) this.#lastMessageAt = this.#init.now();
     const consumers = this.#consumers;
     const consumed = consumers !== null && consumers.size > 0;
     let msg: MediaMessage | null;
@@ -152,6 +154,20 @@ export class LiveStream {
     }
     if (msg === null || !consumed) return;
     for (const c of consumers.values()) this.#give(c, msg);
+  }
+
+  /**
+   * Takes an audio or video message that is not a config, arrived at `now`, when nothing would
+   * keep or take it (no consumer, the GOP cache closed, not a key frame): counts it as
+   * {@linkcode publish} would, without the message being made. False when it must be published.
+   */
+  passBy(kind: "audio" | "video", keyframe: boolean, bytes: number, now: number): boolean {
+    if (this.#ended !== null) return true;
+    if (this.#consumers !== null && this.#consumers.size > 0) return false;
+    if (!this.#gop.passBy(kind, keyframe, bytes)) return false;
+    this.#unflushed = true;
+    this.#lastMessageAt = now;
+    return true;
   }
 
   /** Whether messages were published since the last {@linkcode LiveStream.flush}. */

@@ -139,3 +139,24 @@ Deno.test("PublishFlow: a silent publish of this session is not taken over by th
   assert.match(flow.refusal ?? "", /already publishing/);
   flow.close();
 });
+
+Deno.test("PublishFlow: media goes to its message stream's publication, and nowhere once it ended", () => {
+  const { flow, ctx, session } = setup({}, false);
+  const media = (streamId: number) =>
+    flow.media(
+      { type: MessageType.Video, csid: 6, streamId, timestamp: 40, length: 6 },
+      new Uint8Array([0x27, 0x01, 0, 0, 0, 0x41]), // AVC inter frame
+    );
+  flow.publish(publishCmd("a"), rec(1), ctx);
+  media(1);
+  media(2); // not publishing on 2
+  assert.equal(session.info.video.frames, 1);
+  flow.unpublish(1, "test");
+  media(1);
+  assert.equal(session.info.video.frames, 1, "the ended publication takes nothing");
+  flow.publish(publishCmd("b"), rec(2), ctx);
+  media(2);
+  media(1);
+  assert.equal(session.info.video.frames, 2);
+  flow.close();
+});

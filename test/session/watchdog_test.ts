@@ -204,3 +204,63 @@ Deno.test("Watchdog does not idle-drop a publisher whose reads the server holds,
   dog.check();
   assert.match(expired[0]!, /^Limit idle-timeout/);
 });
+
+Deno.test("Watchdog without a tick still expires a publish deadline set after its last check", () => {
+  // Without a tick nothing is due before the first deadline: the handshake's end must bring
+  // a shorter publish deadline forward.
+  const clock = new FakeClock(0);
+  using monitor = new LoopMonitor({ clock, manual: true });
+  const expired: string[] = [];
+  using dog = new Watchdog({
+    timeouts: { handshakeTimeoutMs: 10_000, publishTimeoutMs: 2000, idleTimeoutMs: 30_000 },
+    clock,
+    monitor,
+    expire: (r) => expired.push(r),
+  });
+  dog.check();
+  clock.advance(100);
+  dog.handshakeDone();
+  clock.advance(1999);
+  dog.check();
+  assert.deepEqual(expired, []);
+  clock.advance(1);
+  dog.check();
+  assert.match(expired[0]!, /^Limit publish-timeout/);
+});
+
+Deno.test("Watchdog without a tick counts idle time again when a player stops playing", () => {
+  const clock = new FakeClock(0);
+  using monitor = new LoopMonitor({ clock, manual: true });
+  const expired: string[] = [];
+  using dog = new Watchdog({
+    timeouts: { handshakeTimeoutMs: 1000, publishTimeoutMs: 2000, idleTimeoutMs: 1500 },
+    clock,
+    monitor,
+    expire: (r) => expired.push(r),
+  });
+  dog.handshakeDone();
+  dog.playing(true);
+  clock.advance(5000);
+  dog.check(); // nothing can be due while it plays
+  dog.playing(false);
+  clock.advance(1499);
+  dog.check();
+  assert.deepEqual(expired, []);
+  clock.advance(1);
+  dog.check();
+  assert.match(expired[0]!, /^Limit idle-timeout/);
+});
+
+Deno.test("Watchdog checks again on every tick while an unhealthy loop holds a due deadline", () => {
+  const clock = new FakeClock(0);
+  const { dog, expired, monitor, step } = watch(clock);
+  using _ = dog;
+  dog.handshakeDone();
+  dog.published();
+  step(1450);
+  clock.advance(50 + 100); // a 100 ms stall: the idle deadline is due, but the loop just came back
+  monitor.tick();
+  assert.deepEqual(expired, []);
+  step(150); // healthy ticks: the deadline less the stall has passed
+  assert.match(expired[0]!, /^Limit idle-timeout/);
+});

@@ -232,3 +232,52 @@ Deno.test("LiveStream hands a consumer that copies on take the publisher's view,
   assert.notEqual(rec.got.at(-1)!.body, config.body, "sequence headers are kept: copied");
   assert.deepEqual(rec.bodies.map((b) => b.length), [10, 10, 10, 10]);
 });
+
+Deno.test("LiveStream.passBy() counts only a frame nothing keeps or takes; the rest must be published", () => {
+  let now = 100;
+  const s = new LiveStream({
+    key: "live/a",
+    app: "live",
+    name: "a",
+    publisherId: "p1",
+    startedAt: "2026-01-01T00:00:00.000Z",
+    gopCacheBytes: 100,
+    codecs: { video: { codec: "h264" }, audio: { codec: "aac" } },
+    now: () => now,
+  });
+  assert.equal(
+    s.passBy("video", false, 10, 40),
+    true,
+    "before the first key frame the GOP is closed",
+  );
+  assert.equal(s.silentMs(), 60, "it counts as the publisher's last message");
+  assert.equal(s.unflushed, true);
+  assert.equal(s.passBy("video", true, 10, 40), false, "a key frame opens the GOP");
+  s.publish(msg("video", 0, { key: true, size: 10 }), 50);
+  assert.equal(s.passBy("audio", false, 10, 60), false, "the open GOP keeps it");
+  s.publish(msg("video", 40, { size: 95 }), 60); // over the bound: the GOP closes
+  assert.equal(s.passBy("audio", false, 10, 70), true);
+  const c = new Collect("c1");
+  s.attach(c);
+  assert.equal(s.passBy("audio", false, 10, 80), false, "a consumer takes it");
+  s.end("done");
+  now = 200;
+  assert.equal(s.passBy("audio", false, 10, 90), true, "an ended stream drops it");
+  assert.equal(s.silentMs(), 130, "without counting it");
+});
+
+Deno.test("LiveStream keeps the same GOP whether its unkept frames passed by or were published", () => {
+  const plain = stream(300);
+  const fast = stream(300);
+  for (let i = 0; i < 200; i++) {
+    const key = i % 25 === 0;
+    const size = 7 + (i * 13) % 40;
+    const m = msg(i % 3 === 0 ? "audio" : "video", i * 20, { key: key && i % 3 !== 0, size });
+    plain.publish(m, i);
+    const kind = m.kind === "audio" ? "audio" : "video";
+    if (!fast.passBy(kind, m.keyframe, size, i)) fast.publish(m, i);
+    const a = plain.startMessages().map((x) => [x.timestamp, x.body.length]);
+    const b = fast.startMessages().map((x) => [x.timestamp, x.body.length]);
+    assert.deepEqual(b, a, `after message ${i}`);
+  }
+});
