@@ -5,16 +5,25 @@ import { Watchdog } from "../../src/session/watchdog.ts";
 
 const timeouts = { handshakeTimeoutMs: 1000, publishTimeoutMs: 2000, idleTimeoutMs: 1500 };
 
+/** Options of {@linkcode watch}. */
+interface WatchOptions {
+  readonly monitor?: LoopMonitor;
+  readonly timeouts?: typeof timeouts;
+  /** Without the `tick` callback (nothing is due before the first deadline). */
+  readonly noTick?: boolean;
+}
+
 /** A watchdog on a manual 50 ms monitor; `step(ms)` advances the clock tick by tick. */
-function watch(clock: FakeClock, monitor = new LoopMonitor({ clock, manual: true })) {
+function watch(clock: FakeClock, opts: WatchOptions = {}) {
+  const monitor = opts.monitor ?? new LoopMonitor({ clock, manual: true });
   const expired: string[] = [];
   let ticks = 0;
   const dog = new Watchdog({
-    timeouts,
+    timeouts: opts.timeouts ?? timeouts,
     clock,
     monitor,
     expire: (r) => expired.push(r),
-    tick: () => ticks++,
+    ...(opts.noTick === true ? {} : { tick: () => ticks++ }),
   });
   const step = (ms: number) => {
     for (let t = 0; t < ms; t += monitor.periodMs) {
@@ -22,7 +31,16 @@ function watch(clock: FakeClock, monitor = new LoopMonitor({ clock, manual: true
       monitor.tick();
     }
   };
-  return { dog, expired, ticks: () => ticks, monitor, step };
+  /** Checks `ms - 1` from now (nothing expired) and at `ms` (expired by the limit `limit`). */
+  const expiresIn = (ms: number, limit: string, why?: string) => {
+    clock.advance(ms - 1);
+    dog.check();
+    assert.deepEqual(expired, [], why);
+    clock.advance(1);
+    dog.check();
+    assert.match(expired[0]!, new RegExp(`^Limit ${limit}`));
+  };
+  return { dog, expired, ticks: () => ticks, monitor, step, expiresIn };
 }
 
 Deno.test("Watchdog expires a handshake that takes too long, naming the limit", () => {
@@ -128,7 +146,7 @@ Deno.test("Watchdog extends the handshake and publish deadlines by loop stalls",
   step(50);
   assert.match(expired[0]!, /^Limit handshake-timeout/);
 
-  const next = watch(clock, monitor);
+  const next = watch(clock, { monitor });
   using _next = next.dog;
   next.dog.handshakeDone();
   for (let i = 0; i < 19; i++) {
@@ -149,8 +167,8 @@ Deno.test("Watchdog extends the handshake and publish deadlines by loop stalls",
 Deno.test("Watchdogs share the monitor's ticker, tick about once a second and stop when disposed", () => {
   const clock = new FakeClock(0);
   const monitor = new LoopMonitor({ clock, manual: true });
-  const a = watch(clock, monitor);
-  const b = watch(clock, monitor);
+  const a = watch(clock, { monitor });
+  const b = watch(clock, { monitor });
   using _ = monitor;
   a.dog.handshakeDone();
   a.dog.published();
@@ -187,7 +205,7 @@ Deno.test("Watchdog does not idle-drop a player that sends nothing, and counts i
 
 Deno.test("Watchdog does not idle-drop a publisher whose reads the server holds, and counts idle again after", () => {
   const clock = new FakeClock(0);
-  const { dog, expired } = watch(clock);
+  const { dog, expired, expiresIn } = watch(clock);
   using _ = dog;
   dog.handshakeDone();
   dog.published();
@@ -197,58 +215,34 @@ Deno.test("Watchdog does not idle-drop a publisher whose reads the server holds,
   dog.check();
   assert.deepEqual(expired, [], "no idle-timeout while its reads are held");
   dog.holding(false);
-  clock.advance(1_499);
-  dog.check();
-  assert.deepEqual(expired, [], "idle counts from the end of the hold");
-  clock.advance(1);
-  dog.check();
-  assert.match(expired[0]!, /^Limit idle-timeout/);
+  expiresIn(1_500, "idle-timeout", "idle counts from the end of the hold");
 });
 
 Deno.test("Watchdog without a tick still expires a publish deadline set after its last check", () => {
   // Without a tick nothing is due before the first deadline: the handshake's end must bring
   // a shorter publish deadline forward.
   const clock = new FakeClock(0);
-  using monitor = new LoopMonitor({ clock, manual: true });
-  const expired: string[] = [];
-  using dog = new Watchdog({
+  const { dog, expiresIn } = watch(clock, {
     timeouts: { handshakeTimeoutMs: 10_000, publishTimeoutMs: 2000, idleTimeoutMs: 30_000 },
-    clock,
-    monitor,
-    expire: (r) => expired.push(r),
+    noTick: true,
   });
+  using _ = dog;
   dog.check();
   clock.advance(100);
   dog.handshakeDone();
-  clock.advance(1999);
-  dog.check();
-  assert.deepEqual(expired, []);
-  clock.advance(1);
-  dog.check();
-  assert.match(expired[0]!, /^Limit publish-timeout/);
+  expiresIn(2000, "publish-timeout");
 });
 
 Deno.test("Watchdog without a tick counts idle time again when a player stops playing", () => {
   const clock = new FakeClock(0);
-  using monitor = new LoopMonitor({ clock, manual: true });
-  const expired: string[] = [];
-  using dog = new Watchdog({
-    timeouts: { handshakeTimeoutMs: 1000, publishTimeoutMs: 2000, idleTimeoutMs: 1500 },
-    clock,
-    monitor,
-    expire: (r) => expired.push(r),
-  });
+  const { dog, expiresIn } = watch(clock, { noTick: true });
+  using _ = dog;
   dog.handshakeDone();
   dog.playing(true);
   clock.advance(5000);
   dog.check(); // nothing can be due while it plays
   dog.playing(false);
-  clock.advance(1499);
-  dog.check();
-  assert.deepEqual(expired, []);
-  clock.advance(1);
-  dog.check();
-  assert.match(expired[0]!, /^Limit idle-timeout/);
+  expiresIn(1500, "idle-timeout");
 });
 
 Deno.test("Watchdog checks again on every tick while an unhealthy loop holds a due deadline", () => {
