@@ -194,7 +194,8 @@ export async function main(args: string[]): Promise<number> {
   for (const r of bad.filter((x) => x.error === null)) {
     console.error(
       `FAIL ${r.server}, ${r.publishers} publishers: ${r.limitCloses} sessions closed by a ` +
-        `limit, ${r.load?.errors.length ?? "?"} publisher errors`,
+        `limit${r.limitReasons ? ` (${r.limitReasons})` : ""}, ` +
+        `${r.load?.errors.length ?? "?"} publisher errors`,
     );
   }
   return bad.length > 0 ? 1 : 0;

@@ -111,7 +111,8 @@ export async function main(args: string[]): Promise<number> {
   for (const r of bad) {
     console.error(
       `FAIL ${r.server}, ${r.publishers} publishers: ${r.limitCloses} sessions closed by a ` +
-        `limit, ${r.load?.errors.length ?? "?"} publisher errors${r.error ? `, ${r.error}` : ""}`,
+        `limit${r.limitReasons ? ` (${r.limitReasons})` : ""}, ` +
+        `${r.load?.errors.length ?? "?"} publisher errors${r.error ? `, ${r.error}` : ""}`,
     );
   }
   return bad.length > 0 ? 1 : 0;

@@ -70,6 +70,8 @@ export interface ScenarioResult {
   readonly capture: Capture | null;
   /** Sessions the server closed for a limit (ours; 0 for nginx-rtmp, which logs none). */
   readonly limitCloses: number | null;
+  /** Those closes by limit name (ours), e.g. `idle-timeout 3`; empty when none. */
+  readonly limitReasons?: string;
 }
 
 const REPO = new URL("..", import.meta.url).pathname;
@@ -130,6 +132,7 @@ export async function runScenario(sc: Scenario): Promise<ScenarioResult> {
         : Math.max(0, peakMB - idleMB) / (sc.publishers + sc.players),
       capture,
       limitCloses: server.limitCloses(),
+      limitReasons: server.limitReasons(),
     };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);

@@ -15,6 +15,8 @@ export interface ServerProcess {
   tail(): string;
   /** Sessions it closed for a limit (idle, handshake, publish timeouts), from its log; ours only. */
   limitCloses(): number;
+  /** Those closes by limit, e.g. `idle-timeout 3, publish-timeout 1` (empty when none). */
+  limitReasons(): string;
   /** Stops it (SIGTERM, then SIGKILL after `graceMs`); resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -81,13 +83,17 @@ export async function startOurs(
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  const limits = { closes: 0 };
+  const limits = { closes: 0, byName: new Map<string, number>() };
   const lines = new LineTail(child.stderr, (line) => {
-    if (/ closed \(Limit /.test(line)) limits.closes++;
+    const limit = / closed \(Limit ([\w-]+)/.exec(line);
+    if (limit === null) return;
+    limits.closes++;
+    limits.byName.set(limit[1]!, (limits.byName.get(limit[1]!) ?? 0) + 1);
   });
   const server = {
     ...wrap(`ours (${opts.parser})`, child, 0, lines),
     limitCloses: () => limits.closes,
+    limitReasons: () => [...limits.byName].map(([name, n]) => `${name} ${n}`).join(", "),
   };
   try {
     const rtmp = await lines.waitFor(/RTMP listening on 127\.0\.0\.1:(\d+)/, START_TIMEOUT_MS);
@@ -170,6 +176,7 @@ function wrap(name: string, child: Deno.ChildProcess, rtmpPort: number, lines: L
     rtmpPort,
     tail: () => lines.tail(),
     limitCloses: () => 0,
+    limitReasons: () => "",
     async stop(graceMs = 15_000) {
       if (!exited) {
         try {

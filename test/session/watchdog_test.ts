@@ -35,7 +35,7 @@ function watch(clock: FakeClock, opts: WatchOptions = {}) {
   const expiresIn = (ms: number, limit: string, why?: string) => {
     clock.advance(ms - 1);
     dog.check();
-    assert.deepEqual(expired, [], why);
+    assert.deepEqual(expired, [], why ?? `not expired ${ms - 1} ms on`);
     clock.advance(1);
     dog.check();
     assert.match(expired[0]!, new RegExp(`^Limit ${limit}`));
