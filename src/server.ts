@@ -261,9 +261,7 @@ export function startServer(deps: ServerDeps): RunningServer {
   const loopMonitor = new LoopMonitor({
     clock,
     onWatcherError: (error) => log.error("A connection's watchdog failed: {error}", { error }),
-    ...(loopNap === null ? {} : {
-      naps: { nappedMs: () => loopNap.totals.nappedMs, longestNapMs: config.loopNapMs },
-    }),
+    ...(loopNap === null ? {} : { naps: loopNap }),
   });
   // On every monitor tick: naps with enough sessions open, unless the loop is near its limit.
   const loopLoad = new ThreadLoad();
@@ -285,7 +283,7 @@ export function startServer(deps: ServerDeps): RunningServer {
     clock,
     loop: loopMonitor,
     gopBudget: () => gopBudget.view(),
-    ...(loopNap === null ? {} : { naps: () => loopNap.totals }),
+    ...(loopNap === null ? {} : { naps: loopNap }),
   });
   const relays = new RelayManager({
     targets: config.push,

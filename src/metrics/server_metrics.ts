@@ -50,8 +50,8 @@ export interface ServerMetricsOptions {
   readonly memory?: () => MemoryFigures;
   /** The server-wide GOP cache budget; without it there are no GOP cache metrics. */
   readonly gopBudget?: () => GopBudgetView;
-  /** What the event loop's naps took (`LoopNap`); without it there are no nap metrics. */
-  readonly naps?: () => LoopNapTotals;
+  /** The event loop's naps (`LoopNap`); without them there are no nap metrics. */
+  readonly naps?: { readonly totals: LoopNapTotals };
 }
 
 type Labels = Record<string, string>;
@@ -272,13 +272,13 @@ export class ServerMetrics implements Disposable {
         "rtmp_edge_event_loop_napped_seconds_total",
         "Time the event loop napped on purpose between bursts of work (--loop-nap-ms)",
         [],
-        () => one(naps().nappedMs / 1000),
+        () => one(naps.totals.nappedMs / 1000),
       );
       this.#counter(
         "rtmp_edge_event_loop_naps_total",
         "Naps the event loop took (--loop-nap-ms)",
         [],
-        () => one(naps().naps),
+        () => one(naps.totals.naps),
       );
     }
     const memory = this.#o.memory ?? (() => Deno.memoryUsage());

@@ -8,6 +8,7 @@
  */
 
 import type { Clock } from "../clock.ts";
+import type { NapView } from "./loop_nap.ts";
 
 /** Options for {@linkcode LoopMonitor}. */
 export interface LoopMonitorOptions {
@@ -19,11 +20,11 @@ export interface LoopMonitorOptions {
   /** Told when a watcher throws (the others still run; nothing is rethrown on the timer). */
   readonly onWatcherError?: (error: unknown) => void;
   /**
-   * Total ms the loop napped on purpose so far (`LoopNap`): a tick that comes late by a nap is
-   * not a stall. Only one nap can hold a tick back (the timers run after each), so at most
-   * `longestNapMs` of a tick's lateness is taken for a nap.
+   * The loop's naps (`LoopNap`): a tick that comes late by a nap is not a stall. Only one nap
+   * can hold a tick back (the timers run after each), so at most one nap's length of a tick's
+   * lateness is taken for a nap.
    */
-  readonly naps?: { readonly nappedMs: () => number; readonly longestNapMs: number };
+  readonly naps?: NapView;
 }
 
 /** Default tick period. */
@@ -61,7 +62,7 @@ export class LoopMonitor implements Disposable {
   #stalledMs = 0;
   #healthy = true;
   #onError: ((error: unknown) => void) | undefined;
-  #naps: { readonly nappedMs: () => number; readonly longestNapMs: number } | undefined;
+  #naps: NapView | undefined;
   #lastNapped = 0;
   #lateMs = 0;
 
@@ -118,8 +119,8 @@ export class LoopMonitor implements Disposable {
     let late = now - this.#lastTickAt - this.#periodMs;
     this.#lastTickAt = now;
     if (this.#naps !== undefined) {
-      const napped = this.#naps.nappedMs();
-      late -= Math.min(napped - this.#lastNapped, this.#naps.longestNapMs);
+      const napped = this.#naps.totals.nappedMs;
+      late -= Math.min(napped - this.#lastNapped, this.#naps.napMs);
       this.#lastNapped = napped;
     }
     this.#lateMs = Math.max(0, late);
@@ -142,7 +143,7 @@ export class LoopMonitor implements Disposable {
 
   #start(): void {
     this.#lastTickAt = this.#clock.now();
-    this.#lastNapped = this.#naps?.nappedMs() ?? 0;
+    this.#lastNapped = this.#naps?.totals.nappedMs ?? 0;
     this.#healthy = true;
     if (!this.#manual) this.#timer = setInterval(() => this.tick(), this.#periodMs);
   }

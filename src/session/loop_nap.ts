@@ -18,6 +18,14 @@
 
 import type { Clock } from "../clock.ts";
 
+/** What the loop monitor and the metrics read of the naps. */
+export interface NapView {
+  /** What the naps have taken so far. */
+  readonly totals: LoopNapTotals;
+  /** The longest nap, ms. */
+  readonly napMs: number;
+}
+
 /** What a connection needs of the naps: to hold them off while it is set up. */
 export interface NapHolds {
   /** No naps until the handle is disposed (or for a bounded time). */
@@ -90,7 +98,7 @@ export interface LoopNapTotals {
  * assert.deepEqual(nap.totals, { naps: 3, nappedMs: 10 });
  * ```
  */
-export class LoopNap implements NapHolds, Disposable {
+export class LoopNap implements NapView, NapHolds, Disposable {
   readonly #clock: Clock;
   readonly #napMs: number;
   readonly #runMs: number;
@@ -125,6 +133,11 @@ export class LoopNap implements NapHolds, Disposable {
   /** Whether naps are on. */
   get on(): boolean {
     return this.#on;
+  }
+
+  /** The longest nap, ms. */
+  get napMs(): number {
+    return this.#napMs;
   }
 
   /** What the naps have taken so far. */
